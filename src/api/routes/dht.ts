@@ -1,0 +1,29 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { Type } from '@sinclair/typebox'
+import { FIND_PEER_TIMEOUT_MS } from '../../constants.js'
+import { parsePeerId } from '../../node/peer-id.js'
+import type { RouteOptions } from '../server.js'
+import { errorResponses, PeerIdParam } from '../schemas/common.js'
+import { FindPeerResponse, RoutingTableResponse } from '../schemas/dht.js'
+
+/** The Kademlia DHT: routing table and peer lookups. */
+const dht: FastifyPluginAsyncTypebox<RouteOptions> = async (app, { node }) => {
+  app.get('/dht/routing-table', {
+    schema: { summary: 'Routing table size and its non-empty k-buckets', tags: ['dht'], response: { 200: RoutingTableResponse } }
+  }, async () => node.dht.routingTable())
+
+  app.get('/dht/peers/:peerId', {
+    schema: {
+      summary: 'Find a peer\'s addresses through the DHT',
+      tags: ['dht'],
+      params: PeerIdParam,
+      querystring: Type.Object({ timeoutMs: Type.Optional(Type.Integer({ minimum: 100, maximum: 120_000, default: FIND_PEER_TIMEOUT_MS })) }),
+      response: { 200: FindPeerResponse, ...errorResponses }
+    }
+  }, async (req) => {
+    const peer = parsePeerId(req.params.peerId)
+    return node.dht.findPeer(peer, { signal: AbortSignal.timeout(req.query.timeoutMs ?? FIND_PEER_TIMEOUT_MS) })
+  })
+}
+
+export default dht

@@ -1,0 +1,21 @@
+import { Type, type Static } from '@sinclair/typebox'
+
+export const PeerEntrySchema = Type.Object({
+  id: Type.String(),
+  remoteAddr: Type.String(),
+  direction: Type.Union([Type.Literal('inbound'), Type.Literal('outbound')]),
+  latencyMs: Type.Union([Type.Number(), Type.Null()], { description: 'last ping round trip; null until the first ping' }),
+  protocols: Type.Array(Type.String()),
+  connectedAt: Type.String({ format: 'date-time' }),
+  ageMs: Type.Number(),
+  connections: Type.Integer()
+})
+
+export const PeersResponse = Type.Object({ peers: Type.Array(PeerEntrySchema) })
+
+export const ConnectBody = Type.Object({
+  multiaddr: Type.String({ minLength: 1, maxLength: 1024, description: 'where to dial; /p2p/<id> optional' })
+}, { additionalProperties: false })
+export type ConnectBodyType = Static<typeof ConnectBody>
+
+export const ConnectResponse = Type.Object({ id: Type.String(), remoteAddr: Type.String() })

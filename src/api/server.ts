@@ -1,0 +1,62 @@
+/**
+ * The HTTP control API: a fastify app over a `GossipdNode`. Route schemas are the single source of request
+ * validation, response shapes and `/openapi.json`.
+ */
+import swagger from '@fastify/swagger'
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify'
+import { API_BODY_LIMIT } from '../constants.js'
+import type { Logger } from '../logger.js'
+import type { GossipdNode } from '../node/node.js'
+import { registerAuth } from './auth.js'
+import { registerErrorHandler } from './errors.js'
+import dht from './routes/dht.js'
+import metrics from './routes/metrics.js'
+import peers from './routes/peers.js'
+import root from './routes/root.js'
+
+export interface RouteOptions {
+  node: GossipdNode
+}
+
+export interface ApiOptions {
+  /** Required bearer token; when absent the API is open (only allowed on loopback, checked by the config). */
+  token?: string
+  logger?: Logger
+}
+
+export type ApiRoute = (app: FastifyInstance, opts: RouteOptions) => Promise<void>
+
+/** Route plugins of every feature; features add theirs here. */
+export const ROUTES = [root, peers, dht, metrics]
+
+export async function buildApi (node: GossipdNode, options: ApiOptions = {}): Promise<FastifyInstance> {
+  const app = Fastify({
+    loggerInstance: options.logger?.child({ component: 'api' }) as FastifyBaseLogger | undefined,
+    // per-request lines would drown a swarm's logs; errors are still logged by the error handler
+    logController: new LogController({ disableRequestLogging: true }),
+    bodyLimit: API_BODY_LIMIT,
+    // slow clients must not hold sockets open forever
+    requestTimeout: 30_000,
+    connectionTimeout: 60_000,
+    ajv: { customOptions: { coerceTypes: 'array', removeAdditional: false, allErrors: false } }
+  }).withTypeProvider<TypeBoxTypeProvider>()
+
+  await app.register(swagger, {
+    openapi: {
+      info: { title: 'gossipd control API', version: '0.1.0', description: 'Drive a gossipd node: peers, DHT, topics, direct messages, files.' },
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
+      security: options.token != null ? [{ bearer: [] }] : []
+    }
+  })
+  registerErrorHandler(app)
+  if (options.token != null) {
+    registerAuth(app, options.token)
+  }
+  for (const route of ROUTES) {
+    await app.register(route, { node })
+  }
+  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger())
+  await app.ready()
+  return app
+}

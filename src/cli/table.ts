@@ -1,0 +1,6 @@
+/** Render rows as an aligned text table with a header. */
+export function table (headers: string[], rows: Array<Array<string | number | null | undefined>>): string {
+  const cells = [headers, ...rows.map(r => r.map(c => c == null ? '-' : String(c)))]
+  const widths = headers.map((_h, i) => Math.max(...cells.map(r => r[i]?.length ?? 0)))
+  return cells.map(r => r.map((c, i) => c.padEnd(widths[i])).join('  ').trimEnd()).join('\n')
+}

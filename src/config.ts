@@ -1,0 +1,195 @@
+/**
+ * The node's settings: one typed schema, read from (in rising priority) defaults, a JSON file, the environment
+ * and CLI flags. Every setting is declared once in `SETTINGS`; the CLI flags, the environment variable names,
+ * the README's settings table and validation all come from there.
+ */
+import { readFileSync } from 'node:fs'
+import { homedir } from 'node:os'
+import { join } from 'node:path'
+import { multiaddr } from '@multiformats/multiaddr'
+import { Type, type Static } from '@sinclair/typebox'
+import { Value } from '@sinclair/typebox/value'
+import * as C from './constants.js'
+import { ConfigError } from './errors.js'
+
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const
+
+export const ConfigSchema = Type.Object({
+  listen: Type.Array(Type.String(), { minItems: 1 }),
+  announce: Type.Array(Type.String()),
+  api: Type.String(),
+  apiToken: Type.Optional(Type.String({ minLength: 16 })),
+  bootstrap: Type.Array(Type.String()),
+  dataDir: Type.String({ minLength: 1 }),
+  logLevel: Type.Union(LOG_LEVELS.map(l => Type.Literal(l))),
+  nick: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
+  minConnections: Type.Integer({ minimum: 0, maximum: 10_000 }),
+  maxConnections: Type.Integer({ minimum: 1, maximum: 100_000 }),
+  inboundConnectionThreshold: Type.Integer({ minimum: 1 }),
+  pingInterval: Type.Integer({ minimum: 100 }),
+  dhtProtocol: Type.String({ pattern: '^/' })
+}, { additionalProperties: false })
+
+export type NodeConfig = Static<typeof ConfigSchema>
+
+type Kind = 'string' | 'list' | 'int' | 'enum'
+
+export interface Setting {
+  key: keyof NodeConfig
+  flag: string
+  env: string
+  kind: Kind
+  description: string
+  default?: unknown
+}
+
+/** Every setting, in the order the README lists them. */
+export const SETTINGS: Setting[] = [
+  { key: 'listen', flag: '--listen', env: 'GOSSIPD_LISTEN', kind: 'list', default: [C.DEFAULT_LISTEN], description: 'libp2p listen multiaddrs, comma separated' },
+  { key: 'announce', flag: '--announce', env: 'GOSSIPD_ANNOUNCE', kind: 'list', default: [], description: 'multiaddrs announced to peers instead of the listen addresses (e.g. a public IP or DNS name)' },
+  { key: 'api', flag: '--api', env: 'GOSSIPD_API', kind: 'string', default: C.DEFAULT_API, description: 'HTTP API bind as host:port; a non-loopback host requires an API token' },
+  { key: 'apiToken', flag: '--api-token', env: 'GOSSIPD_API_TOKEN', kind: 'string', description: 'bearer token required by the API (at least 16 characters)' },
+  { key: 'bootstrap', flag: '--bootstrap', env: 'GOSSIPD_BOOTSTRAP', kind: 'list', default: [], description: 'bootstrap multiaddrs, comma separated; /p2p/<id> optional, /dns4 names allowed' },
+  { key: 'dataDir', flag: '--data-dir', env: 'GOSSIPD_DATA_DIR', kind: 'string', default: join(homedir(), '.gossipd'), description: 'directory for the identity key and all stored state' },
+  { key: 'logLevel', flag: '--log-level', env: 'GOSSIPD_LOG_LEVEL', kind: 'enum', default: 'info', description: `log level: ${LOG_LEVELS.join(', ')}` },
+  { key: 'nick', flag: '--nick', env: 'GOSSIPD_NICK', kind: 'string', description: 'nickname shown to other peers' },
+  { key: 'minConnections', flag: '--min-connections', env: 'GOSSIPD_MIN_CONNECTIONS', kind: 'int', default: C.DEFAULT_MIN_CONNECTIONS, description: 'connections the node opens to DHT peers it finds' },
+  { key: 'maxConnections', flag: '--max-connections', env: 'GOSSIPD_MAX_CONNECTIONS', kind: 'int', default: C.DEFAULT_MAX_CONNECTIONS, description: 'open connections above which the least useful are pruned' },
+  { key: 'inboundConnectionThreshold', flag: '--inbound-rate', env: 'GOSSIPD_INBOUND_RATE', kind: 'int', default: C.DEFAULT_INBOUND_CONNECTION_THRESHOLD, description: 'inbound connections accepted per second from one IP' },
+  { key: 'pingInterval', flag: '--ping-interval', env: 'GOSSIPD_PING_INTERVAL', kind: 'int', default: C.DEFAULT_PING_INTERVAL_MS, description: 'ms between liveness pings of each peer; 2 misses close the connection' },
+  { key: 'dhtProtocol', flag: '--dht-protocol', env: 'GOSSIPD_DHT_PROTOCOL', kind: 'string', default: C.DHT_PROTOCOL, description: 'Kademlia protocol id; nodes with different ids form separate DHTs' }
+]
+
+export type ConfigInput = Partial<Record<keyof NodeConfig, unknown>>
+
+export interface ConfigSources {
+  /** Path of a JSON file with any of the settings, by key (`dataDir`, `listen`, ...). */
+  file?: string
+  /** Usually `process.env`. */
+  env?: Record<string, string | undefined>
+  /** Values given on the command line or by a library caller, by key. */
+  flags?: ConfigInput
+}
+
+function coerce (setting: Setting, raw: unknown): unknown {
+  if (typeof raw !== 'string') {
+    return raw
+  }
+  switch (setting.kind) {
+    case 'list': return raw.split(',').map(s => s.trim()).filter(s => s.length > 0)
+    case 'int': return /^-?\d+$/.test(raw.trim()) ? Number(raw.trim()) : raw
+    default: return raw
+  }
+}
+
+function readFile (path: string): ConfigInput {
+  let text: string
+  try {
+    text = readFileSync(path, 'utf8')
+  } catch (err) {
+    throw new ConfigError('--config', `cannot read ${path}: ${(err as Error).message}`)
+  }
+  let parsed: unknown
+  try {
+    parsed = JSON.parse(text)
+  } catch (err) {
+    throw new ConfigError('--config', `${path} is not valid JSON: ${(err as Error).message}`)
+  }
+  if (parsed == null || typeof parsed !== 'object' || Array.isArray(parsed)) {
+    throw new ConfigError('--config', `${path} must hold a JSON object`)
+  }
+  return parsed as ConfigInput
+}
+
+function settingFor (key: string): Setting | undefined {
+  return SETTINGS.find(s => s.key === key)
+}
+
+/** Name a setting the way the user most likely wrote it. */
+function describe (key: string): string {
+  const s = settingFor(key)
+  return s == null ? key : `${s.flag} / ${s.env}`
+}
+
+/** Parse "host:port" (IPv6 hosts in brackets). */
+export function parseHostPort (value: string): { host: string, port: number } {
+  const m = /^(?:\[([^\]]+)\]|([^:]+)):(\d{1,5})$/.exec(value)
+  if (m == null) {
+    throw new ConfigError(describe('api'), `"${value}" is not host:port`)
+  }
+  const port = Number(m[3])
+  if (port > 65535) {
+    throw new ConfigError(describe('api'), `port ${port} is out of range`)
+  }
+  return { host: m[1] ?? m[2], port }
+}
+
+export function isLoopbackHost (host: string): boolean {
+  return host === 'localhost' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host)
+}
+
+function checkMultiaddrs (key: keyof NodeConfig, values: string[]): void {
+  for (const value of values) {
+    try {
+      multiaddr(value)
+    } catch (err) {
+      throw new ConfigError(describe(key), `"${value}" is not a valid multiaddr (${(err as Error).message})`)
+    }
+  }
+}
+
+/**
+ * Merge the sources and validate the result. Throws a `ConfigError` naming the first bad setting.
+ */
+export function loadConfig (sources: ConfigSources = {}): NodeConfig {
+  const merged: Record<string, unknown> = {}
+  for (const s of SETTINGS) {
+    if (s.default !== undefined) {
+      merged[s.key] = structuredClone(s.default)
+    }
+  }
+  const layers: ConfigInput[] = []
+  if (sources.file != null) {
+    layers.push(readFile(sources.file))
+  }
+  if (sources.env != null) {
+    const fromEnv: ConfigInput = {}
+    for (const s of SETTINGS) {
+      const v = sources.env[s.env]
+      if (v !== undefined && v !== '') {
+        fromEnv[s.key] = v
+      }
+    }
+    layers.push(fromEnv)
+  }
+  layers.push(sources.flags ?? {})
+  for (const layer of layers) {
+    for (const [key, raw] of Object.entries(layer)) {
+      const s = settingFor(key)
+      if (s == null) {
+        throw new ConfigError(key, 'unknown setting')
+      }
+      if (raw !== undefined) {
+        merged[key] = coerce(s, raw)
+      }
+    }
+  }
+
+  const first = Value.Errors(ConfigSchema, merged).First()
+  if (first != null) {
+    const key = first.path.split('/')[1] ?? first.path
+    throw new ConfigError(describe(key), `${first.message} (got ${JSON.stringify(first.value)})`)
+  }
+  const config = merged as NodeConfig
+  checkMultiaddrs('listen', config.listen)
+  checkMultiaddrs('announce', config.announce)
+  checkMultiaddrs('bootstrap', config.bootstrap)
+  const { host } = parseHostPort(config.api)
+  if (!isLoopbackHost(host) && config.apiToken == null) {
+    throw new ConfigError(describe('apiToken'), `the API binds to ${host}, which is not loopback: an API token is required`)
+  }
+  if (config.minConnections > config.maxConnections) {
+    throw new ConfigError(describe('minConnections'), `must not exceed maxConnections (${config.maxConnections})`)
+  }
+  return config
+}

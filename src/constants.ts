@@ -1,0 +1,97 @@
+/**
+ * Protocol ids, limits and timeouts in one place, each with the reason for its value.
+ */
+
+/** The project's own Kademlia protocol, so gossipd nodes never join (or pollute) the public IPFS DHT. */
+export const DHT_PROTOCOL = '/gossipd/kad/1.0.0'
+
+/** Parallel requests per DHT lookup path: Kademlia's classic 3. */
+export const DHT_ALPHA = 3
+
+/** Disjoint paths per DHT lookup (S/Kademlia): 2 survive one bad peer on a path without flooding a small swarm. */
+export const DHT_DISJOINT_PATHS = 2
+
+/** Agent version announced through identify. */
+export const AGENT_VERSION = 'gossipd/0.1.0'
+
+/** Default libp2p listen address: all interfaces, the port a compose file maps. */
+export const DEFAULT_LISTEN = '/ip4/0.0.0.0/tcp/4001'
+
+/** Default API bind: loopback, so a fresh node exposes nothing to the network. */
+export const DEFAULT_API = '127.0.0.1:8080'
+
+/**
+ * Connections a node tries to keep open. Gossipsub wants D=6 mesh peers per topic plus a few spare for
+ * gossip, so 8 lets meshes form without every node connecting to everyone.
+ */
+export const DEFAULT_MIN_CONNECTIONS = 8
+
+/** Upper bound on open connections; above it libp2p prunes the least valuable ones. */
+export const DEFAULT_MAX_CONNECTIONS = 100
+
+/**
+ * Inbound connections accepted per second from one IP. libp2p's default of 5 protects public nodes, but on
+ * loopback or behind a NAT every peer of a swarm shares one address, and a swarm joining at once would be
+ * refused. 200/s admits a swarm of dozens joining together.
+ */
+export const DEFAULT_INBOUND_CONNECTION_THRESHOLD = 200
+
+/** Connections in the upgrade phase at once (Noise + Yamux handshakes); libp2p's default of 10 is too low for a swarm joining together. */
+export const DEFAULT_MAX_INCOMING_PENDING = 100
+
+/** How often connected peers are pinged: fresh latency figures and dead-peer detection. */
+export const DEFAULT_PING_INTERVAL_MS = 10_000
+
+/** How long one liveness ping may take before it counts as failed. */
+export const PING_TIMEOUT_MS = 5_000
+
+/**
+ * Consecutive failed pings before a connection is closed: 2 failures at a 10 s interval with a 5 s timeout
+ * drop a dead peer in at most 10 + 5 + 10 + 5 = 30 s.
+ */
+export const PING_MAX_FAILURES = 2
+
+/** Ping streams per connection and direction: the liveness check and kad-dht's contact checks overlap. */
+export const PING_MAX_STREAMS = 4
+
+/** First bootstrap retry delay; doubled after each failure up to the maximum below. */
+export const BOOTSTRAP_RETRY_MIN_MS = 500
+
+/** Longest wait between bootstrap attempts, so a late bootstrap is found within seconds of coming up. */
+export const BOOTSTRAP_RETRY_MAX_MS = 10_000
+
+/** Timeout of one bootstrap dial attempt. */
+export const BOOTSTRAP_DIAL_TIMEOUT_MS = 5_000
+
+/** How often the discovery loop runs while the node has fewer peers than it wants. */
+export const DISCOVERY_FAST_INTERVAL_MS = 1_000
+
+/** How often it runs once the node is well connected: a random walk keeps the routing table fresh. */
+export const DISCOVERY_SLOW_INTERVAL_MS = 30_000
+
+/** Routing table size below which the discovery loop keeps walking the DHT at the fast interval. */
+export const DISCOVERY_TARGET_ROUTING_TABLE = 20
+
+/** Timeout of one random-walk query. */
+export const DISCOVERY_QUERY_TIMEOUT_MS = 10_000
+
+/** Timeout of a dial the discovery loop makes to reach the minimum number of connections. */
+export const DISCOVERY_DIAL_TIMEOUT_MS = 5_000
+
+/** Default timeout of a findPeer lookup made through the API. */
+export const FIND_PEER_TIMEOUT_MS = 15_000
+
+/** Default timeout of a connect request made through the API. */
+export const CONNECT_TIMEOUT_MS = 10_000
+
+/** Default per-connection inbound stream limit for custom protocols registered through `node.handle`. */
+export const DEFAULT_MAX_INBOUND_STREAMS = 32
+
+/** Default per-connection outbound stream limit for custom protocols. */
+export const DEFAULT_MAX_OUTBOUND_STREAMS = 32
+
+/** Largest JSON request body the API accepts; bigger bodies answer 413. */
+export const API_BODY_LIMIT = 1024 * 1024
+
+/** File in the data directory holding the node's private key. */
+export const IDENTITY_FILE = 'identity.key'

@@ -1,0 +1,23 @@
+/**
+ * gossipd: a peer-to-peer messaging node on libp2p, usable as a library.
+ *
+ * @example
+ * ```ts
+ * import { createNode, loadConfig } from 'gossipd'
+ *
+ * const node = await createNode(loadConfig({ flags: { listen: ['/ip4/127.0.0.1/tcp/0'], dataDir: './data' } }))
+ * console.log(node.info().peerId)
+ * console.log(await node.peers.list())
+ * await node.stop()
+ * ```
+ */
+export { createNode, GossipdNode } from './node/node.js'
+export type { CreateNodeOptions, Feature, HandleOptions, NodeInfo } from './node/node.js'
+export type { PeerEntry, ConnectResult } from './node/peers.js'
+export type { RoutingTableView, FindPeerResult } from './node/dht.js'
+export { loadConfig, SETTINGS, ConfigSchema } from './config.js'
+export type { NodeConfig, ConfigSources } from './config.js'
+export * from './errors.js'
+export * as constants from './constants.js'
+export { createLogger } from './logger.js'
+export { buildApi } from './api/server.js'

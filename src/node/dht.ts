@@ -1,0 +1,98 @@
+/**
+ * A read-mostly view of the Kademlia DHT: the routing table as k-buckets, and timed findPeer lookups.
+ */
+import type { PeerId } from '@libp2p/interface'
+import type { KadDHT } from '@libp2p/kad-dht'
+import { PeerNotFoundError } from '../errors.js'
+
+/**
+ * kad-dht keeps its routing table off its public interface; this is the part of it read here. It is checked
+ * at run time in `routingTableOf`, so a kad-dht release that moves it fails loudly rather than silently.
+ */
+interface KBucketPeer { peerId: PeerId, lastPing: number }
+interface LeafBucket { prefix: string, depth: number, peers: KBucketPeer[] }
+interface InternalBucket { prefix: string, depth: number, left: Bucket, right: Bucket }
+type Bucket = LeafBucket | InternalBucket
+export interface RoutingTableAccess {
+  size: number
+  kb: { root: Bucket }
+  remove(peer: PeerId): Promise<void>
+}
+
+export function routingTableOf (dht: KadDHT): RoutingTableAccess {
+  const rt = (dht as unknown as { routingTable?: RoutingTableAccess }).routingTable
+  if (rt?.kb?.root == null || typeof rt.remove !== 'function') {
+    throw new Error('this kad-dht version does not expose its routing table')
+  }
+  return rt
+}
+
+export interface BucketView {
+  prefix: string
+  depth: number
+  peers: Array<{ id: string, lastPing: number }>
+}
+
+export interface RoutingTableView {
+  size: number
+  buckets: BucketView[]
+}
+
+export interface FindPeerResult {
+  id: string
+  multiaddrs: string[]
+  ms: number
+}
+
+function * leaves (bucket: Bucket): Generator<LeafBucket> {
+  if ('peers' in bucket) {
+    yield bucket
+  } else {
+    yield * leaves(bucket.left)
+    yield * leaves(bucket.right)
+  }
+}
+
+export class DhtView {
+  constructor (private readonly dht: KadDHT) {}
+
+  get size (): number {
+    return routingTableOf(this.dht).size
+  }
+
+  routingTable (): RoutingTableView {
+    const rt = routingTableOf(this.dht)
+    const buckets = [...leaves(rt.kb.root)]
+      .filter(b => b.peers.length > 0)
+      .map(b => ({ prefix: b.prefix, depth: b.depth, peers: b.peers.map(p => ({ id: p.peerId.toString(), lastPing: p.lastPing })) }))
+    return { size: rt.size, buckets }
+  }
+
+  /** Whether the routing table holds this peer. */
+  has (peerId: PeerId): boolean {
+    return [...leaves(routingTableOf(this.dht).kb.root)].some(b => b.peers.some(p => p.peerId.equals(peerId)))
+  }
+
+  async remove (peerId: PeerId): Promise<void> {
+    await routingTableOf(this.dht).remove(peerId)
+  }
+
+  /** Look a peer up through the DHT. Throws `PeerNotFoundError` when no peer knows its addresses. */
+  async findPeer (peerId: PeerId, options: { signal: AbortSignal }): Promise<FindPeerResult> {
+    const started = performance.now()
+    try {
+      for await (const event of this.dht.findPeer(peerId, { signal: options.signal })) {
+        if (event.name === 'FINAL_PEER') {
+          return {
+            id: event.peer.id.toString(),
+            multiaddrs: event.peer.multiaddrs.map(m => m.toString()),
+            ms: Math.round((performance.now() - started) * 10) / 10
+          }
+        }
+      }
+    } catch (err) {
+      throw new PeerNotFoundError(peerId.toString(), (err as Error).message)
+    }
+    throw new PeerNotFoundError(peerId.toString(), 'no peer in the DHT knows its addresses')
+  }
+}

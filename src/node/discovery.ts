@@ -1,0 +1,133 @@
+/**
+ * Fills the routing table through the DHT and keeps at least `minConnections` peers connected, so gossipsub
+ * meshes can form. The bootstrap peer is only the way in: every other peer is learned from DHT queries.
+ */
+import { randomBytes } from 'node:crypto'
+import type { Connection, PeerId } from '@libp2p/interface'
+import type { KadDHT } from '@libp2p/kad-dht'
+import {
+  DISCOVERY_DIAL_TIMEOUT_MS, DISCOVERY_FAST_INTERVAL_MS, DISCOVERY_QUERY_TIMEOUT_MS, DISCOVERY_SLOW_INTERVAL_MS,
+  DISCOVERY_TARGET_ROUTING_TABLE
+} from '../constants.js'
+import type { Logger } from '../logger.js'
+import type { RoutingTableAccess } from './dht.js'
+
+export interface DiscoveryComponents {
+  peerId: PeerId
+  dht: KadDHT
+  routingTable(): RoutingTableAccess
+  getConnections(): Connection[]
+  dial(peer: PeerId, options: { signal: AbortSignal }): Promise<Connection>
+  /** Called when the node has no connection at all, to go back to the bootstrap list. */
+  rejoin(): void
+  log: Logger
+}
+
+export interface DiscoveryInit {
+  minConnections: number
+  /** @default DISCOVERY_TARGET_ROUTING_TABLE */
+  targetRoutingTable?: number
+}
+
+function * routingTablePeers (rt: RoutingTableAccess): Generator<PeerId> {
+  const stack = [rt.kb.root]
+  while (stack.length > 0) {
+    const b = stack.pop()!
+    if ('peers' in b) {
+      for (const p of b.peers) yield p.peerId
+    } else {
+      stack.push(b.left, b.right)
+    }
+  }
+}
+
+export class Discovery {
+  private timer?: ReturnType<typeof setTimeout>
+  private controller = new AbortController()
+  private readonly target: number
+  private running = false
+
+  constructor (private readonly components: DiscoveryComponents, private readonly init: DiscoveryInit) {
+    this.target = init.targetRoutingTable ?? DISCOVERY_TARGET_ROUTING_TABLE
+  }
+
+  start (): void {
+    this.controller = new AbortController()
+    this.schedule(DISCOVERY_FAST_INTERVAL_MS)
+  }
+
+  stop (): void {
+    clearTimeout(this.timer)
+    this.controller.abort()
+  }
+
+  private schedule (ms: number): void {
+    clearTimeout(this.timer)
+    this.timer = setTimeout(() => { void this.tick() }, ms)
+    this.timer.unref()
+  }
+
+  private connectedPeers (): Set<string> {
+    return new Set(this.components.getConnections().map(c => c.remotePeer.toString()))
+  }
+
+  /** Whether the node still wants more peers: the fast interval applies until it does not. */
+  private wanting (): boolean {
+    return this.connectedPeers().size < this.init.minConnections || this.components.routingTable().size < this.target
+  }
+
+  /** One round: walk the DHT if the routing table is short, then dial peers until the minimum is met. */
+  async tick (): Promise<void> {
+    if (this.running || this.controller.signal.aborted) {
+      return
+    }
+    this.running = true
+    try {
+      if (this.connectedPeers().size === 0) {
+        this.components.rejoin()
+      } else {
+        if (this.components.routingTable().size < this.target) {
+          await this.randomWalk()
+        }
+        await this.fillConnections()
+      }
+    } catch (err) {
+      if (!this.controller.signal.aborted) {
+        this.components.log.debug({ err: (err as Error).message }, 'discovery round failed')
+      }
+    } finally {
+      this.running = false
+      if (!this.controller.signal.aborted) {
+        this.schedule(this.wanting() ? DISCOVERY_FAST_INTERVAL_MS : DISCOVERY_SLOW_INTERVAL_MS)
+      }
+    }
+  }
+
+  /** Look up a random key: every peer the query meets is offered to the routing table. */
+  private async randomWalk (): Promise<void> {
+    const signal = AbortSignal.any([this.controller.signal, AbortSignal.timeout(DISCOVERY_QUERY_TIMEOUT_MS)])
+    let met = 0
+    for await (const event of this.components.dht.getClosestPeers(randomBytes(32), { signal })) {
+      if (event.name === 'PEER_RESPONSE') {
+        met += event.closer.length
+      }
+    }
+    this.components.log.debug({ met, routingTable: this.components.routingTable().size }, 'random walk done')
+  }
+
+  private async fillConnections (): Promise<void> {
+    const connected = this.connectedPeers()
+    const missing = this.init.minConnections - connected.size
+    if (missing <= 0) {
+      return
+    }
+    const candidates = [...routingTablePeers(this.components.routingTable())]
+      .filter(p => !p.equals(this.components.peerId) && !connected.has(p.toString()))
+      .sort(() => Math.random() - 0.5)
+      .slice(0, missing)
+    await Promise.allSettled(candidates.map(async peer => {
+      const signal = AbortSignal.any([this.controller.signal, AbortSignal.timeout(DISCOVERY_DIAL_TIMEOUT_MS)])
+      await this.components.dial(peer, { signal })
+    }))
+  }
+}

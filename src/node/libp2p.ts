@@ -1,0 +1,83 @@
+/**
+ * Assembles libp2p: TCP, Noise, Yamux, identify, ping, kad-dht and gossipsub, tuned for private swarms.
+ */
+import { noise } from '@chainsafe/libp2p-noise'
+import { yamux } from '@chainsafe/libp2p-yamux'
+import { bootstrap } from '@libp2p/bootstrap'
+import { gossipsub, type GossipSub } from '@libp2p/gossipsub'
+import { identify, type Identify } from '@libp2p/identify'
+import type { PrivateKey } from '@libp2p/interface'
+import { kadDHT, passthroughMapper, type KadDHT } from '@libp2p/kad-dht'
+import { ping, type Ping } from '@libp2p/ping'
+import { tcp } from '@libp2p/tcp'
+import { multiaddr } from '@multiformats/multiaddr'
+import { createLibp2p, type Libp2p } from 'libp2p'
+import type { NodeConfig } from '../config.js'
+import { AGENT_VERSION, DEFAULT_MAX_INCOMING_PENDING, DHT_ALPHA, DHT_DISJOINT_PATHS, PING_MAX_STREAMS } from '../constants.js'
+
+export interface Services extends Record<string, unknown> {
+  identify: Identify
+  ping: Ping
+  dht: KadDHT
+  pubsub: GossipSub
+}
+
+export type GossipdLibp2p = Libp2p<Services>
+
+export interface Libp2pOptions {
+  /** Extra gossipsub options, layered over the defaults here (the messaging feature sets scoring and limits). */
+  gossipsub?: Parameters<typeof gossipsub>[0]
+}
+
+/** Bootstrap entries that name their peer id can be tagged in the peer store by @libp2p/bootstrap. */
+function bootstrapWithPeerIds (list: string[]): string[] {
+  return list.filter(a => multiaddr(a).getComponents().some(c => c.name === 'p2p'))
+}
+
+export async function buildLibp2p (config: NodeConfig, privateKey: PrivateKey, opts: Libp2pOptions = {}): Promise<GossipdLibp2p> {
+  const tagged = bootstrapWithPeerIds(config.bootstrap)
+  return createLibp2p<Services>({
+    privateKey,
+    start: false,
+    addresses: {
+      listen: config.listen,
+      announce: config.announce
+    },
+    transports: [tcp()],
+    connectionEncrypters: [noise()],
+    streamMuxers: [yamux()],
+    connectionManager: {
+      maxConnections: config.maxConnections,
+      inboundConnectionThreshold: config.inboundConnectionThreshold,
+      maxIncomingPendingConnections: DEFAULT_MAX_INCOMING_PENDING
+    },
+    peerDiscovery: tagged.length > 0 ? [bootstrap({ list: tagged })] : [],
+    nodeInfo: { name: 'gossipd', userAgent: AGENT_VERSION },
+    // liveness is ours (node/liveness.ts): it tolerates one missed ping, where this monitor aborts on the first,
+    // which on a loaded machine drops healthy connections
+    connectionMonitor: { enabled: false },
+    services: {
+      identify: identify(),
+      // the liveness check and kad-dht's contact checks may ping one peer at the same moment
+      ping: ping({ maxOutboundStreams: PING_MAX_STREAMS, maxInboundStreams: PING_MAX_STREAMS }),
+      dht: kadDHT({
+        protocol: config.dhtProtocol,
+        // private swarms have no public addresses: without this the node would stay a client forever
+        clientMode: false,
+        // keep private and loopback addresses in records, or nobody in a container network is dialable
+        peerInfoMapper: passthroughMapper,
+        // a swarm of dozens answers fast; the public-internet defaults wait for slow peers
+        initialQuerySelfInterval: 500,
+        // the defaults (10 parallel requests on 10 disjoint paths) suit a slow public DHT of thousands; in a swarm
+        // of dozens every hop answers in milliseconds, and 100 requests in flight per lookup only burn CPU
+        alpha: DHT_ALPHA,
+        disjointPaths: DHT_DISJOINT_PATHS
+      }),
+      pubsub: gossipsub({
+        emitSelf: false,
+        allowPublishToZeroTopicPeers: true,
+        ...opts.gossipsub
+      })
+    }
+  })
+}

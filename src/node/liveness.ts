@@ -1,0 +1,122 @@
+/**
+ * Keeps the peer table honest: pings every connected peer on a timer (the latency shown in `GET /peers`),
+ * closes connections to peers that miss `PING_MAX_FAILURES` pings in a row, and drops peers that went away
+ * and cannot be dialed back from the DHT routing table.
+ */
+import type { Connection, PeerId } from '@libp2p/interface'
+import { PING_MAX_FAILURES, PING_TIMEOUT_MS } from '../constants.js'
+import type { Logger } from '../logger.js'
+
+export interface LivenessComponents {
+  getConnections(): Connection[]
+  ping(peer: PeerId, options: { signal: AbortSignal }): Promise<number>
+  hangUp(peer: PeerId): Promise<void>
+  /** Remove a peer that cannot be reached from the routing table. */
+  forget(peer: PeerId): Promise<void>
+  isConnected(peer: PeerId): boolean
+  log: Logger
+}
+
+export interface LivenessInit {
+  intervalMs: number
+  /** @default PING_TIMEOUT_MS */
+  timeoutMs?: number
+  /** @default PING_MAX_FAILURES */
+  maxFailures?: number
+}
+
+export class Liveness {
+  private readonly latency = new Map<string, number>()
+  private readonly failures = new Map<string, number>()
+  private readonly lastChecked = new Map<string, number>()
+  private timer?: ReturnType<typeof setInterval>
+  private controller = new AbortController()
+  private readonly timeoutMs: number
+  private readonly maxFailures: number
+
+  constructor (private readonly components: LivenessComponents, private readonly init: LivenessInit) {
+    this.timeoutMs = init.timeoutMs ?? Math.min(PING_TIMEOUT_MS, init.intervalMs)
+    this.maxFailures = init.maxFailures ?? PING_MAX_FAILURES
+  }
+
+  start (): void {
+    this.controller = new AbortController()
+    this.timer = setInterval(() => { void this.round() }, this.init.intervalMs)
+    this.timer.unref()
+  }
+
+  stop (): void {
+    clearInterval(this.timer)
+    this.controller.abort()
+  }
+
+  /** Last measured round-trip time to a peer, in ms. */
+  latencyOf (peer: PeerId): number | undefined {
+    return this.latency.get(peer.toString())
+  }
+
+  /** The node itself is closing this peer's connections: do not test whether it is still reachable. */
+  expectDisconnect (peer: PeerId): void {
+    this.lastChecked.set(peer.toString(), Date.now())
+  }
+
+  /** A connection closed: forget its figures, and if the peer cannot be dialed back, drop it from the DHT. */
+  onDisconnect (peer: PeerId): void {
+    const key = peer.toString()
+    this.latency.delete(key)
+    this.failures.delete(key)
+    const signal = AbortSignal.any([this.controller.signal, AbortSignal.timeout(this.timeoutMs)])
+    void (async () => {
+      // give a deliberate reconnect a moment before testing reachability ourselves
+      await new Promise(resolve => setTimeout(resolve, 1000).unref())
+      if (signal.aborted || this.components.isConnected(peer)) {
+        return
+      }
+      // once a minute per peer at most, so a peer pruned by the connection manager is not redialed in a loop
+      const last = this.lastChecked.get(key) ?? 0
+      if (Date.now() - last < 60_000) {
+        return
+      }
+      this.lastChecked.set(key, Date.now())
+      try {
+        // reachable: the ping's connection stays open, as it would after any dial
+        await this.components.ping(peer, { signal })
+      } catch {
+        if (!this.controller.signal.aborted) {
+          this.components.log.debug({ peer: key }, 'peer went away; removing it from the routing table')
+          await this.components.forget(peer).catch(() => {})
+        }
+      }
+    })()
+  }
+
+  /** Ping every connected peer once. */
+  async round (): Promise<void> {
+    const peers = new Map<string, PeerId>()
+    for (const conn of this.components.getConnections()) {
+      peers.set(conn.remotePeer.toString(), conn.remotePeer)
+    }
+    await Promise.all([...peers.values()].map(async peer => this.check(peer)))
+  }
+
+  private async check (peer: PeerId): Promise<void> {
+    const key = peer.toString()
+    try {
+      const ms = await this.components.ping(peer, { signal: AbortSignal.any([this.controller.signal, AbortSignal.timeout(this.timeoutMs)]) })
+      this.latency.set(key, ms)
+      this.failures.delete(key)
+    } catch (err) {
+      if (this.controller.signal.aborted) {
+        return
+      }
+      const failures = (this.failures.get(key) ?? 0) + 1
+      this.failures.set(key, failures)
+      if (failures >= this.maxFailures) {
+        this.components.log.info({ peer: key, failures, err: (err as Error).message }, 'peer stopped answering pings; closing its connections')
+        this.failures.delete(key)
+        await this.components.hangUp(peer).catch(() => {})
+        await this.components.forget(peer).catch(() => {})
+      }
+    }
+  }
+}

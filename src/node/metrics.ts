@@ -1,0 +1,40 @@
+/**
+ * Prometheus metrics of one node. Gauges read live values when scraped, so nothing has to keep them updated.
+ */
+import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client'
+
+export interface MetricsSources {
+  connections(): number
+  routingTableSize(): number
+  uptimeSeconds(): number
+}
+
+export interface NodeMetrics {
+  registry: Registry
+  /** Counter families other features add to (e.g. messages published), created on first use. */
+  counter(name: string, help: string, labelNames?: string[]): Counter
+}
+
+export function createMetrics (sources: MetricsSources): NodeMetrics {
+  const registry = new Registry()
+  collectDefaultMetrics({ register: registry, prefix: 'gossipd_process_' })
+  const gauge = (name: string, help: string, read: () => number): void => {
+    // eslint-disable-next-line no-new
+    new Gauge({ name, help, registers: [registry], collect () { this.set(read()) } })
+  }
+  gauge('gossipd_peers_connected', 'Peers with at least one open connection', sources.connections)
+  gauge('gossipd_dht_routing_table_size', 'Peers in the Kademlia routing table', sources.routingTableSize)
+  gauge('gossipd_uptime_seconds', 'Seconds since the node started', sources.uptimeSeconds)
+  const counters = new Map<string, Counter>()
+  return {
+    registry,
+    counter (name, help, labelNames = []) {
+      let c = counters.get(name)
+      if (c == null) {
+        c = new Counter({ name, help, labelNames, registers: [registry] })
+        counters.set(name, c)
+      }
+      return c
+    }
+  }
+}
