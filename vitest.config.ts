@@ -5,9 +5,9 @@ export default defineConfig({
     include: ['test/**/*.test.ts'],
     exclude: ['test/resilience/**', 'test/compose/**', 'node_modules/**'],
     testTimeout: 30_000,
-    hookTimeout: 60_000,
-    // swarm tests start dozens of processes: run files one at a time so they do not fight for the 2 cores
+    hookTimeout: 120_000,
+    // swarm tests start dozens of processes: one file at a time, so they do not fight over the 2 cores
     fileParallelism: false,
-    reporters: ['default']
+    reporters: ['default', ['json', { outputFile: 'test-results/vitest.json' }]]
   }
 })

@@ -19,7 +19,6 @@ export function createMetrics (sources: MetricsSources): NodeMetrics {
   const registry = new Registry()
   collectDefaultMetrics({ register: registry, prefix: 'gossipd_process_' })
   const gauge = (name: string, help: string, read: () => number): void => {
-    // eslint-disable-next-line no-new
     new Gauge({ name, help, registers: [registry], collect () { this.set(read()) } })
   }
   gauge('gossipd_peers_connected', 'Peers with at least one open connection', sources.connections)

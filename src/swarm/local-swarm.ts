@@ -108,7 +108,9 @@ export class LocalSwarm {
           node.peerId = ((await res.json()) as { peerId: string }).peerId
           return
         }
-      } catch {}
+      } catch {
+        // not listening yet
+      }
       await new Promise(resolve => setTimeout(resolve, 100))
     }
     throw new Error(`${node.name} did not answer on ${node.apiUrl} in time; see ${node.logFile}`)

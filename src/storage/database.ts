@@ -1,0 +1,35 @@
+/**
+ * The node's SQLite database (`<dataDir>/gossipd.db`), on Node's built-in `node:sqlite`: no native addon to
+ * build. WAL mode, so readers never block the writer and a crash mid-write leaves the last commit intact.
+ */
+import { mkdirSync } from 'node:fs'
+import { join } from 'node:path'
+import { DatabaseSync } from 'node:sqlite'
+
+export type Database = DatabaseSync
+
+export const DATABASE_FILE = 'gossipd.db'
+
+export function openDatabase (dataDir: string): Database {
+  mkdirSync(dataDir, { recursive: true, mode: 0o700 })
+  const db = new DatabaseSync(join(dataDir, DATABASE_FILE))
+  db.exec('PRAGMA journal_mode = WAL')
+  db.exec('PRAGMA synchronous = NORMAL')
+  db.exec('PRAGMA busy_timeout = 5000')
+  return db
+}
+
+/**
+ * Apply a feature's schema. Each feature owns its tables and calls this with its own statements, which must be
+ * idempotent (`CREATE TABLE IF NOT EXISTS ...`).
+ */
+export function migrate (db: Database, statements: string[]): void {
+  db.exec('BEGIN')
+  try {
+    for (const sql of statements) db.exec(sql)
+    db.exec('COMMIT')
+  } catch (err) {
+    db.exec('ROLLBACK')
+    throw err
+  }
+}
