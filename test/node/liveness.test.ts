@@ -1,0 +1,48 @@
+import { generateKeyPair } from '@libp2p/crypto/keys'
+import type { Connection, PeerId } from '@libp2p/interface'
+import { peerIdFromPrivateKey } from '@libp2p/peer-id'
+import { pino } from 'pino'
+import { describe, expect, it } from 'vitest'
+import { Liveness } from '../../src/node/liveness.js'
+
+async function peer (): Promise<PeerId> {
+  return peerIdFromPrivateKey(await generateKeyPair('Ed25519'))
+}
+
+describe('liveness', () => {
+  it('records latency and closes a peer only after it misses two pings in a row', async () => {
+    const good = await peer()
+    const dead = await peer()
+    const hungUp: string[] = []
+    const forgotten: string[] = []
+    let deadAnswers = true
+    const liveness = new Liveness({
+      getConnections: () => [good, dead].map(p => ({ remotePeer: p }) as unknown as Connection),
+      ping: async (p) => {
+        if (p.equals(dead) && !deadAnswers) throw new Error('timeout')
+        return p.equals(good) ? 3 : 7
+      },
+      hangUp: async (p) => { hungUp.push(p.toString()) },
+      forget: async (p) => { forgotten.push(p.toString()) },
+      isConnected: () => true,
+      log: pino({ level: 'silent' })
+    }, { intervalMs: 1000 })
+    await liveness.round()
+    expect(liveness.latencyOf(good)).toBe(3)
+    expect(liveness.latencyOf(dead)).toBe(7)
+    deadAnswers = false
+    await liveness.round()
+    expect(hungUp).toEqual([])
+    await liveness.round()
+    expect(hungUp).toEqual([dead.toString()])
+    expect(forgotten).toEqual([dead.toString()])
+    // one miss followed by an answer resets the count
+    deadAnswers = true
+    await liveness.round()
+    deadAnswers = false
+    await liveness.round()
+    deadAnswers = true
+    await liveness.round()
+    expect(hungUp).toEqual([dead.toString()])
+  })
+})
