@@ -9,6 +9,9 @@ import { UnauthorizedError } from './errors.js'
 /** Paths served without a token: liveness reveals nothing, and orchestrator probes cannot send secrets. */
 const OPEN_PATHS = new Set(['/health'])
 
+/** The dashboard's static files hold no data (its data calls carry the token); dot segments never pass open. */
+const isOpenUiPath = (path: string): boolean => path === '/ui' || (path.startsWith('/ui/') && !path.includes('..') && !path.includes('%'))
+
 const digest = (s: string): Buffer => createHash('sha256').update(s).digest()
 
 export function tokenMatches (expected: string, header: string | undefined): boolean {
@@ -21,7 +24,7 @@ export function tokenMatches (expected: string, header: string | undefined): boo
 export function registerAuth (app: FastifyInstance, token: string): void {
   app.addHook('onRequest', async (req: FastifyRequest) => {
     const path = req.url.split('?')[0]
-    if (OPEN_PATHS.has(path)) return
+    if (OPEN_PATHS.has(path) || isOpenUiPath(path)) return
     if (!tokenMatches(token, req.headers.authorization)) {
       throw new UnauthorizedError()
     }

@@ -14,6 +14,8 @@ import dht from './routes/dht.js'
 import metrics from './routes/metrics.js'
 import peers from './routes/peers.js'
 import root from './routes/root.js'
+import swarm from './routes/swarm.js'
+import ui from './routes/ui.js'
 
 export interface RouteOptions {
   node: GossipdNode
@@ -28,7 +30,7 @@ export interface ApiOptions {
 export type ApiRoute = (app: FastifyInstance, opts: RouteOptions) => Promise<void>
 
 /** Route plugins of every feature; features add theirs here. */
-export const ROUTES = [root, peers, dht, metrics]
+export const ROUTES = [root, peers, dht, metrics, swarm, ui]
 
 export async function buildApi (node: GossipdNode, options: ApiOptions = {}): Promise<FastifyInstance> {
   const app = Fastify({

@@ -5,6 +5,8 @@
 import type { Connection, PeerId, Stream, StreamHandler } from '@libp2p/interface'
 import type { Multiaddr } from '@multiformats/multiaddr'
 import type { NodeConfig } from '../config.js'
+import { meshPeersOf } from '../crawl/local-report.js'
+import { SwarmView } from '../crawl/swarm-view.js'
 import { AGENT_VERSION, DEFAULT_MAX_INBOUND_STREAMS, DEFAULT_MAX_OUTBOUND_STREAMS } from '../constants.js'
 import { NotStartedError } from '../errors.js'
 import { silentLogger, type Logger } from '../logger.js'
@@ -52,6 +54,8 @@ export class GossipdNode {
   readonly peers: PeerTable
   readonly dht: DhtView
   readonly metrics: NodeMetrics
+  /** The swarm graph: answers `/gossipd/peers/1.0.0` and crawls the swarm. */
+  readonly swarm: SwarmView
   private startedAt?: number
   private readonly features: Feature[] = []
   private readonly bootstrapper: Bootstrapper
@@ -71,6 +75,22 @@ export class GossipdNode {
       log
     }, { intervalMs: config.pingInterval })
     this.peers = new PeerTable(libp2p, libp2p.peerStore, this.liveness)
+    this.swarm = new SwarmView({
+      peerId: this.peerId,
+      peerStore: libp2p.peerStore,
+      getConnections: () => libp2p.getConnections(),
+      latencyOf: peer => this.liveness.latencyOf(peer),
+      getTopics: () => libp2p.services.pubsub.getTopics(),
+      getMeshPeers: topic => meshPeersOf(libp2p.services.pubsub, topic),
+      info: () => this.info(),
+      dial: async (target, opts) => libp2p.dial(target, opts),
+      expectDisconnect: peer => { this.liveness.expectDisconnect(peer) },
+      hangUp: async peer => libp2p.hangUp(peer),
+      handle: async (protocol, handler, opts) => this.handle(protocol, handler, opts),
+      unhandle: async protocol => this.unhandle(protocol),
+      log
+    })
+    this.features.push(this.swarm)
     this.bootstrapper = new Bootstrapper({
       peerId: this.peerId,
       dial: async (ma, opts) => libp2p.dial(ma, opts),

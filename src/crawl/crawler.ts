@@ -1,0 +1,232 @@
+/**
+ * A bounded breadth-first crawl of the swarm: ask this node's peers for their connections, then their peers,
+ * up to a depth, a number of nodes and a time budget, and join the answers into one graph. Whatever the limits
+ * cut off is still in the graph, as nodes marked unreached with the reason.
+ */
+import { CRAWL_CONCURRENCY, CRAWL_DEFAULT_DEPTH, CRAWL_DEFAULT_MAX_PEERS, CRAWL_DEFAULT_TIMEOUT_MS, CRAWL_QUERY_TIMEOUT_MS } from '../constants.js'
+import type { PeerReport } from './report.js'
+
+export interface CrawlOptions {
+  /** Hops from this node to ask; 0 asks nobody else. @default CRAWL_DEFAULT_DEPTH */
+  depth?: number
+  /** Nodes to ask, this one included. @default CRAWL_DEFAULT_MAX_PEERS */
+  maxPeers?: number
+  /** Time budget of the whole crawl. @default CRAWL_DEFAULT_TIMEOUT_MS */
+  timeoutMs?: number
+  /** Time budget of one query. @default CRAWL_QUERY_TIMEOUT_MS */
+  queryTimeoutMs?: number
+  /** Queries in flight at once. @default CRAWL_CONCURRENCY */
+  concurrency?: number
+  signal?: AbortSignal
+}
+
+export interface CrawlerComponents {
+  /** This node's own report, taken before any query (so the crawl's own dials do not show up as its links). */
+  self(): Promise<PeerReport>
+  /** Ask one peer for its report, dialing it at `addrs` if not connected. */
+  query(peerId: string, addrs: string[], options: { signal: AbortSignal }): Promise<PeerReport>
+}
+
+export type StopReason = 'depth' | 'maxPeers' | 'timeout'
+
+export interface SwarmNode {
+  id: string
+  nick?: string
+  agentVersion?: string
+  uptimeMs?: number
+  addrs: string[]
+  /** Hops from the crawling node along the shortest path found. */
+  depth: number
+  reached: boolean
+  /** Why an unreached node was not (or could not be) asked. */
+  reason?: string
+  /** Round trip of the query, dial included. */
+  queryMs?: number
+  topics: string[]
+  /** Connections the node reported (unreached nodes: links seen from the other end). */
+  degree: number
+}
+
+export interface SwarmEdge {
+  source: string
+  target: string
+  /** Ping round trip as measured by the ends that reported the link (their mean), null if none measured yet. */
+  latencyMs: number | null
+  /** Topics in which this link is part of the gossipsub mesh (of either end). */
+  mesh: string[]
+}
+
+export interface SwarmGraph {
+  origin: string
+  startedAt: string
+  durationMs: number
+  /** True when every node found was asked: no limit cut the crawl short and no query failed. */
+  complete: boolean
+  stoppedBy: StopReason[]
+  limits: { depth: number, maxPeers: number, timeoutMs: number }
+  topics: string[]
+  nodes: SwarmNode[]
+  edges: SwarmEdge[]
+}
+
+interface Entry {
+  id: string
+  depth: number
+  addrs: Set<string>
+  state: 'pending' | 'asking' | 'done' | 'failed' | 'skipped'
+  report?: PeerReport
+  reason?: string
+  queryMs?: number
+}
+
+export async function crawlSwarm (c: CrawlerComponents, options: CrawlOptions = {}): Promise<SwarmGraph> {
+  const limits = {
+    depth: options.depth ?? CRAWL_DEFAULT_DEPTH,
+    maxPeers: options.maxPeers ?? CRAWL_DEFAULT_MAX_PEERS,
+    timeoutMs: options.timeoutMs ?? CRAWL_DEFAULT_TIMEOUT_MS
+  }
+  const queryTimeoutMs = options.queryTimeoutMs ?? CRAWL_QUERY_TIMEOUT_MS
+  const concurrency = Math.max(1, options.concurrency ?? CRAWL_CONCURRENCY)
+  const started = Date.now()
+  const deadline = AbortSignal.any([AbortSignal.timeout(limits.timeoutMs), ...(options.signal != null ? [options.signal] : [])])
+  const stoppedBy = new Set<StopReason>()
+
+  const origin = await c.self()
+  const entries = new Map<string, Entry>()
+  entries.set(origin.peerId, { id: origin.peerId, depth: 0, addrs: new Set(origin.addrs), state: 'done', report: origin, queryMs: 0 })
+  let asked = 1
+
+  const learn = (report: PeerReport, depth: number): void => {
+    for (const conn of report.connections) {
+      const known = entries.get(conn.peerId)
+      if (known == null) {
+        entries.set(conn.peerId, { id: conn.peerId, depth, addrs: new Set(conn.addrs), state: 'pending' })
+      } else {
+        conn.addrs.forEach(a => known.addrs.add(a))
+        if (known.state === 'pending') known.depth = Math.min(known.depth, depth)
+      }
+    }
+  }
+  learn(origin, 1)
+
+  const next = (): Entry | undefined => {
+    let best: Entry | undefined
+    for (const e of entries.values()) {
+      if (e.state === 'pending' && e.depth <= limits.depth && (best == null || e.depth < best.depth)) best = e
+    }
+    return best
+  }
+
+  const ask = async (e: Entry): Promise<void> => {
+    e.state = 'asking'
+    const t0 = Date.now()
+    try {
+      const report = await c.query(e.id, [...e.addrs], { signal: AbortSignal.any([deadline, AbortSignal.timeout(queryTimeoutMs)]) })
+      if (report.peerId !== e.id) throw new Error(`answered as ${report.peerId}`)
+      e.report = report
+      e.state = 'done'
+      e.queryMs = Date.now() - t0
+      learn(report, e.depth + 1)
+    } catch (err) {
+      e.state = 'failed'
+      e.reason = deadline.aborted ? 'time limit' : (err as Error).message
+    }
+  }
+
+  // a pool of workers, each taking the nearest pending node until none is left or a limit is hit
+  const inFlight = new Set<Promise<void>>()
+  const timedOut = new Promise<void>(resolve => { deadline.addEventListener('abort', () => { resolve() }, { once: true }) })
+  while (!deadline.aborted) {
+    let e = next()
+    while (e != null && inFlight.size < concurrency && asked < limits.maxPeers && !deadline.aborted) {
+      asked++
+      const p: Promise<void> = ask(e).finally(() => inFlight.delete(p))
+      inFlight.add(p)
+      e = next()
+    }
+    if (inFlight.size === 0) break
+    await Promise.race([...inFlight, timedOut])
+  }
+  await Promise.all(inFlight)
+
+  for (const e of entries.values()) {
+    if (e.state !== 'pending') continue
+    e.state = 'skipped'
+    if (deadline.aborted) {
+      stoppedBy.add('timeout')
+      e.reason = 'time limit'
+    } else if (e.depth > limits.depth) {
+      stoppedBy.add('depth')
+      e.reason = 'depth limit'
+    } else {
+      stoppedBy.add('maxPeers')
+      e.reason = 'peer limit'
+    }
+  }
+  if ([...entries.values()].some(e => e.reason === 'time limit')) stoppedBy.add('timeout')
+
+  const edges = joinEdges(origin.peerId, [...entries.values()])
+  const degree = new Map<string, number>()
+  for (const edge of edges) {
+    degree.set(edge.source, (degree.get(edge.source) ?? 0) + 1)
+    degree.set(edge.target, (degree.get(edge.target) ?? 0) + 1)
+  }
+  const nodes = [...entries.values()].map((e): SwarmNode => ({
+    id: e.id,
+    ...(e.report?.nick != null ? { nick: e.report.nick } : {}),
+    ...(e.report != null ? { agentVersion: e.report.agentVersion, uptimeMs: e.report.uptimeMs } : {}),
+    addrs: e.report?.addrs ?? [...e.addrs],
+    depth: e.depth,
+    reached: e.state === 'done',
+    ...(e.reason != null ? { reason: e.reason } : {}),
+    ...(e.queryMs != null ? { queryMs: e.queryMs } : {}),
+    topics: e.report?.topics.map(t => t.topic) ?? [],
+    degree: degree.get(e.id) ?? 0
+  }))
+  return {
+    origin: origin.peerId,
+    startedAt: new Date(started).toISOString(),
+    durationMs: Date.now() - started,
+    complete: nodes.every(n => n.reached),
+    stoppedBy: [...stoppedBy],
+    limits,
+    topics: [...new Set(nodes.flatMap(n => n.topics))].sort(),
+    nodes,
+    edges
+  }
+}
+
+/**
+ * One undirected edge per pair of nodes that either end reported. Links to the crawling node come from its own
+ * report only: the others were asked over connections the crawl itself may have opened.
+ */
+function joinEdges (origin: string, entries: Entry[]): SwarmEdge[] {
+  const edges = new Map<string, { source: string, target: string, latencies: number[], mesh: Set<string> }>()
+  const key = (a: string, b: string): string => a < b ? `${a} ${b}` : `${b} ${a}`
+  for (const e of entries) {
+    if (e.report == null) continue
+    for (const conn of e.report.connections) {
+      if (conn.peerId === e.id || (e.id !== origin && conn.peerId === origin)) continue
+      const k = key(e.id, conn.peerId)
+      let edge = edges.get(k)
+      if (edge == null) {
+        edge = { source: e.id, target: conn.peerId, latencies: [], mesh: new Set() }
+        edges.set(k, edge)
+      }
+      if (conn.latencyMs != null) edge.latencies.push(conn.latencyMs)
+    }
+  }
+  for (const e of entries) {
+    for (const t of e.report?.topics ?? []) {
+      for (const peer of t.mesh) {
+        edges.get(key(e.id, peer))?.mesh.add(t.topic)
+      }
+    }
+  }
+  return [...edges.values()].map(edge => ({
+    source: edge.source,
+    target: edge.target,
+    latencyMs: edge.latencies.length === 0 ? null : Math.round(edge.latencies.reduce((a, b) => a + b, 0) / edge.latencies.length * 10) / 10,
+    mesh: [...edge.mesh].sort()
+  }))
+}
