@@ -140,3 +140,82 @@ export const CRAWL_MAX_TIMEOUT_MS = 60_000
  * a few rounds without making the 2-core machine the bottleneck.
  */
 export const CRAWL_CONCURRENCY = 16
+
+// --- messaging: topics (gossipsub) and direct messages ---
+
+/**
+ * Gossipsub mesh degree. The spec's D=6 suits large networks; in a swarm of dozens where every node is connected
+ * to most others, a wider mesh (8, kept within 6..12) gives each message more disjoint paths at little cost.
+ */
+export const GOSSIPSUB_D = 8
+/** Fewest mesh peers before the heartbeat grafts more. */
+export const GOSSIPSUB_DLO = 6
+/** Most mesh peers before the heartbeat prunes some. */
+export const GOSSIPSUB_DHI = 12
+/** Peers that receive IHAVE gossip each heartbeat: lazy repair for any message a mesh path lost. */
+export const GOSSIPSUB_DLAZY = 8
+/**
+ * Gossipsub heartbeat. 700 ms (default 1 s) repairs meshes and re-gossips missing ids a little faster after a
+ * join, and is still cheap for dozens of peers on a 2-core machine.
+ */
+export const GOSSIPSUB_HEARTBEAT_MS = 700
+/**
+ * Publish our own messages to every known subscriber, not only the mesh: in a well-connected swarm the
+ * publisher reaches most subscribers in one hop, which is what makes delivery complete and fast.
+ */
+export const GOSSIPSUB_FLOOD_PUBLISH = true
+/** Message-cache windows (heartbeats) kept for IWANT answers; 10 (default 5) survives a slow, loaded peer. */
+export const GOSSIPSUB_MCACHE_LENGTH = 10
+/** Of those, windows advertised in IHAVE gossip (default 3). */
+export const GOSSIPSUB_MCACHE_GOSSIP = 5
+
+/** Largest message body, topic or direct: bigger bodies answer 413 and never reach the wire. */
+export const DEFAULT_MAX_MESSAGE_BYTES = 64 * 1024
+
+/** Messages kept per topic (and in the direct inbox) before the oldest are dropped. */
+export const DEFAULT_HISTORY_LIMIT = 10_000
+
+/** Largest page of history one request returns. */
+export const HISTORY_PAGE_MAX = 1000
+
+/** Default page size of a history request. */
+export const HISTORY_PAGE_DEFAULT = 100
+
+/**
+ * Messages queued for one live stream reader (SSE or NDJSON) before it counts as too slow and is dropped.
+ * The node never waits for a reader; a reader that falls this far behind resumes from the history instead.
+ */
+export const LIVE_QUEUE_LIMIT = 1024
+
+/** Interval of SSE comment lines, so proxies and clients see a quiet stream is still alive. */
+export const SSE_KEEPALIVE_MS = 15_000
+
+/** The direct-message protocol: one length-prefixed JSON frame per message, each answered by an ack frame. */
+export const DM_PROTOCOL = '/gossipd/dm/1.0.0'
+
+/** Room in a DM frame beyond the base64 body: id, peer id, nick, timestamp and JSON punctuation fit in 4 KiB. */
+export const DM_FRAME_OVERHEAD_BYTES = 4096
+
+/** Concurrent inbound DM streams per connection: a busy sender flushing its outbox opens a few at once. */
+export const DM_MAX_STREAMS = 16
+
+/** How long one delivery attempt may take: DHT lookup, dial, send and ack. */
+export const DM_ATTEMPT_TIMEOUT_MS = 10_000
+
+/** How long the receiver waits for the next frame on an idle DM stream before closing it. */
+export const DM_IDLE_TIMEOUT_MS = 30_000
+
+/** How long an undelivered direct message stays in the outbox before it expires. */
+export const DEFAULT_OUTBOX_TTL_MS = 24 * 60 * 60 * 1000
+
+/** First outbox retry delay; doubled after each failed attempt up to the maximum below. */
+export const OUTBOX_RETRY_MIN_MS = 1_000
+
+/** Longest wait between retries: a peer that comes back is tried within half a minute even without a connect event. */
+export const OUTBOX_RETRY_MAX_MS = 30_000
+
+/**
+ * The receiver remembers a direct message id for this many outbox TTLs, so a retry of a message whose ack was
+ * lost is acknowledged again and never shown twice, whatever TTL the sender uses (up to twice ours).
+ */
+export const DM_SEEN_TTL_FACTOR = 2

@@ -92,6 +92,55 @@ export class IdentityError extends GossipdError {
   readonly status = 500
 }
 
+/** A topic publish found no peer subscribed to the topic: nobody would receive it. */
+export class NoSubscribersError extends GossipdError {
+  static override name = 'NoSubscribersError'
+  override name = 'NoSubscribersError'
+  readonly code = 'no-subscribers'
+  readonly status = 409
+  constructor (topic: string) {
+    super(`no peer is subscribed to topic "${topic}": the message was not sent`)
+  }
+}
+
+/** A message body exceeds the configured size limit. */
+export class MessageTooLargeError extends GossipdError {
+  static override name = 'MessageTooLargeError'
+  override name = 'MessageTooLargeError'
+  readonly code = 'message-too-large'
+  readonly status = 413
+  constructor (size: number, limit: number) {
+    super(`message of ${size} bytes exceeds the limit of ${limit} bytes`)
+  }
+}
+
+/** A topic validator refused a message this node was asked to publish. */
+export class MessageRejectedError extends GossipdError {
+  static override name = 'MessageRejectedError'
+  override name = 'MessageRejectedError'
+  readonly code = 'message-rejected'
+  readonly status = 422
+}
+
+/** A live stream reader fell too far behind and was cut off; it may resume from the history. */
+export class SlowReaderError extends GossipdError {
+  static override name = 'SlowReaderError'
+  override name = 'SlowReaderError'
+  readonly code = 'slow-reader'
+  readonly status = 503
+  constructor (limit: number) {
+    super(`stream reader fell ${limit} messages behind and was dropped; resume with the last sequence number`)
+  }
+}
+
+/** A direct-message peer broke the protocol (bad frame, wrong sender, missing ack). */
+export class DirectProtocolError extends GossipdError {
+  static override name = 'DirectProtocolError'
+  override name = 'DirectProtocolError'
+  readonly code = 'dm-protocol'
+  readonly status = 502
+}
+
 export function isGossipdError (err: unknown): err is GossipdError {
   return err instanceof GossipdError
 }

@@ -14,6 +14,9 @@ import dht from './routes/dht.js'
 import metrics from './routes/metrics.js'
 import peers from './routes/peers.js'
 import root from './routes/root.js'
+import direct from './routes/direct.js'
+import message from './routes/message.js'
+import topics from './routes/topics.js'
 import swarm from './routes/swarm.js'
 import ui from './routes/ui.js'
 
@@ -30,7 +33,7 @@ export interface ApiOptions {
 export type ApiRoute = (app: FastifyInstance, opts: RouteOptions) => Promise<void>
 
 /** Route plugins of every feature; features add theirs here. */
-export const ROUTES = [root, peers, dht, metrics, swarm, ui]
+export const ROUTES = [root, peers, dht, metrics, swarm, ui, topics, direct, message]
 
 export async function buildApi (node: GossipdNode, options: ApiOptions = {}): Promise<FastifyInstance> {
   const app = Fastify({

@@ -14,6 +14,11 @@ import { multiaddr } from '@multiformats/multiaddr'
 import { createLibp2p, type Libp2p } from 'libp2p'
 import type { NodeConfig } from '../config.js'
 import { AGENT_VERSION, DEFAULT_MAX_INCOMING_PENDING, DHT_ALPHA, DHT_DISJOINT_PATHS, PING_MAX_STREAMS } from '../constants.js'
+import {
+  GOSSIPSUB_D, GOSSIPSUB_DHI, GOSSIPSUB_DLAZY, GOSSIPSUB_DLO, GOSSIPSUB_FLOOD_PUBLISH, GOSSIPSUB_HEARTBEAT_MS,
+  GOSSIPSUB_MCACHE_GOSSIP, GOSSIPSUB_MCACHE_LENGTH
+} from '../constants.js'
+import { messageId, messageIdToString } from '../messaging/message-id.js'
 
 export interface Services extends Record<string, unknown> {
   identify: Identify
@@ -76,6 +81,18 @@ export async function buildLibp2p (config: NodeConfig, privateKey: PrivateKey, o
       pubsub: gossipsub({
         emitSelf: false,
         allowPublishToZeroTopicPeers: true,
+        // signed messages only: a message's author is proven, and its id is (author key, seqno)
+        globalSignaturePolicy: 'StrictSign',
+        msgIdFn: messageId,
+        msgIdToStrFn: messageIdToString,
+        D: GOSSIPSUB_D,
+        Dlo: GOSSIPSUB_DLO,
+        Dhi: GOSSIPSUB_DHI,
+        Dlazy: GOSSIPSUB_DLAZY,
+        heartbeatInterval: GOSSIPSUB_HEARTBEAT_MS,
+        floodPublish: GOSSIPSUB_FLOOD_PUBLISH,
+        mcacheLength: GOSSIPSUB_MCACHE_LENGTH,
+        mcacheGossip: GOSSIPSUB_MCACHE_GOSSIP,
         ...opts.gossipsub
       })
     }

@@ -17,6 +17,7 @@ import { loadOrCreateIdentity } from './identity.js'
 import { buildLibp2p, type GossipdLibp2p, type Libp2pOptions } from './libp2p.js'
 import { Liveness } from './liveness.js'
 import { createMetrics, type NodeMetrics } from './metrics.js'
+import { createMessaging, type DirectMessages, type Topics } from '../messaging/index.js'
 import { PeerTable } from './peers.js'
 
 export interface CreateNodeOptions extends Libp2pOptions {
@@ -54,6 +55,10 @@ export class GossipdNode {
   readonly peers: PeerTable
   readonly dht: DhtView
   readonly metrics: NodeMetrics
+  /** Gossipsub topics: subscribe, publish, history, live streams, validators. */
+  readonly topics: Topics
+  /** Acknowledged direct messages: send, inbox, outbox. */
+  readonly direct: DirectMessages
   /** The swarm graph: answers `/gossipd/peers/1.0.0` and crawls the swarm. */
   readonly swarm: SwarmView
   private startedAt?: number
@@ -110,6 +115,18 @@ export class GossipdNode {
       routingTableSize: () => this.dht.size,
       uptimeSeconds: () => this.uptimeMs() / 1000
     })
+    const messaging = createMessaging({
+      config,
+      libp2p,
+      log,
+      metrics: this.metrics,
+      dht: this.dht,
+      handle: async (protocol, handler, opts) => this.handle(protocol, handler, opts),
+      unhandle: async protocol => this.unhandle(protocol)
+    })
+    this.topics = messaging.topics
+    this.direct = messaging.direct
+    this.features.push(messaging)
     libp2p.addEventListener('peer:disconnect', evt => { this.liveness.onDisconnect(evt.detail) })
     libp2p.addEventListener('peer:connect', evt => { log.debug({ peer: evt.detail.toString() }, 'peer connected') })
   }

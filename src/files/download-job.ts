@@ -1,0 +1,473 @@
+/**
+ * One download: find providers (the `from` peers and the DHT, looked up again every few seconds so peers that
+ * start downloading the same file join in), fetch the manifest from any of them, then fetch chunks in parallel
+ * from all of them, verifying each against its SHA-256 and writing it at its offset in a partial file. A failed
+ * or corrupt chunk is retried from another provider and the provider is penalised; after a few failures it is
+ * dropped. Only when every chunk is in, and the whole file hashes to the manifest's hash, does the file enter
+ * the store. Progress is persisted per chunk, so a restart resumes.
+ */
+import { createHash } from 'node:crypto'
+import { mkdir, open, readFile, writeFile, type FileHandle } from 'node:fs/promises'
+import { join } from 'node:path'
+import type { PeerId } from '@libp2p/interface'
+import { peerIdFromString } from '@libp2p/peer-id'
+import type { CID } from 'multiformats/cid'
+import {
+  FILES_FIND_PROVIDERS_TIMEOUT_MS, FILES_MAX_CHUNK_ATTEMPTS, FILES_MAX_PROVIDER_FAILURES, FILES_NO_PROVIDER_TIMEOUT_MS,
+  FILES_PROVIDER_REFRESH_MS, FILES_REQUEST_TIMEOUT_MS, FILES_STREAMS_PER_PEER, FILES_UNAVAILABLE_RETRY_MS
+} from '../constants.js'
+import { FileTransferError } from '../errors.js'
+import type { Logger } from '../logger.js'
+import type { DownloadRecord, DownloadRecords, DownloadState } from './download-records.js'
+import { chunkLength, decodeManifest, parseFileId, type Manifest } from './manifest.js'
+import type { FilesSession } from './protocol.js'
+import type { FileStore } from './store.js'
+import { PeerAnsweredError } from './wire.js'
+
+export interface ProviderStatus {
+  peerId: string
+  chunks: number
+  bytes: number
+  failures: number
+  state: 'active' | 'dropped'
+}
+
+export interface DownloadStatus {
+  id: string
+  fileId: string
+  state: DownloadState
+  name: string | null
+  size: number | null
+  chunks: number | null
+  chunksDone: number
+  bytesDone: number
+  /** Bytes per second over the last few seconds. */
+  rate: number
+  providers: ProviderStatus[]
+  from: string[]
+  error: string | null
+  createdAt: string
+  updatedAt: string
+  finishedAt: string | null
+}
+
+export interface JobComponents {
+  store: FileStore
+  records: DownloadRecords
+  partialDir: string
+  findProviders(cid: CID, signal: AbortSignal): AsyncIterable<PeerId>
+  openSession(peer: PeerId, signal: AbortSignal): Promise<FilesSession>
+  /** Announce the file (done once the manifest is in, so other downloaders can fetch finished chunks here). */
+  announce(id: string): void
+  log: Logger
+  onProgress(job: DownloadJob, stateChanged: boolean): void
+  onCorrupt?(peer: string): void
+  onChunk?(bytes: number): void
+}
+
+interface ProviderRun extends ProviderStatus {
+  peer: PeerId
+  triedManifest: boolean
+  workers: number
+}
+
+/** The node is stopping: the job keeps its state and resumes at the next start. */
+export class JobStoppedError extends Error {
+  static override name = 'JobStoppedError'
+  override name = 'JobStoppedError'
+}
+
+/** The user cancelled the job. */
+export class JobCancelledError extends Error {
+  static override name = 'JobCancelledError'
+  override name = 'JobCancelledError'
+}
+
+const RATE_WINDOW_MS = 5_000
+
+function shuffled (values: number[]): number[] {
+  for (let i = values.length - 1; i > 0; i--) {
+    const j = Math.floor(Math.random() * (i + 1))
+    const t = values[i]; values[i] = values[j]; values[j] = t
+  }
+  return values
+}
+
+/** A promise and its resolver: workers wait on it for "something changed". */
+function signal (): { promise: Promise<void>, resolve: () => void } {
+  let resolve!: () => void
+  const promise = new Promise<void>(r => { resolve = r })
+  return { promise, resolve }
+}
+
+async function sleep (ms: number, signal: AbortSignal): Promise<void> {
+  await new Promise<void>(resolve => {
+    const t = setTimeout(done, ms)
+    function done (): void { clearTimeout(t); signal.removeEventListener('abort', done); resolve() }
+    signal.addEventListener('abort', done, { once: true })
+  })
+}
+
+export class DownloadJob {
+  readonly cid: CID
+  manifest?: Manifest
+  private manifestBytes?: Uint8Array
+  private readonly done = new Set<number>()
+  /** Chunks still to fetch, in random order (random-first spreads chunks among parallel downloaders). */
+  private readonly remaining = new Set<number>()
+  private readonly inflight = new Set<number>()
+  private readonly attempts = new Map<number, number>()
+  /** Chunk -> provider -> time until which that provider is not asked for it again. */
+  private readonly avoid = new Map<number, Map<string, number>>()
+  private readonly providers = new Map<string, ProviderRun>()
+  private readonly controller = new AbortController()
+  private readonly samples: Array<[number, number]> = []
+  private bytesDone = 0
+  private fatal?: Error
+  private fh?: FileHandle
+  private wake = signal()
+  private finished?: Promise<void>
+
+  constructor (private readonly c: JobComponents, readonly record: DownloadRecord) {
+    this.cid = parseFileId(record.fileId)
+  }
+
+  get id (): string { return this.record.id }
+  get state (): DownloadState { return this.record.state }
+  get isActive (): boolean { return this.state === 'pending' || this.state === 'running' }
+  private get signal (): AbortSignal { return this.controller.signal }
+  get partialPath (): string { return join(this.c.partialDir, this.id) }
+  private get manifestPath (): string { return `${this.partialPath}.manifest` }
+
+  status (): DownloadStatus {
+    const now = Date.now()
+    while (this.samples.length > 0 && now - this.samples[0][0] > RATE_WINDOW_MS) this.samples.shift()
+    const recent = this.samples.reduce((n, [, b]) => n + b, 0)
+    const r = this.record
+    const complete = r.state === 'completed'
+    return {
+      id: r.id,
+      fileId: r.fileId,
+      state: r.state,
+      name: r.name,
+      size: r.size,
+      chunks: r.chunks,
+      chunksDone: complete ? (r.chunks ?? 0) : this.done.size,
+      bytesDone: complete ? (r.size ?? 0) : this.bytesDone,
+      rate: this.isActive ? Math.round(recent * 1000 / RATE_WINDOW_MS) : 0,
+      providers: [...this.providers.values()].map(p => ({ peerId: p.peerId, chunks: p.chunks, bytes: p.bytes, failures: p.failures, state: p.state })),
+      from: r.from,
+      error: r.error,
+      createdAt: new Date(r.createdAt).toISOString(),
+      updatedAt: new Date(r.updatedAt).toISOString(),
+      finishedAt: r.finishedAt == null ? null : new Date(r.finishedAt).toISOString()
+    }
+  }
+
+  /** Run to completion, failure, cancellation or node stop; never rejects. */
+  async start (): Promise<void> {
+    this.finished ??= this.run()
+    return this.finished
+  }
+
+  /** Stop without changing the persisted state (the node is stopping). */
+  async stop (): Promise<void> {
+    this.controller.abort(new JobStoppedError('the node is stopping'))
+    await this.finished
+  }
+
+  async cancel (): Promise<void> {
+    this.controller.abort(new JobCancelledError('cancelled'))
+    await this.finished
+  }
+
+  /** A finished chunk from the partial file, for peers downloading the same file. */
+  async readChunk (index: number): Promise<Uint8Array | 'unavailable'> {
+    const m = this.manifest
+    if (m == null || !this.done.has(index)) return 'unavailable'
+    const buf = Buffer.allocUnsafe(chunkLength(m, index))
+    const fh = await open(this.partialPath, 'r')
+    try {
+      await fh.read(buf, 0, buf.byteLength, index * m.chunkSize)
+    } finally {
+      await fh.close()
+    }
+    return buf
+  }
+
+  get manifestData (): Uint8Array | undefined { return this.manifestBytes }
+
+  private setState (state: DownloadState, error: string | null = null): void {
+    this.c.records.setState(this.id, state, error)
+    Object.assign(this.record, this.c.records.get(this.id))
+    this.c.onProgress(this, true)
+  }
+
+  private notify (): void {
+    this.wake.resolve()
+    this.wake = signal()
+  }
+
+  private async waitChange (ms: number): Promise<void> {
+    await Promise.race([this.wake.promise, sleep(ms, this.signal)])
+  }
+
+  private async run (): Promise<void> {
+    void this.discover()
+    try {
+      await mkdir(this.c.partialDir, { recursive: true, mode: 0o700 })
+      await this.loadManifest()
+      if (this.state === 'pending') this.setState('running')
+      await this.fetchAll()
+      const m = this.manifest as Manifest
+      await this.fh?.close()
+      this.fh = undefined
+      await this.c.store.commit(this.cid, this.manifestBytes as Uint8Array, m, this.partialPath, 'download')
+      this.c.records.clearChunks(this.id)
+      this.setState('completed')
+      this.c.announce(this.record.fileId)
+      this.c.log.info({ job: this.id, file: this.record.fileId, size: m.size }, 'download complete')
+    } catch (err) {
+      const reason = this.signal.reason as Error | undefined
+      if (reason instanceof JobStoppedError) {
+        this.c.log.debug({ job: this.id }, 'download paused by node stop')
+      } else if (reason instanceof JobCancelledError) {
+        this.setState('cancelled')
+      } else {
+        this.c.log.warn({ job: this.id, err: (err as Error).message }, 'download failed')
+        this.setState('failed', (err as Error).message)
+      }
+    } finally {
+      if (!this.signal.aborted) this.controller.abort(new JobStoppedError('job ended'))
+      await this.fh?.close().catch(() => {})
+      this.fh = undefined
+    }
+  }
+
+  /** Keep adding providers: the `from` peers first, then whoever the DHT knows, again every few seconds. */
+  private async discover (): Promise<void> {
+    for (const p of this.record.from) this.addProvider(peerIdFromString(p))
+    while (!this.signal.aborted) {
+      try {
+        const signal = AbortSignal.any([this.signal, AbortSignal.timeout(FILES_FIND_PROVIDERS_TIMEOUT_MS)])
+        for await (const peer of this.c.findProviders(this.cid, signal)) this.addProvider(peer)
+      } catch (err) {
+        this.c.log.debug({ job: this.id, err: (err as Error).message }, 'provider lookup failed')
+      }
+      await sleep(FILES_PROVIDER_REFRESH_MS, this.signal)
+    }
+  }
+
+  private addProvider (peer: PeerId): void {
+    const key = peer.toString()
+    if (this.providers.has(key) || this.signal.aborted) return
+    const p: ProviderRun = { peer, peerId: key, chunks: 0, bytes: 0, failures: 0, state: 'active', triedManifest: false, workers: 0 }
+    this.providers.set(key, p)
+    if (this.manifest != null && this.remaining.size > 0) this.startWorkers(p)
+    this.notify()
+  }
+
+  private active (): ProviderRun[] {
+    return [...this.providers.values()].filter(p => p.state === 'active')
+  }
+
+  private penalise (p: ProviderRun, err: Error, drop = false): void {
+    p.failures++
+    if (drop || p.failures >= FILES_MAX_PROVIDER_FAILURES) {
+      p.state = 'dropped'
+      this.c.log.info({ job: this.id, peer: p.peerId, err: err.message }, 'provider dropped')
+    }
+  }
+
+  private async loadManifest (): Promise<void> {
+    let bytes: Uint8Array | undefined = await readFile(this.manifestPath).catch(() => undefined)
+    const deadline = Date.now() + FILES_NO_PROVIDER_TIMEOUT_MS
+    while (bytes == null) {
+      this.signal.throwIfAborted()
+      const p = this.active().find(p => !p.triedManifest)
+      if (p == null) {
+        if (Date.now() > deadline) throw new FileTransferError(`no provider of ${this.record.fileId} answered within ${FILES_NO_PROVIDER_TIMEOUT_MS} ms`)
+        await this.waitChange(1_000)
+        continue
+      }
+      p.triedManifest = true
+      let session: FilesSession | undefined
+      try {
+        const signal = AbortSignal.any([this.signal, AbortSignal.timeout(FILES_REQUEST_TIMEOUT_MS)])
+        session = await this.c.openSession(p.peer, signal)
+        const candidate = await session.manifest(this.cid, signal)
+        await decodeManifest(candidate, this.cid)
+        bytes = candidate
+        await writeFile(this.manifestPath, bytes, { mode: 0o600 })
+      } catch (err) {
+        if (this.signal.aborted) throw err
+        this.penalise(p, err as Error, err instanceof PeerAnsweredError)
+      } finally {
+        await session?.close()
+      }
+    }
+    const m = await decodeManifest(bytes, this.cid)
+    this.manifest = m
+    this.manifestBytes = bytes
+    this.c.records.setManifest(this.id, { name: m.name, size: m.size, chunks: m.chunks.length })
+    Object.assign(this.record, { name: m.name, size: m.size, chunks: m.chunks.length })
+    for (const idx of this.c.records.doneChunks(this.id)) {
+      if (idx < m.chunks.length) {
+        this.done.add(idx)
+        this.bytesDone += chunkLength(m, idx)
+      }
+    }
+    this.c.announce(this.record.fileId)
+  }
+
+  private async openPartial (m: Manifest): Promise<FileHandle> {
+    await (await open(this.partialPath, 'a', 0o600)).close()
+    const fh = await open(this.partialPath, 'r+')
+    if ((await fh.stat()).size !== m.size) await fh.truncate(m.size)
+    return fh
+  }
+
+  /** Fetch every missing chunk, then check the whole file; chunks that fail the final check are fetched again. */
+  private async fetchAll (): Promise<void> {
+    const m = this.manifest as Manifest
+    this.fh = await this.openPartial(m)
+    for (let pass = 0; ; pass++) {
+      for (const idx of shuffled(m.chunks.map((_h, i) => i).filter(i => !this.done.has(i)))) this.remaining.add(idx)
+      let idleSince = Date.now()
+      for (const p of this.active()) this.startWorkers(p)
+      while (this.remaining.size > 0) {
+        if (this.fatal != null) throw this.fatal
+        this.signal.throwIfAborted()
+        if (this.active().length > 0) idleSince = Date.now()
+        else if (Date.now() - idleSince > FILES_NO_PROVIDER_TIMEOUT_MS) throw new FileTransferError(`every provider failed and no other was found within ${FILES_NO_PROVIDER_TIMEOUT_MS} ms`)
+        await this.waitChange(1_000)
+      }
+      const bad = await this.verify(m)
+      if (bad.length === 0) return
+      if (pass > 0) throw new FileTransferError(`the file does not match its manifest after ${pass + 1} passes`)
+      for (const idx of bad) {
+        this.done.delete(idx)
+        this.bytesDone -= chunkLength(m, idx)
+        this.c.records.unmark(this.id, idx)
+      }
+    }
+  }
+
+  private startWorkers (p: ProviderRun): void {
+    while (p.workers < FILES_STREAMS_PER_PEER && p.state === 'active') {
+      p.workers++
+      void this.worker(p).finally(() => { p.workers-- })
+    }
+  }
+
+  /** The next chunk to ask `p` for: the first free one it is not being avoided for. */
+  private pick (p: ProviderRun): number | undefined {
+    const now = Date.now()
+    let stuck: number | undefined
+    for (const idx of this.remaining) {
+      if (this.inflight.has(idx)) continue
+      const av = this.avoid.get(idx)
+      if (av == null || (av.get(p.peerId) ?? 0) <= now) return idx
+      // a chunk every active provider is avoiding would never be fetched: let this one try again
+      if (stuck == null && this.active().every(q => (av.get(q.peerId) ?? 0) > now)) stuck = idx
+    }
+    if (stuck != null) this.avoid.get(stuck)?.delete(p.peerId)
+    return stuck
+  }
+
+  private avoidFor (idx: number, p: ProviderRun, until: number): void {
+    let av = this.avoid.get(idx)
+    if (av == null) this.avoid.set(idx, av = new Map())
+    av.set(p.peerId, until)
+  }
+
+  private async worker (p: ProviderRun): Promise<void> {
+    const m = this.manifest as Manifest
+    let session: FilesSession | undefined
+    try {
+      while (!this.signal.aborted && p.state === 'active' && this.remaining.size > 0) {
+        const idx = this.pick(p)
+        if (idx == null) {
+          await this.waitChange(FILES_UNAVAILABLE_RETRY_MS)
+          continue
+        }
+        this.inflight.add(idx)
+        try {
+          const signal = AbortSignal.any([this.signal, AbortSignal.timeout(FILES_REQUEST_TIMEOUT_MS)])
+          session ??= await this.c.openSession(p.peer, signal)
+          const data = await session.chunk(this.cid, idx, signal)
+          const hash = createHash('sha256').update(data).digest('hex')
+          if (data.byteLength !== chunkLength(m, idx) || hash !== m.chunks[idx]) {
+            this.c.onCorrupt?.(p.peerId)
+            throw new FileTransferError(`chunk ${idx} from ${p.peerId} does not match its hash`)
+          }
+          await this.store(idx, data, p)
+        } catch (err) {
+          if (this.signal.aborted || this.fatal != null) break
+          this.failed(idx, p, err as Error)
+          if (!(err instanceof PeerAnsweredError)) {
+            session?.abort(err as Error)
+            session = undefined
+          }
+        } finally {
+          this.inflight.delete(idx)
+          this.notify()
+        }
+      }
+    } finally {
+      await session?.close()
+    }
+  }
+
+  private async store (idx: number, data: Uint8Array, p: ProviderRun): Promise<void> {
+    const m = this.manifest as Manifest
+    try {
+      await (this.fh as FileHandle).write(data, 0, data.byteLength, idx * m.chunkSize)
+      this.c.records.markDone(this.id, idx)
+    } catch (err) {
+      // a local write failure (disk full, permissions) is no provider's fault
+      this.fatal = new FileTransferError(`cannot write the partial file: ${(err as Error).message}`)
+      throw this.fatal
+    }
+    this.done.add(idx)
+    this.remaining.delete(idx)
+    this.bytesDone += data.byteLength
+    this.samples.push([Date.now(), data.byteLength])
+    p.chunks++
+    p.bytes += data.byteLength
+    this.c.onChunk?.(data.byteLength)
+    this.c.onProgress(this, false)
+  }
+
+  private failed (idx: number, p: ProviderRun, err: Error): void {
+    if (err instanceof PeerAnsweredError && err.answer === 'unavailable') {
+      // a peer still downloading: ask it again later, no penalty
+      this.avoidFor(idx, p, Date.now() + FILES_UNAVAILABLE_RETRY_MS)
+      return
+    }
+    this.avoidFor(idx, p, Number.POSITIVE_INFINITY)
+    this.penalise(p, err, err instanceof PeerAnsweredError && err.answer === 'not-found')
+    const n = (this.attempts.get(idx) ?? 0) + 1
+    this.attempts.set(idx, n)
+    this.c.log.debug({ job: this.id, chunk: idx, peer: p.peerId, err: err.message }, 'chunk fetch failed')
+    if (n >= FILES_MAX_CHUNK_ATTEMPTS) this.fatal = new FileTransferError(`chunk ${idx} failed ${n} times, last: ${err.message}`)
+  }
+
+  /** Hash the partial file chunk by chunk (one chunk in memory); returns the chunks that do not match. */
+  private async verify (m: Manifest): Promise<number[]> {
+    const fh = this.fh as FileHandle
+    const whole = createHash('sha256')
+    const bad: number[] = []
+    const buf = Buffer.allocUnsafe(m.chunkSize)
+    for (let i = 0; i < m.chunks.length; i++) {
+      this.signal.throwIfAborted()
+      const len = chunkLength(m, i)
+      const { bytesRead } = await fh.read(buf, 0, len, i * m.chunkSize)
+      const data = buf.subarray(0, bytesRead)
+      whole.update(data)
+      if (bytesRead !== len || createHash('sha256').update(data).digest('hex') !== m.chunks[i]) bad.push(i)
+    }
+    if (bad.length === 0 && whole.digest('hex') !== m.hash) throw new FileTransferError('every chunk matches but the whole file does not: the manifest is inconsistent')
+    return bad
+  }
+}

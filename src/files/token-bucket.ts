@@ -1,0 +1,55 @@
+/**
+ * A token bucket for the upload cap: `rate` bytes per second on average, bursts up to `burst`. Callers await
+ * `take(n)` before sending n bytes; waiters are served in order, so one large request cannot starve the rest.
+ */
+
+export interface TokenBucketOptions {
+  /** Bytes per second; 0 means unlimited. */
+  rate: number
+  /** Largest burst in bytes. @default rate (one second's worth) */
+  burst?: number
+  /** Clock, for tests. @default Date.now */
+  now?: () => number
+}
+
+export class TokenBucket {
+  private tokens: number
+  private last: number
+  private readonly burst: number
+  private readonly now: () => number
+  private queue: Promise<void> = Promise.resolve()
+
+  constructor (private readonly opts: TokenBucketOptions) {
+    this.now = opts.now ?? Date.now
+    this.burst = Math.max(1, opts.burst ?? opts.rate)
+    this.tokens = this.burst
+    this.last = this.now()
+  }
+
+  get unlimited (): boolean { return this.opts.rate <= 0 }
+
+  private refill (): void {
+    const t = this.now()
+    this.tokens = Math.min(this.burst, this.tokens + (t - this.last) * this.opts.rate / 1000)
+    this.last = t
+  }
+
+  /** Wait until `n` bytes may be sent. A request larger than the burst goes once the bucket is full, leaving a debt. */
+  async take (n: number, signal?: AbortSignal): Promise<void> {
+    if (this.unlimited) return
+    const turn = this.queue.then(async () => {
+      this.refill()
+      const need = Math.min(n, this.burst)
+      while (this.tokens < need) {
+        signal?.throwIfAborted()
+        const waitMs = Math.ceil((need - this.tokens) * 1000 / this.opts.rate)
+        await new Promise(resolve => setTimeout(resolve, Math.max(1, waitMs)))
+        this.refill()
+      }
+      this.tokens -= n
+    })
+    // a caller that gave up (abort) must not block those behind it
+    this.queue = turn.catch(() => {})
+    return turn
+  }
+}

@@ -1,0 +1,69 @@
+/**
+ * Shared framing of the files and index protocols: varint length-prefixed frames, a JSON request, a JSON
+ * response header and, for successful answers, one binary payload frame. Documented in docs/PROTOCOLS.md.
+ */
+import type { Stream } from '@libp2p/interface'
+import { lpStream, type LengthPrefixedStream } from '@libp2p/utils'
+import { FileTransferError } from '../errors.js'
+
+export type ErrorCode = 'not-found' | 'unavailable' | 'bad-request' | 'internal'
+
+export type ResponseHeader =
+  | { status: 'ok', length: number }
+  | { status: 'error', code: ErrorCode, message: string }
+
+/** The peer answered a request with an error header; `answer` is its code (e.g. 'unavailable'). */
+export class PeerAnsweredError extends FileTransferError {
+  static override name = 'PeerAnsweredError'
+  override name = 'PeerAnsweredError'
+  constructor (readonly answer: string, message: string) {
+    super(`peer answered ${answer}: ${message}`)
+  }
+}
+
+const encoder = new TextEncoder()
+const decoder = new TextDecoder('utf-8', { fatal: true })
+
+export function encodeJson (value: unknown): Uint8Array {
+  return encoder.encode(JSON.stringify(value))
+}
+
+export function decodeJson (bytes: Uint8Array, what: string): unknown {
+  try {
+    return JSON.parse(decoder.decode(bytes))
+  } catch (err) {
+    throw new FileTransferError(`${what} is not JSON: ${(err as Error).message}`)
+  }
+}
+
+/** A length-prefixed stream whose frames may be up to `maxFrame` bytes. */
+export function framed (stream: Stream, maxFrame: number): LengthPrefixedStream<Stream> {
+  return lpStream(stream, { maxDataLength: maxFrame, maxBufferSize: maxFrame + 1024 })
+}
+
+/** True when a read failed only because the remote closed its end between frames. */
+export function isCleanEnd (err: unknown, stream: Stream): boolean {
+  return (err as Error).name === 'UnexpectedEOFError' && stream.remoteWriteStatus !== 'writable' && stream.readBufferLength === 0
+}
+
+export async function writeOk (lp: LengthPrefixedStream<Stream>, payload: Uint8Array, signal?: AbortSignal): Promise<void> {
+  await lp.writeV([encodeJson({ status: 'ok', length: payload.byteLength } satisfies ResponseHeader), payload], { signal })
+}
+
+export async function writeError (lp: LengthPrefixedStream<Stream>, code: ErrorCode, message: string, signal?: AbortSignal): Promise<void> {
+  await lp.write(encodeJson({ status: 'error', code, message } satisfies ResponseHeader), { signal })
+}
+
+/** Read one response: the header, then the payload if it is a success. Error answers throw FileTransferError. */
+export async function readResponse (lp: LengthPrefixedStream<Stream>, signal: AbortSignal): Promise<Uint8Array> {
+  const header = decodeJson((await lp.read({ signal })).subarray(), 'response header') as Partial<ResponseHeader> | null
+  if (header?.status === 'error') {
+    throw new PeerAnsweredError(String(header.code), String(header.message))
+  }
+  if (header?.status !== 'ok' || !Number.isSafeInteger(header.length)) {
+    throw new FileTransferError('malformed response header')
+  }
+  const payload = (await lp.read({ signal })).subarray()
+  if (payload.byteLength !== header.length) throw new FileTransferError(`payload of ${payload.byteLength} bytes, header said ${header.length}`)
+  return payload
+}

@@ -1,0 +1,292 @@
+/**
+ * Direct messages: one peer to another over `/gossipd/dm/1.0.0`, on the Noise-encrypted connection between
+ * the two, each message acknowledged. Every message is written to the outbox before the first attempt; what
+ * is not acknowledged is retried with backoff (and at once when the peer connects) until its TTL. The receiver
+ * remembers (sender, id) pairs, so a retry whose ack was lost is acknowledged again but stored only once.
+ */
+import { randomUUID } from 'node:crypto'
+import type { Connection, PeerId, Stream } from '@libp2p/interface'
+import { lpStream } from '@libp2p/utils'
+import { multiaddr, type Multiaddr } from '@multiformats/multiaddr'
+import {
+  DM_ATTEMPT_TIMEOUT_MS, DM_FRAME_OVERHEAD_BYTES, DM_IDLE_TIMEOUT_MS, DM_MAX_STREAMS, DM_PROTOCOL, DM_SEEN_TTL_FACTOR,
+  LIVE_QUEUE_LIMIT, OUTBOX_RETRY_MIN_MS
+} from '../constants.js'
+import { DirectProtocolError, InvalidRequestError, NotStartedError } from '../errors.js'
+import type { Logger } from '../logger.js'
+import type { NodeMetrics } from '../node/metrics.js'
+import { parsePeerId } from '../node/peer-id.js'
+import { migrate, type Database } from '../storage/database.js'
+import { checkSize, encodeBody } from './body.js'
+import { decodeFrame, encodeFrame, type Frame, type MsgFrame } from './dm-codec.js'
+import type { MessageLog, PageOptions, StoredMessage } from './history.js'
+import { LiveFeed, type LiveReader } from './live.js'
+import { Outbox, type OutboxEntry, type OutboxStatus } from './outbox.js'
+import { replayThenLive } from './replay.js'
+
+/** The inbox's channel in its message log. */
+export const INBOX = 'inbox'
+
+export interface DirectComponents {
+  peerId: PeerId
+  db: Database
+  inbox: MessageLog
+  log: Logger
+  metrics: NodeMetrics
+  handle(protocol: string, handler: (stream: Stream, connection: Connection) => Promise<void>, opts: { maxInboundStreams: number, maxOutboundStreams: number }): Promise<void>
+  unhandle(protocol: string): Promise<void>
+  dialProtocol(peer: PeerId, protocol: string, options: { signal: AbortSignal }): Promise<Stream>
+  isConnected(peer: PeerId): boolean
+  /** Addresses of a peer from the DHT; throws when no peer knows them. */
+  findPeer(peer: PeerId, options: { signal: AbortSignal }): Promise<{ multiaddrs: string[] }>
+  dial(addrs: Multiaddr[], options: { signal: AbortSignal }): Promise<unknown>
+  /** Call `listener` whenever a peer connects; returns a function that stops it. */
+  onPeerConnect(listener: (peer: PeerId) => void): () => void
+}
+
+export interface DirectInit {
+  maxMessageSize: number
+  outboxTtlMs: number
+  /** Finished outbox entries kept for listing. */
+  outboxKeep: number
+  /** @default DM_ATTEMPT_TIMEOUT_MS */
+  attemptTimeoutMs?: number
+}
+
+export interface SendOptions {
+  nick?: string
+  signal?: AbortSignal
+}
+
+export type SendResult =
+  | { id: string, to: string, status: 'delivered', rttMs: number, duplicate: boolean }
+  | { id: string, to: string, status: 'queued', error: string, nextAttemptAt: number }
+
+type AttemptResult = { ok: true, rttMs: number, duplicate: boolean } | { ok: false, error: string, permanent: boolean }
+
+/** Round to 0.1 ms: enough for a loopback round trip, without a column of noise digits. */
+function ms (start: number): number {
+  return Math.round((performance.now() - start) * 10) / 10
+}
+
+export class DirectMessages {
+  private readonly outbox: Outbox
+  private readonly live: LiveFeed<StoredMessage>
+  private readonly inFlight = new Map<string, Promise<AttemptResult>>()
+  private readonly seen
+  private readonly maxFrame: number
+  private timer?: ReturnType<typeof setInterval>
+  private stopListening?: () => void
+  private started = false
+
+  constructor (private readonly components: DirectComponents, private readonly init: DirectInit) {
+    this.outbox = new Outbox(components.db, init.outboxKeep)
+    this.live = new LiveFeed(LIVE_QUEUE_LIMIT)
+    // base64 grows a body by 4/3
+    this.maxFrame = Math.ceil(init.maxMessageSize / 3) * 4 + DM_FRAME_OVERHEAD_BYTES
+    migrate(components.db, [
+      'CREATE TABLE IF NOT EXISTS dm_seen (sender TEXT NOT NULL, id TEXT NOT NULL, seen_at INTEGER NOT NULL, PRIMARY KEY (sender, id))',
+      'CREATE INDEX IF NOT EXISTS dm_seen_at ON dm_seen (seen_at)'
+    ])
+    this.seen = {
+      add: components.db.prepare('INSERT INTO dm_seen (sender, id, seen_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING'),
+      prune: components.db.prepare('DELETE FROM dm_seen WHERE seen_at < ?')
+    }
+  }
+
+  async start (): Promise<void> {
+    await this.components.handle(DM_PROTOCOL, async (stream, connection) => this.receive(stream, connection), {
+      maxInboundStreams: DM_MAX_STREAMS,
+      maxOutboundStreams: DM_MAX_STREAMS
+    })
+    this.started = true
+    this.stopListening = this.components.onPeerConnect(peer => { this.flushPeer(peer.toString()) })
+    this.timer = setInterval(() => { this.tick() }, OUTBOX_RETRY_MIN_MS)
+    this.timer.unref()
+    this.tick()
+  }
+
+  async stop (): Promise<void> {
+    this.started = false
+    clearInterval(this.timer)
+    this.stopListening?.()
+    this.live.closeAll()
+    await Promise.allSettled([...this.inFlight.values()])
+    await this.components.unhandle(DM_PROTOCOL).catch(() => {})
+  }
+
+  /**
+   * Send a message and wait for its ack (up to `attemptTimeoutMs`). A message that cannot be delivered now stays
+   * queued in the outbox and is retried until its TTL; the result says which.
+   */
+  async send (to: string, data: Uint8Array, opts: SendOptions = {}): Promise<SendResult> {
+    if (!this.started) throw new NotStartedError()
+    const peer = parsePeerId(to)
+    if (peer.equals(this.components.peerId)) throw new InvalidRequestError('cannot send a direct message to this node itself')
+    checkSize(data, this.init.maxMessageSize)
+    const entry = this.outbox.add({ id: randomUUID(), to: peer.toString(), nick: opts.nick, data, ttlMs: this.init.outboxTtlMs })
+    this.components.metrics.counter('gossipd_direct_messages_sent_total', 'Direct messages accepted for sending').inc()
+    const result = await this.attempt(entry, opts.signal)
+    if (result.ok) {
+      return { id: entry.id, to: entry.to, status: 'delivered', rttMs: result.rttMs, duplicate: result.duplicate }
+    }
+    const now = this.outbox.get(entry.id)
+    return { id: entry.id, to: entry.to, status: 'queued', error: result.error, nextAttemptAt: now?.nextAttemptAt ?? Date.now() }
+  }
+
+  inbox (opts: PageOptions): StoredMessage[] {
+    return this.components.inbox.page(INBOX, opts)
+  }
+
+  inboxStats (): { lastSeq: number, count: number } {
+    return this.components.inbox.stats(INBOX)
+  }
+
+  /** Inbox messages as they arrive, after replaying those past `after` when given. */
+  stream (opts: { after?: number } = {}): LiveReader<StoredMessage> {
+    return replayThenLive(this.live.subscribe(), opts.after, after => this.components.inbox.page(INBOX, { after, limit: 500 }))
+  }
+
+  outboxEntries (opts: { status?: OutboxStatus, limit: number }): OutboxEntry[] {
+    return this.outbox.list(opts)
+  }
+
+  outboxCounts (): Record<OutboxStatus, number> {
+    return this.outbox.counts()
+  }
+
+  /** Retry what is due now; expire what is past its TTL. */
+  private tick (): void {
+    if (!this.started) return
+    for (const e of this.outbox.expire()) {
+      this.components.log.warn({ id: e.id, to: e.to }, 'direct message expired undelivered')
+      this.components.metrics.counter('gossipd_direct_messages_expired_total', 'Direct messages that expired in the outbox').inc()
+    }
+    const seenFor = DM_SEEN_TTL_FACTOR * this.init.outboxTtlMs
+    this.seen.prune.run(Date.now() - seenFor)
+    for (const entry of this.outbox.due()) void this.attempt(entry)
+  }
+
+  /** The peer just connected: try everything queued for it now, whatever its backoff says. */
+  private flushPeer (peer: string): void {
+    if (!this.started) return
+    for (const entry of this.outbox.queuedFor(peer)) void this.attempt(entry)
+  }
+
+  /** One delivery attempt; concurrent calls for the same message share it. Updates the outbox either way. */
+  private async attempt (entry: OutboxEntry, signal?: AbortSignal): Promise<AttemptResult> {
+    const running = this.inFlight.get(entry.id)
+    if (running != null) return running
+    const p = this.deliver(entry, signal).then(result => {
+      if (result.ok) {
+        this.outbox.markDelivered(entry.id, result.rttMs)
+        this.components.log.debug({ id: entry.id, to: entry.to, rttMs: result.rttMs }, 'direct message delivered')
+      } else if (result.permanent) {
+        this.outbox.markRejected(entry.id, result.error)
+        this.components.log.warn({ id: entry.id, to: entry.to, error: result.error }, 'direct message refused by the receiver')
+      } else {
+        const current = this.outbox.get(entry.id) ?? entry
+        this.outbox.markFailed(current, result.error)
+        this.components.log.debug({ id: entry.id, to: entry.to, attempts: current.attempts + 1, error: result.error }, 'direct message not delivered; queued')
+      }
+      return result
+    }).finally(() => { this.inFlight.delete(entry.id) })
+    this.inFlight.set(entry.id, p)
+    return p
+  }
+
+  private async deliver (entry: OutboxEntry, signal?: AbortSignal): Promise<AttemptResult> {
+    const timeout = AbortSignal.timeout(this.init.attemptTimeoutMs ?? DM_ATTEMPT_TIMEOUT_MS)
+    const sig = signal != null ? AbortSignal.any([signal, timeout]) : timeout
+    const peer = parsePeerId(entry.to)
+    let stream: Stream | undefined
+    try {
+      await this.reach(peer, sig)
+      stream = await this.components.dialProtocol(peer, DM_PROTOCOL, { signal: sig })
+      const lp = lpStream(stream, { maxDataLength: this.maxFrame })
+      const frame: MsgFrame = {
+        type: 'msg',
+        id: entry.id,
+        from: this.components.peerId.toString(),
+        ts: entry.createdAt,
+        ...(entry.nick != null ? { nick: entry.nick } : {}),
+        body: Buffer.from(entry.data).toString('base64')
+      }
+      const started = performance.now()
+      await lp.write(encodeFrame(frame), { signal: sig })
+      const reply = decodeFrame((await lp.read({ signal: sig })).subarray())
+      const rttMs = ms(started)
+      await stream.close({ signal: sig }).catch(() => {})
+      if (reply.id !== entry.id) throw new DirectProtocolError(`ack for ${reply.id}, expected ${entry.id}`)
+      if (reply.type === 'nack') return { ok: false, error: `${reply.code}: ${reply.reason}`, permanent: true }
+      if (reply.type !== 'ack') throw new DirectProtocolError(`expected an ack, got a ${reply.type} frame`)
+      return { ok: true, rttMs, duplicate: reply.duplicate }
+    } catch (err) {
+      stream?.abort(err as Error)
+      return { ok: false, error: (err as Error).message, permanent: false }
+    }
+  }
+
+  /** Make sure there is a connection: when there is none, look the peer up in the DHT and dial what it finds. */
+  private async reach (peer: PeerId, signal: AbortSignal): Promise<void> {
+    if (this.components.isConnected(peer)) return
+    let found: { multiaddrs: string[] }
+    try {
+      found = await this.components.findPeer(peer, { signal })
+    } catch {
+      // not in the DHT (yet): the peer store may still know an address, so let the dial try
+      return
+    }
+    const addrs = found.multiaddrs.map(a => multiaddr(a))
+    if (addrs.length > 0) await this.components.dial(addrs, { signal })
+  }
+
+  private async receive (stream: Stream, connection: Connection): Promise<void> {
+    const lp = lpStream(stream, { maxDataLength: this.maxFrame })
+    const sender = connection.remotePeer.toString()
+    while (true) {
+      let bytes: Uint8Array
+      try {
+        bytes = (await lp.read({ signal: AbortSignal.timeout(DM_IDLE_TIMEOUT_MS) })).subarray()
+      } catch (err) {
+        if ((err as Error).name === 'UnexpectedEOFError') break
+        throw err
+      }
+      const frame = decodeFrame(bytes)
+      if (frame.type !== 'msg') throw new DirectProtocolError(`expected a msg frame, got ${frame.type}`)
+      const reply = this.accept(frame, sender)
+      await lp.write(encodeFrame(reply))
+      if (reply.type === 'nack') break
+    }
+    await stream.close().catch(() => {})
+  }
+
+  /** Check, dedupe and store one incoming message; the frame to answer with. */
+  private accept (frame: MsgFrame, sender: string): Frame {
+    const nack = (code: string, reason: string): Frame => ({ type: 'nack', id: frame.id, code, reason })
+    // the connection's peer is authenticated by Noise; a frame claiming another sender is a forgery
+    if (frame.from !== sender) return nack('wrong-sender', `from is ${frame.from} but the connection is from ${sender}`)
+    if (!/^[A-Za-z0-9+/]*={0,2}$/.test(frame.body)) return nack('bad-body', 'body is not base64')
+    const data = new Uint8Array(Buffer.from(frame.body, 'base64'))
+    if (data.byteLength > this.init.maxMessageSize) return nack('too-large', `body of ${data.byteLength} bytes exceeds ${this.init.maxMessageSize}`)
+    // remembered and stored in one transaction: a crash between the two would drop the message for good
+    const { db } = this.components
+    let stored: StoredMessage | undefined
+    db.exec('BEGIN IMMEDIATE')
+    try {
+      const fresh = this.seen.add.run(sender, frame.id, Date.now()).changes > 0
+      if (fresh) stored = this.components.inbox.append({ channel: INBOX, id: frame.id, from: sender, nick: frame.nick, data, sentAt: frame.ts })
+      db.exec('COMMIT')
+    } catch (err) {
+      db.exec('ROLLBACK')
+      throw err
+    }
+    if (stored != null) {
+      this.live.push(stored)
+      this.components.metrics.counter('gossipd_direct_messages_received_total', 'Direct messages received and stored').inc()
+      const text = encodeBody(data)
+      this.components.log.info({ id: frame.id, from: sender }, `Received message from ${frame.nick ?? sender}: ${text.encoding === 'utf8' ? text.data : `<${data.byteLength} bytes>`}`)
+    }
+    return { type: 'ack', id: frame.id, duplicate: stored == null }
+  }
+}

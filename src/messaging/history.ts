@@ -1,0 +1,119 @@
+/**
+ * A bounded, persisted message log: one SQLite table, several channels (one per topic, or the direct inbox).
+ * Each message gets a sequence number that only grows (the cursor readers page and resume with); a message id
+ * is stored once per channel, so a re-delivery is recognised and never shows twice. The oldest messages of a
+ * channel are dropped beyond `limit`.
+ */
+import type { Database } from '../storage/database.js'
+import { migrate } from '../storage/database.js'
+
+export interface StoredMessage {
+  seq: number
+  id: string
+  /** The topic, or the inbox's channel name. */
+  channel: string
+  /** Peer id of the author. */
+  from: string
+  /** Author's nickname, when the message carried one. */
+  nick?: string
+  data: Uint8Array
+  /** When the author sent it (ms since epoch), when known. */
+  sentAt?: number
+  /** When this node stored it (ms since epoch). */
+  receivedAt: number
+}
+
+export type NewMessage = Omit<StoredMessage, 'seq' | 'receivedAt'> & { receivedAt?: number }
+
+export interface PageOptions {
+  /** Only messages with a greater sequence number. @default 0 */
+  after?: number
+  /** At most this many. */
+  limit: number
+}
+
+interface Row {
+  seq: number
+  id: string
+  channel: string
+  sender: string
+  nick: string | null
+  data: Uint8Array
+  sent_at: number | null
+  received_at: number
+}
+
+function fromRow (r: Row): StoredMessage {
+  return {
+    seq: r.seq,
+    id: r.id,
+    channel: r.channel,
+    from: r.sender,
+    ...(r.nick != null ? { nick: r.nick } : {}),
+    data: new Uint8Array(r.data),
+    ...(r.sent_at != null ? { sentAt: r.sent_at } : {}),
+    receivedAt: r.received_at
+  }
+}
+
+/** Table names are fixed by the code, never by input; checked anyway because they are spliced into SQL. */
+function checkTable (name: string): string {
+  if (!/^[a-z_]+$/.test(name)) throw new Error(`bad table name ${name}`)
+  return name
+}
+
+export class MessageLog {
+  private readonly insertStmt
+  private readonly trimStmt
+  private readonly pageStmt
+  private readonly lastSeqStmt
+  private readonly channelsStmt
+
+  constructor (db: Database, table: string, private readonly limit: number) {
+    const t = checkTable(table)
+    migrate(db, [
+      `CREATE TABLE IF NOT EXISTS ${t} (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        channel TEXT NOT NULL,
+        id TEXT NOT NULL,
+        sender TEXT NOT NULL,
+        nick TEXT,
+        data BLOB NOT NULL,
+        sent_at INTEGER,
+        received_at INTEGER NOT NULL
+      )`,
+      `CREATE UNIQUE INDEX IF NOT EXISTS ${t}_channel_id ON ${t} (channel, id)`,
+      `CREATE INDEX IF NOT EXISTS ${t}_channel_seq ON ${t} (channel, seq)`
+    ])
+    this.insertStmt = db.prepare(`INSERT INTO ${t} (channel, id, sender, nick, data, sent_at, received_at)
+      VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (channel, id) DO NOTHING RETURNING seq`)
+    this.trimStmt = db.prepare(`DELETE FROM ${t} WHERE channel = ? AND seq <= (
+      SELECT seq FROM ${t} WHERE channel = ? ORDER BY seq DESC LIMIT 1 OFFSET ?)`)
+    this.pageStmt = db.prepare(`SELECT * FROM ${t} WHERE channel = ? AND seq > ? ORDER BY seq LIMIT ?`)
+    this.lastSeqStmt = db.prepare(`SELECT MAX(seq) AS seq, COUNT(*) AS n FROM ${t} WHERE channel = ?`)
+    this.channelsStmt = db.prepare(`SELECT DISTINCT channel FROM ${t}`)
+  }
+
+  /** Store a message; returns it with its sequence number, or undefined if this channel already holds its id. */
+  append (msg: NewMessage): StoredMessage | undefined {
+    const receivedAt = msg.receivedAt ?? Date.now()
+    const row = this.insertStmt.get(msg.channel, msg.id, msg.from, msg.nick ?? null, msg.data, msg.sentAt ?? null, receivedAt) as { seq: number } | undefined
+    if (row == null) return undefined
+    this.trimStmt.run(msg.channel, msg.channel, this.limit)
+    return { ...msg, seq: row.seq, receivedAt }
+  }
+
+  page (channel: string, opts: PageOptions): StoredMessage[] {
+    return (this.pageStmt.all(channel, opts.after ?? 0, opts.limit) as unknown as Row[]).map(fromRow)
+  }
+
+  /** The newest sequence number and message count of a channel (0 and 0 when empty). */
+  stats (channel: string): { lastSeq: number, count: number } {
+    const r = this.lastSeqStmt.get(channel) as { seq: number | null, n: number }
+    return { lastSeq: r.seq ?? 0, count: r.n }
+  }
+
+  channels (): string[] {
+    return (this.channelsStmt.all() as Array<{ channel: string }>).map(r => r.channel)
+  }
+}

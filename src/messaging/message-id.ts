@@ -1,0 +1,35 @@
+/**
+ * Topic message ids. Gossipsub names a StrictSign message by its author's public key and sequence number; the
+ * same bytes name it here, as base64url text (safe in URLs and SSE fields).
+ *
+ * `publish` does not return the id of what it sent, so the id function also remembers the id of each message
+ * by its data buffer: the publisher passes a buffer of its own and reads the id back after publishing. A
+ * WeakMap keyed by buffers holds nothing once the buffer is gone, and no two publishes share a buffer.
+ */
+import { publicKeyToProtobuf } from '@libp2p/crypto/keys'
+import type { Message } from '@libp2p/gossipsub'
+import { InvalidRequestError } from '../errors.js'
+
+const idsByData = new WeakMap<Uint8Array, string>()
+
+export function messageIdToString (id: Uint8Array): string {
+  return Buffer.from(id.buffer, id.byteOffset, id.byteLength).toString('base64url')
+}
+
+/** Gossipsub's `msgIdFn`: the spec's id of a signed message (key protobuf ++ 8-byte big-endian seqno). */
+export function messageId (msg: Message): Uint8Array {
+  if (msg.type !== 'signed') {
+    throw new InvalidRequestError('unsigned message: this node accepts StrictSign messages only')
+  }
+  const key = publicKeyToProtobuf(msg.key)
+  const id = new Uint8Array(key.byteLength + 8)
+  id.set(key, 0)
+  new DataView(id.buffer).setBigUint64(key.byteLength, msg.sequenceNumber, false)
+  idsByData.set(msg.data, messageIdToString(id))
+  return id
+}
+
+/** The id gossipsub gave the message whose data was this very buffer. */
+export function idOfPublished (data: Uint8Array): string | undefined {
+  return idsByData.get(data)
+}

@@ -1,0 +1,229 @@
+/**
+ * Topics over gossipsub: subscriptions (persisted, so a restarted node rejoins its topics), publishing that
+ * fails loudly when nobody listens, a bounded history per topic, live readers, and validator hooks.
+ */
+import type { GossipSub, GossipsubMessage, Message } from '@libp2p/gossipsub'
+import { TopicValidatorResult } from '@libp2p/gossipsub'
+import type { PeerId } from '@libp2p/interface'
+import { LIVE_QUEUE_LIMIT } from '../constants.js'
+import { MessageRejectedError, NoSubscribersError, NotStartedError } from '../errors.js'
+import type { Logger } from '../logger.js'
+import type { NodeMetrics } from '../node/metrics.js'
+import { migrate, type Database } from '../storage/database.js'
+import { checkSize } from './body.js'
+import type { MessageLog, PageOptions, StoredMessage } from './history.js'
+import { LiveFeed, type LiveReader } from './live.js'
+import { idOfPublished } from './message-id.js'
+import { isNoPeersError, meshPeersOf, publishStrict } from './pubsub.js'
+import { replayThenLive } from './replay.js'
+
+/** What a validator sees of a message; `from` is the author's peer id (proven by its signature). */
+export interface TopicMessage {
+  topic: string
+  from: string
+  data: Uint8Array
+}
+
+/** Return false (or 'reject') to refuse and penalise, 'ignore' to drop silently, true or 'accept' to take it. */
+export type TopicValidator = (msg: TopicMessage) => boolean | 'accept' | 'reject' | 'ignore' | Promise<boolean | 'accept' | 'reject' | 'ignore'>
+
+export interface TopicInfo {
+  topic: string
+  /** Connected peers known to subscribe. */
+  subscribers: number
+  /** Peers in this node's mesh for the topic. */
+  meshPeers: number
+  /** Messages held in the history, and the newest sequence number. */
+  messages: number
+  lastSeq: number
+}
+
+export interface TopicPeers {
+  topic: string
+  mesh: string[]
+  subscribers: string[]
+}
+
+export interface PublishResult {
+  id: string
+  seq: number
+  topic: string
+  /** Peers this node sent the message to directly. */
+  recipients: number
+}
+
+export interface TopicsComponents {
+  pubsub: GossipSub
+  peerId: PeerId
+  db: Database
+  history: MessageLog
+  log: Logger
+  metrics: NodeMetrics
+}
+
+export interface TopicsInit {
+  maxMessageSize: number
+  /** @default LIVE_QUEUE_LIMIT */
+  liveQueueLimit?: number
+}
+
+function toResult (v: boolean | 'accept' | 'reject' | 'ignore'): TopicValidatorResult {
+  if (v === true || v === 'accept') return TopicValidatorResult.Accept
+  if (v === 'ignore') return TopicValidatorResult.Ignore
+  return TopicValidatorResult.Reject
+}
+
+export class Topics {
+  private readonly live: LiveFeed<StoredMessage>
+  private readonly validators = new Map<string, TopicValidator>()
+  private readonly onMessage = (evt: CustomEvent<GossipsubMessage>): void => { this.receive(evt.detail.msgId, evt.detail.msg) }
+  private readonly stmts
+  private started = false
+
+  constructor (private readonly components: TopicsComponents, private readonly init: TopicsInit) {
+    this.live = new LiveFeed(init.liveQueueLimit ?? LIVE_QUEUE_LIMIT)
+    migrate(components.db, ['CREATE TABLE IF NOT EXISTS topic_subscriptions (topic TEXT PRIMARY KEY, since INTEGER NOT NULL)'])
+    this.stmts = {
+      add: components.db.prepare('INSERT OR IGNORE INTO topic_subscriptions (topic, since) VALUES (?, ?)'),
+      remove: components.db.prepare('DELETE FROM topic_subscriptions WHERE topic = ?'),
+      all: components.db.prepare('SELECT topic FROM topic_subscriptions ORDER BY since')
+    }
+  }
+
+  start (): void {
+    this.started = true
+    this.components.pubsub.addEventListener('gossipsub:message', this.onMessage)
+    for (const { topic } of this.stmts.all.all() as Array<{ topic: string }>) {
+      this.join(topic)
+    }
+  }
+
+  stop (): void {
+    this.started = false
+    this.components.pubsub.removeEventListener('gossipsub:message', this.onMessage)
+    this.live.closeAll()
+  }
+
+  /** Subscribe (idempotent); the subscription survives restarts until `unsubscribe`. */
+  subscribe (topic: string): TopicInfo {
+    this.stmts.add.run(topic, Date.now())
+    if (this.started) this.join(topic)
+    return this.info(topic)
+  }
+
+  /** Unsubscribe; returns whether the node was subscribed. History is kept. */
+  unsubscribe (topic: string): boolean {
+    const was = this.stmts.remove.run(topic).changes > 0
+    const { pubsub } = this.components
+    if (pubsub.getTopics().includes(topic)) pubsub.unsubscribe(topic)
+    pubsub.topicValidators.delete(topic)
+    return was
+  }
+
+  isSubscribed (topic: string): boolean {
+    return this.components.pubsub.getTopics().includes(topic)
+  }
+
+  list (): TopicInfo[] {
+    return this.components.pubsub.getTopics().map(t => this.info(t))
+  }
+
+  info (topic: string): TopicInfo {
+    const { lastSeq, count } = this.components.history.stats(topic)
+    return {
+      topic,
+      subscribers: this.components.pubsub.getSubscribers(topic).length,
+      meshPeers: meshPeersOf(this.components.pubsub, topic).length,
+      messages: count,
+      lastSeq
+    }
+  }
+
+  peers (topic: string): TopicPeers {
+    return {
+      topic,
+      mesh: meshPeersOf(this.components.pubsub, topic),
+      subscribers: this.components.pubsub.getSubscribers(topic).map(String)
+    }
+  }
+
+  /**
+   * A validator for a topic's messages, this node's own included. Set before or after subscribing; it replaces
+   * any earlier one. Messages over the size limit are refused whatever it says.
+   */
+  setValidator (topic: string, validator: TopicValidator | undefined): void {
+    if (validator == null) this.validators.delete(topic)
+    else this.validators.set(topic, validator)
+  }
+
+  /** Publish to every subscriber. Throws `NoSubscribersError` when no peer subscribes (nothing is sent). */
+  async publish (topic: string, data: Uint8Array): Promise<PublishResult> {
+    if (!this.started) throw new NotStartedError()
+    checkSize(data, this.init.maxMessageSize)
+    const verdict = await this.validate({ topic, from: this.components.peerId.toString(), data })
+    if (verdict !== TopicValidatorResult.Accept) {
+      throw new MessageRejectedError(`the validator of topic "${topic}" refused the message`)
+    }
+    // a buffer of our own: the message id is looked up by it after publishing
+    const own = new Uint8Array(data)
+    let recipients: number
+    try {
+      recipients = (await publishStrict(this.components.pubsub, topic, own)).recipients.length
+    } catch (err) {
+      if (isNoPeersError(err)) throw new NoSubscribersError(topic)
+      throw err
+    }
+    const id = idOfPublished(own)
+    if (id == null) throw new Error('gossipsub published without computing a message id')
+    const stored = this.record({ channel: topic, id, from: this.components.peerId.toString(), data: own })
+    this.components.metrics.counter('gossipd_topic_messages_published_total', 'Messages this node published to topics').inc()
+    return { id, seq: stored?.seq ?? 0, topic, recipients }
+  }
+
+  history (topic: string, opts: PageOptions): StoredMessage[] {
+    return this.components.history.page(topic, opts)
+  }
+
+  /**
+   * Messages of a topic as they arrive, after replaying the history past `after` when given. Ends with
+   * `SlowReaderError` if the reader falls `liveQueueLimit` messages behind.
+   */
+  stream (topic: string, opts: { after?: number } = {}): LiveReader<StoredMessage> {
+    return replayThenLive(this.live.subscribe(m => m.channel === topic), opts.after, after => this.components.history.page(topic, { after, limit: 500 }))
+  }
+
+  private join (topic: string): void {
+    const { pubsub } = this.components
+    pubsub.topicValidators.set(topic, async (_peer, msg: Message) => {
+      if (msg.type !== 'signed') return TopicValidatorResult.Reject
+      return this.validate({ topic: msg.topic, from: msg.from.toString(), data: msg.data })
+    })
+    if (!pubsub.getTopics().includes(topic)) pubsub.subscribe(topic)
+  }
+
+  private async validate (msg: TopicMessage): Promise<TopicValidatorResult> {
+    if (msg.data.byteLength > this.init.maxMessageSize) return TopicValidatorResult.Reject
+    const validator = this.validators.get(msg.topic)
+    if (validator == null) return TopicValidatorResult.Accept
+    try {
+      return toResult(await validator(msg))
+    } catch (err) {
+      this.components.log.debug({ topic: msg.topic, err: (err as Error).message }, 'topic validator threw; message rejected')
+      return TopicValidatorResult.Reject
+    }
+  }
+
+  private receive (msgId: string, msg: Message): void {
+    if (msg.type !== 'signed') return
+    const stored = this.record({ channel: msg.topic, id: msgId, from: msg.from.toString(), data: msg.data })
+    if (stored != null) {
+      this.components.metrics.counter('gossipd_topic_messages_received_total', 'Topic messages received and stored').inc()
+    }
+  }
+
+  private record (msg: Parameters<MessageLog['append']>[0]): StoredMessage | undefined {
+    const stored = this.components.history.append(msg)
+    if (stored != null) this.live.push(stored)
+    return stored
+  }
+}
