@@ -30,7 +30,10 @@ export const ConfigSchema = Type.Object({
   dhtProtocol: Type.String({ pattern: '^/' }),
   historyLimit: Type.Integer({ minimum: 1, maximum: 10_000_000 }),
   maxMessageSize: Type.Integer({ minimum: 1, maximum: C.DEFAULT_MAX_MESSAGE_BYTES * 16 }),
-  outboxTtl: Type.Integer({ minimum: 1000 })
+  outboxTtl: Type.Integer({ minimum: 1000 }),
+  maxFileSize: Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER }),
+  uploadLimit: Type.Integer({ minimum: 0 }),
+  fileChunkSize: Type.Integer({ minimum: C.FILE_MIN_CHUNK_SIZE, maximum: C.FILE_MAX_CHUNK_SIZE })
 }, { additionalProperties: false })
 
 export type NodeConfig = Static<typeof ConfigSchema>
@@ -63,7 +66,10 @@ export const SETTINGS: Setting[] = [
   { key: 'dhtProtocol', flag: '--dht-protocol', env: 'GOSSIPD_DHT_PROTOCOL', kind: 'string', default: C.DHT_PROTOCOL, description: 'Kademlia protocol id; nodes with different ids form separate DHTs' },
   { key: 'historyLimit', flag: '--history-limit', env: 'GOSSIPD_HISTORY_LIMIT', kind: 'int', default: C.DEFAULT_HISTORY_LIMIT, description: 'messages kept per topic and in the direct inbox; the oldest are dropped first' },
   { key: 'maxMessageSize', flag: '--max-message-size', env: 'GOSSIPD_MAX_MESSAGE_SIZE', kind: 'int', default: C.DEFAULT_MAX_MESSAGE_BYTES, description: 'largest topic or direct message body in bytes; bigger ones answer 413' },
-  { key: 'outboxTtl', flag: '--outbox-ttl', env: 'GOSSIPD_OUTBOX_TTL', kind: 'int', default: C.DEFAULT_OUTBOX_TTL_MS, description: 'ms an undelivered direct message is retried before it expires' }
+  { key: 'outboxTtl', flag: '--outbox-ttl', env: 'GOSSIPD_OUTBOX_TTL', kind: 'int', default: C.DEFAULT_OUTBOX_TTL_MS, description: 'ms an undelivered direct message is retried before it expires' },
+  { key: 'maxFileSize', flag: '--max-file-size', env: 'GOSSIPD_MAX_FILE_SIZE', kind: 'int', default: C.DEFAULT_MAX_FILE_SIZE, description: 'largest file in bytes the node stores (upload or download); bigger uploads answer 413' },
+  { key: 'uploadLimit', flag: '--upload-limit', env: 'GOSSIPD_UPLOAD_LIMIT', kind: 'int', default: 0, description: 'cap on bytes per second served to peers downloading files; 0 for none' },
+  { key: 'fileChunkSize', flag: '--file-chunk-size', env: 'GOSSIPD_FILE_CHUNK_SIZE', kind: 'int', default: C.FILE_CHUNK_SIZE, description: `chunk size in bytes of files this node shares (${C.FILE_MIN_CHUNK_SIZE} to ${C.FILE_MAX_CHUNK_SIZE}); downloads follow the sharer's manifest` }
 ]
 
 export type ConfigInput = Partial<Record<keyof NodeConfig, unknown>>

@@ -11,6 +11,9 @@ export const DHT_ALPHA = 3
 /** Disjoint paths per DHT lookup (S/Kademlia): 2 survive one bad peer on a path without flooding a small swarm. */
 export const DHT_DISJOINT_PATHS = 2
 
+/** Routing-table additions (each a ping of the new contact) in flight at once: a whole swarm's worth. */
+export const DHT_TABLE_UPDATE_CONCURRENCY = 32
+
 /** Agent version announced through identify. */
 export const AGENT_VERSION = 'gossipd/0.1.0'
 
@@ -60,8 +63,14 @@ export const BOOTSTRAP_RETRY_MIN_MS = 500
 /** Longest wait between bootstrap attempts, so a late bootstrap is found within seconds of coming up. */
 export const BOOTSTRAP_RETRY_MAX_MS = 10_000
 
-/** Timeout of one bootstrap dial attempt. */
-export const BOOTSTRAP_DIAL_TIMEOUT_MS = 5_000
+/**
+ * Timeout of one bootstrap dial attempt. Generous: when a whole swarm dials one bootstrap at once its
+ * handshakes queue up, and aborting a slow one only makes the bootstrap do the same work again.
+ */
+export const BOOTSTRAP_DIAL_TIMEOUT_MS = 20_000
+
+/** Random spread of each retry delay (+/- this fraction), so a swarm's retries do not arrive in waves. */
+export const BOOTSTRAP_RETRY_JITTER = 0.25
 
 /** How often the discovery loop runs while the node has fewer peers than it wants. */
 export const DISCOVERY_FAST_INTERVAL_MS = 1_000
@@ -76,7 +85,7 @@ export const DISCOVERY_TARGET_ROUTING_TABLE = 20
 export const DISCOVERY_QUERY_TIMEOUT_MS = 10_000
 
 /** Timeout of a dial the discovery loop makes to reach the minimum number of connections. */
-export const DISCOVERY_DIAL_TIMEOUT_MS = 5_000
+export const DISCOVERY_DIAL_TIMEOUT_MS = 10_000
 
 /** Default timeout of a findPeer lookup made through the API. */
 export const FIND_PEER_TIMEOUT_MS = 15_000
@@ -95,51 +104,6 @@ export const API_BODY_LIMIT = 1024 * 1024
 
 /** File in the data directory holding the node's private key. */
 export const IDENTITY_FILE = 'identity.key'
-
-/** The connection-list protocol the swarm crawler asks every node (docs/PROTOCOLS.md, "Peers"). */
-export const PEERS_PROTOCOL = '/gossipd/peers/1.0.0'
-
-/** Largest peers-protocol request: today an empty JSON object; room for a few options, no more. */
-export const PEERS_MAX_REQUEST_BYTES = 1024
-
-/**
- * Largest peers-protocol answer. A report of `PEERS_MAX_REPORTED_CONNECTIONS` connections with a few addresses
- * each is about 100 KiB; anything larger is a broken or hostile peer, refused rather than buffered.
- */
-export const PEERS_MAX_REPORT_BYTES = 256 * 1024
-
-/** Connections listed in one report: the connection manager's ceiling, so a healthy node never truncates. */
-export const PEERS_MAX_REPORTED_CONNECTIONS = 100
-
-/** Topics (with their mesh) listed in one report; a dashboard has no use for more. */
-export const PEERS_MAX_REPORTED_TOPICS = 32
-
-/** Peers-protocol streams per connection and direction: one crawl asks once; a few overlapping crawls are fine. */
-export const PEERS_MAX_STREAMS = 4
-
-/** Timeout of one peers-protocol query (dial included): a node slower than this is shown as unreached. */
-export const CRAWL_QUERY_TIMEOUT_MS = 1_500
-
-/** Hops from the crawling node a crawl follows by default; local swarms of dozens have a diameter of 3 or 4. */
-export const CRAWL_DEFAULT_DEPTH = 6
-
-/** Nodes a crawl asks by default: a dashboard graph stays readable up to about this many. */
-export const CRAWL_DEFAULT_MAX_PEERS = 200
-
-/** Hard ceiling on nodes asked in one crawl, whatever the caller wants. */
-export const CRAWL_MAX_PEERS = 1_000
-
-/** Default time budget of a whole crawl; what is not reached by then is returned as unreached. */
-export const CRAWL_DEFAULT_TIMEOUT_MS = 5_000
-
-/** Largest time budget a caller may give one crawl. */
-export const CRAWL_MAX_TIMEOUT_MS = 60_000
-
-/**
- * Queries in flight at once. Each costs a dial (Noise handshake) when not connected; 16 crawls a 40-node swarm in
- * a few rounds without making the 2-core machine the bottleneck.
- */
-export const CRAWL_CONCURRENCY = 16
 
 // --- messaging: topics (gossipsub) and direct messages ---
 
@@ -219,3 +183,132 @@ export const OUTBOX_RETRY_MAX_MS = 30_000
  * lost is acknowledged again and never shown twice, whatever TTL the sender uses (up to twice ours).
  */
 export const DM_SEEN_TTL_FACTOR = 2
+
+// ---- files (src/files/) ----
+
+/** Request/response protocol for manifests and chunks. */
+export const FILES_PROTOCOL = '/gossipd/files/1.0.0'
+
+/** A peer's list of shared files. */
+export const INDEX_PROTOCOL = '/gossipd/index/1.0.0'
+
+/**
+ * Bytes per chunk. Measured over a real libp2p stream (TCP+Noise+Yamux) between two in-process nodes on
+ * loopback, one request/response per chunk, 4 streams in parallel, 64 MiB file (bench/files-chunk-size.ts):
+ * see FILES_CHUNK_SIZE_MEASUREMENT below. 256 KiB reaches nearly the 1 MiB throughput while keeping a chunk
+ * small enough that a corrupt or lost chunk costs little to re-fetch and 10 parallel downloads spread well.
+ */
+export const FILE_CHUNK_SIZE = 256 * 1024
+
+/** Smallest and largest chunk size a manifest may declare: a bound on per-request memory either side. */
+export const FILE_MIN_CHUNK_SIZE = 16 * 1024
+export const FILE_MAX_CHUNK_SIZE = 4 * 1024 * 1024
+
+/** Largest manifest accepted from a peer: 16 GiB at 256 KiB is 65,536 hashes, about 4.3 MB of JSON. */
+export const FILE_MAX_MANIFEST_BYTES = 8 * 1024 * 1024
+
+/** Default cap on one stored file (`--max-file-size`). */
+export const DEFAULT_MAX_FILE_SIZE = 16 * 1024 * 1024 * 1024
+
+/** Longest file name in UTF-8 bytes: what most filesystems allow for one path component. */
+export const FILE_MAX_NAME_BYTES = 255
+
+/** Inbound files-protocol streams per connection: a downloader opens FILES_STREAMS_PER_PEER, a few spare. */
+export const FILES_MAX_INBOUND_STREAMS = 16
+
+/** Parallel request streams a download keeps open to each provider. */
+export const FILES_STREAMS_PER_PEER = 4
+
+/** Largest files-protocol request frame (a JSON object naming a file and a chunk). */
+export const FILES_MAX_REQUEST_BYTES = 4096
+
+/** A chunk or manifest request must be answered within this, or the chunk is retried elsewhere. */
+export const FILES_REQUEST_TIMEOUT_MS = 30_000
+
+/** An idle files-protocol stream is closed by the server after this long without a request. */
+export const FILES_IDLE_TIMEOUT_MS = 60_000
+
+/** Failed fetches of one chunk (from any provider) before the download fails. */
+export const FILES_MAX_CHUNK_ATTEMPTS = 8
+
+/** Failures (errors or corrupt chunks) after which a provider is dropped from a download. */
+export const FILES_MAX_PROVIDER_FAILURES = 3
+
+/** How often a running download looks for new providers in the DHT (swarming: other downloaders appear). */
+export const FILES_PROVIDER_REFRESH_MS = 5_000
+
+/** Timeout of one DHT provider lookup. */
+export const FILES_FIND_PROVIDERS_TIMEOUT_MS = 15_000
+
+/**
+ * How often every local file is announced again. kad-dht keeps provider records 48 h and peers come and go,
+ * so an hourly announce keeps the closest peers holding a record.
+ */
+export const FILES_REPROVIDE_INTERVAL_MS = 60 * 60 * 1000
+
+/** Delay before retrying an announcement that reached no peer (e.g. shared before the node found any). */
+export const FILES_PROVIDE_RETRY_MS = 5_000
+
+/** Timeout of one DHT provide. */
+export const FILES_PROVIDE_TIMEOUT_MS = 30_000
+
+/** Largest index answer: a JSON list of up to FILES_INDEX_MAX_ENTRIES entries. */
+export const FILES_INDEX_MAX_BYTES = 4 * 1024 * 1024
+export const FILES_INDEX_MAX_ENTRIES = 10_000
+
+/** Timeout of asking one peer for its index (search asks all connected peers at once). */
+export const FILES_INDEX_TIMEOUT_MS = 5_000
+
+/** Download progress events are sent at most this often (SSE, CLI progress bar). */
+export const FILES_PROGRESS_INTERVAL_MS = 250
+
+/** A download with no provider able to answer for this long fails (instead of waiting forever). */
+export const FILES_NO_PROVIDER_TIMEOUT_MS = 60_000
+
+/** A peer that has not downloaded a chunk yet is asked for it again after this long. */
+export const FILES_UNAVAILABLE_RETRY_MS = 500
+
+/** The connection-list protocol the swarm crawler asks every node (docs/PROTOCOLS.md, "Peers"). */
+export const PEERS_PROTOCOL = '/gossipd/peers/1.0.0'
+
+/** Largest peers-protocol request: today an empty JSON object; room for a few options, no more. */
+export const PEERS_MAX_REQUEST_BYTES = 1024
+
+/**
+ * Largest peers-protocol answer. A report of `PEERS_MAX_REPORTED_CONNECTIONS` connections with a few addresses
+ * each is about 100 KiB; anything larger is a broken or hostile peer, refused rather than buffered.
+ */
+export const PEERS_MAX_REPORT_BYTES = 256 * 1024
+
+/** Connections listed in one report: the connection manager's ceiling, so a healthy node never truncates. */
+export const PEERS_MAX_REPORTED_CONNECTIONS = 100
+
+/** Topics (with their mesh) listed in one report; a dashboard has no use for more. */
+export const PEERS_MAX_REPORTED_TOPICS = 32
+
+/** Peers-protocol streams per connection and direction: one crawl asks once; a few overlapping crawls are fine. */
+export const PEERS_MAX_STREAMS = 4
+
+/** Timeout of one peers-protocol query (dial included): a node slower than this is shown as unreached. */
+export const CRAWL_QUERY_TIMEOUT_MS = 1_500
+
+/** Hops from the crawling node a crawl follows by default; local swarms of dozens have a diameter of 3 or 4. */
+export const CRAWL_DEFAULT_DEPTH = 6
+
+/** Nodes a crawl asks by default: a dashboard graph stays readable up to about this many. */
+export const CRAWL_DEFAULT_MAX_PEERS = 200
+
+/** Hard ceiling on nodes asked in one crawl, whatever the caller wants. */
+export const CRAWL_MAX_PEERS = 1_000
+
+/** Default time budget of a whole crawl; what is not reached by then is returned as unreached. */
+export const CRAWL_DEFAULT_TIMEOUT_MS = 5_000
+
+/** Largest time budget a caller may give one crawl. */
+export const CRAWL_MAX_TIMEOUT_MS = 60_000
+
+/**
+ * Queries in flight at once. Each costs a dial (Noise handshake) when not connected; 16 crawls a 40-node swarm in
+ * a few rounds without making the 2-core machine the bottleneck.
+ */
+export const CRAWL_CONCURRENCY = 16

@@ -92,6 +92,74 @@ export class IdentityError extends GossipdError {
   readonly status = 500
 }
 
+/** A file name is empty, too long, or looks like a path (names are labels, never paths). */
+export class InvalidFileNameError extends GossipdError {
+  static override name = 'InvalidFileNameError'
+  override name = 'InvalidFileNameError'
+  readonly code = 'invalid-file-name'
+  readonly status = 400
+}
+
+/** A string is not a file id (a CID of a manifest). */
+export class InvalidFileIdError extends GossipdError {
+  static override name = 'InvalidFileIdError'
+  override name = 'InvalidFileIdError'
+  readonly code = 'invalid-file-id'
+  readonly status = 400
+  constructor (value: string) {
+    super(`"${value}" is not a file id`)
+  }
+}
+
+/** No file with this id is in the local store. */
+export class FileNotFoundError extends GossipdError {
+  static override name = 'FileNotFoundError'
+  override name = 'FileNotFoundError'
+  readonly code = 'file-not-found'
+  readonly status = 404
+  constructor (id: string) {
+    super(`no file ${id} in the store`)
+  }
+}
+
+/** An upload is larger than the node's `--max-file-size`. */
+export class FileTooLargeError extends GossipdError {
+  static override name = 'FileTooLargeError'
+  override name = 'FileTooLargeError'
+  readonly code = 'file-too-large'
+  readonly status = 413
+  constructor (limit: number) {
+    super(`the file is larger than this node's limit of ${limit} bytes (--max-file-size)`)
+  }
+}
+
+/** A requested byte range lies outside the file. */
+export class RangeNotSatisfiableError extends GossipdError {
+  static override name = 'RangeNotSatisfiableError'
+  override name = 'RangeNotSatisfiableError'
+  readonly code = 'range-not-satisfiable'
+  readonly status = 416
+}
+
+/** No download job with this id. */
+export class DownloadNotFoundError extends GossipdError {
+  static override name = 'DownloadNotFoundError'
+  override name = 'DownloadNotFoundError'
+  readonly code = 'download-not-found'
+  readonly status = 404
+  constructor (id: string) {
+    super(`no download ${id}`)
+  }
+}
+
+/** A peer answered a files or index request with an error, a malformed frame or data that fails its hash. */
+export class FileTransferError extends GossipdError {
+  static override name = 'FileTransferError'
+  override name = 'FileTransferError'
+  readonly code = 'file-transfer'
+  readonly status = 502
+}
+
 /** A topic publish found no peer subscribed to the topic: nobody would receive it. */
 export class NoSubscribersError extends GossipdError {
   static override name = 'NoSubscribersError'

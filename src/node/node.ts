@@ -17,6 +17,7 @@ import { loadOrCreateIdentity } from './identity.js'
 import { buildLibp2p, type GossipdLibp2p, type Libp2pOptions } from './libp2p.js'
 import { Liveness } from './liveness.js'
 import { createMetrics, type NodeMetrics } from './metrics.js'
+import { FileSharing } from '../files/file-sharing.js'
 import { createMessaging, type DirectMessages, type Topics } from '../messaging/index.js'
 import { PeerTable } from './peers.js'
 
@@ -61,6 +62,8 @@ export class GossipdNode {
   readonly direct: DirectMessages
   /** The swarm graph: answers `/gossipd/peers/1.0.0` and crawls the swarm. */
   readonly swarm: SwarmView
+  /** File sharing: store, DHT providers, `/gossipd/files/1.0.0` and `/gossipd/index/1.0.0`, downloads. */
+  readonly files: FileSharing
   private startedAt?: number
   private readonly features: Feature[] = []
   private readonly bootstrapper: Bootstrapper
@@ -107,6 +110,8 @@ export class GossipdNode {
       routingTable: () => routingTableOf(dht),
       getConnections: () => libp2p.getConnections(),
       dial: async (peer, opts) => libp2p.dial(peer, opts),
+      protocolsOf: async peer => libp2p.peerStore.get(peer).then(p => p.protocols, () => []),
+      dhtProtocol: config.dhtProtocol,
       rejoin: () => { this.bootstrapper.kick() },
       log
     }, { minConnections: config.minConnections })
@@ -127,6 +132,18 @@ export class GossipdNode {
     this.topics = messaging.topics
     this.direct = messaging.direct
     this.features.push(messaging)
+    this.files = new FileSharing({
+      peerId: this.peerId,
+      dht,
+      rememberAddresses: async info => { await libp2p.peerStore.merge(info.id, { multiaddrs: info.multiaddrs }) },
+      handle: async (protocol, handler, opts) => this.handle(protocol, handler, opts),
+      unhandle: async protocol => this.unhandle(protocol),
+      dialProtocol: async (peer, protocol, opts) => this.dialProtocol(peer, protocol, opts),
+      connectedPeers: () => [...new Map(libp2p.getConnections().map(c => [c.remotePeer.toString(), c.remotePeer])).values()],
+      metrics: this.metrics,
+      log: log.child({ component: 'files' })
+    }, { dataDir: config.dataDir, chunkSize: config.fileChunkSize, maxFileSize: config.maxFileSize, uploadLimit: config.uploadLimit })
+    this.features.push(this.files)
     libp2p.addEventListener('peer:disconnect', evt => { this.liveness.onDisconnect(evt.detail) })
     libp2p.addEventListener('peer:connect', evt => { log.debug({ peer: evt.detail.toString() }, 'peer connected') })
   }
