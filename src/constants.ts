@@ -290,7 +290,7 @@ export const PEERS_MAX_REPORTED_TOPICS = 32
 export const PEERS_MAX_STREAMS = 4
 
 /** Timeout of one peers-protocol query (dial included): a node slower than this is shown as unreached. */
-export const CRAWL_QUERY_TIMEOUT_MS = 1_500
+export const CRAWL_QUERY_TIMEOUT_MS = 3_000
 
 /** Hops from the crawling node a crawl follows by default; local swarms of dozens have a diameter of 3 or 4. */
 export const CRAWL_DEFAULT_DEPTH = 6
