@@ -6,7 +6,7 @@
 import { lookup } from 'node:dns/promises'
 import type { Connection, PeerId } from '@libp2p/interface'
 import { multiaddr, type Multiaddr } from '@multiformats/multiaddr'
-import { BOOTSTRAP_DIAL_TIMEOUT_MS, BOOTSTRAP_RETRY_MAX_MS, BOOTSTRAP_RETRY_MIN_MS } from '../constants.js'
+import { BOOTSTRAP_DIAL_TIMEOUT_MS, BOOTSTRAP_RETRY_JITTER, BOOTSTRAP_RETRY_MAX_MS, BOOTSTRAP_RETRY_MIN_MS } from '../constants.js'
 import type { Logger } from '../logger.js'
 
 export interface BootstrapperComponents {
@@ -21,6 +21,8 @@ export interface BootstrapperInit {
   retryMinMs?: number
   /** @default BOOTSTRAP_RETRY_MAX_MS */
   retryMaxMs?: number
+  /** @default BOOTSTRAP_RETRY_JITTER */
+  jitter?: number
 }
 
 const DNS = /^\/(dns|dns4|dns6)\/([^/]+)(\/.*)$/
@@ -42,6 +44,7 @@ export class Bootstrapper {
   private readonly list: string[]
   private readonly retryMinMs: number
   private readonly retryMaxMs: number
+  private readonly jitter: number
   private controller?: AbortController
   private readonly running = new Set<string>()
 
@@ -50,6 +53,7 @@ export class Bootstrapper {
     this.list = init.list
     this.retryMinMs = init.retryMinMs ?? BOOTSTRAP_RETRY_MIN_MS
     this.retryMaxMs = init.retryMaxMs ?? BOOTSTRAP_RETRY_MAX_MS
+    this.jitter = init.jitter ?? BOOTSTRAP_RETRY_JITTER
   }
 
   start (): void {
@@ -96,8 +100,9 @@ export class Bootstrapper {
         }
         log.warn({ bootstrap: addr, attempt, retryInMs: delay, err: message }, 'bootstrap peer not reachable yet, retrying')
       }
+      const wait = delay * (1 + this.jitter * (2 * Math.random() - 1))
       await new Promise<void>(resolve => {
-        const t = setTimeout(resolve, delay)
+        const t = setTimeout(resolve, wait)
         signal.addEventListener('abort', () => { clearTimeout(t); resolve() }, { once: true })
       })
       delay = Math.min(delay * 2, this.retryMaxMs)

@@ -16,12 +16,13 @@ type Bucket = LeafBucket | InternalBucket
 export interface RoutingTableAccess {
   size: number
   kb: { root: Bucket }
+  add(peer: PeerId, options?: { signal?: AbortSignal }): Promise<void>
   remove(peer: PeerId): Promise<void>
 }
 
 export function routingTableOf (dht: KadDHT): RoutingTableAccess {
   const rt = (dht as unknown as { routingTable?: RoutingTableAccess }).routingTable
-  if (rt?.kb?.root == null || typeof rt.remove !== 'function') {
+  if (rt?.kb?.root == null || typeof rt.remove !== 'function' || typeof rt.add !== 'function') {
     throw new Error('this kad-dht version does not expose its routing table')
   }
   return rt
@@ -77,11 +78,14 @@ export class DhtView {
     await routingTableOf(this.dht).remove(peerId)
   }
 
-  /** Look a peer up through the DHT. Throws `PeerNotFoundError` when no peer knows its addresses. */
-  async findPeer (peerId: PeerId, options: { signal: AbortSignal }): Promise<FindPeerResult> {
+  /**
+   * Look a peer up through the DHT. With `useCache` (the default) addresses already in the peer store answer
+   * at once; without it the lookup always asks the network. Throws `PeerNotFoundError` when nobody knows them.
+   */
+  async findPeer (peerId: PeerId, options: { signal: AbortSignal, useCache?: boolean }): Promise<FindPeerResult> {
     const started = performance.now()
     try {
-      for await (const event of this.dht.findPeer(peerId, { signal: options.signal })) {
+      for await (const event of this.dht.findPeer(peerId, { signal: options.signal, useCache: options.useCache ?? true })) {
         if (event.name === 'FINAL_PEER') {
           return {
             id: event.peer.id.toString(),

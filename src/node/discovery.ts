@@ -18,6 +18,10 @@ export interface DiscoveryComponents {
   routingTable(): RoutingTableAccess
   getConnections(): Connection[]
   dial(peer: PeerId, options: { signal: AbortSignal }): Promise<Connection>
+  /** Protocols a connected peer announced through identify. */
+  protocolsOf(peer: PeerId): Promise<string[]>
+  /** The DHT protocol id, to tell DHT servers among connected peers. */
+  dhtProtocol: string
   /** Called when the node has no connection at all, to go back to the bootstrap list. */
   rejoin(): void
   log: Logger
@@ -87,6 +91,7 @@ export class Discovery {
         this.components.rejoin()
       } else {
         if (this.components.routingTable().size < this.target) {
+          await this.adoptConnectedPeers()
           await this.randomWalk()
         }
         await this.fillConnections()
@@ -101,6 +106,25 @@ export class Discovery {
         this.schedule(this.wanting() ? DISCOVERY_FAST_INTERVAL_MS : DISCOVERY_SLOW_INTERVAL_MS)
       }
     }
+  }
+
+  /**
+   * kad-dht adds a peer to its routing table when identify completes, after pinging it; on a loaded machine
+   * that ping can time out and the peer is never offered again. Offer connected DHT servers once more, so a node
+   * whose only contact is its bootstrap cannot be left with an empty table and no one to query.
+   */
+  private async adoptConnectedPeers (): Promise<void> {
+    const rt = this.components.routingTable()
+    const inTable = new Set([...routingTablePeers(rt)].map(p => p.toString()))
+    const missing = new Map<string, PeerId>()
+    for (const conn of this.components.getConnections()) {
+      if (!inTable.has(conn.remotePeer.toString())) missing.set(conn.remotePeer.toString(), conn.remotePeer)
+    }
+    await Promise.allSettled([...missing.values()].map(async peer => {
+      if ((await this.components.protocolsOf(peer)).includes(this.components.dhtProtocol)) {
+        await rt.add(peer, { signal: AbortSignal.any([this.controller.signal, AbortSignal.timeout(DISCOVERY_DIAL_TIMEOUT_MS)]) })
+      }
+    }))
   }
 
   /** Look up a random key: every peer the query meets is offered to the routing table. */

@@ -13,7 +13,7 @@ import { tcp } from '@libp2p/tcp'
 import { multiaddr } from '@multiformats/multiaddr'
 import { createLibp2p, type Libp2p } from 'libp2p'
 import type { NodeConfig } from '../config.js'
-import { AGENT_VERSION, DEFAULT_MAX_INCOMING_PENDING, DHT_ALPHA, DHT_DISJOINT_PATHS, PING_MAX_STREAMS } from '../constants.js'
+import { AGENT_VERSION, DEFAULT_MAX_INCOMING_PENDING, DHT_ALPHA, DHT_DISJOINT_PATHS, DHT_TABLE_UPDATE_CONCURRENCY, PING_MAX_STREAMS } from '../constants.js'
 import {
   GOSSIPSUB_D, GOSSIPSUB_DHI, GOSSIPSUB_DLAZY, GOSSIPSUB_DLO, GOSSIPSUB_FLOOD_PUBLISH, GOSSIPSUB_HEARTBEAT_MS,
   GOSSIPSUB_MCACHE_GOSSIP, GOSSIPSUB_MCACHE_LENGTH
@@ -76,7 +76,11 @@ export async function buildLibp2p (config: NodeConfig, privateKey: PrivateKey, o
         // the defaults (10 parallel requests on 10 disjoint paths) suit a slow public DHT of thousands; in a swarm
         // of dozens every hop answers in milliseconds, and 100 requests in flight per lookup only burn CPU
         alpha: DHT_ALPHA,
-        disjointPaths: DHT_DISJOINT_PATHS
+        disjointPaths: DHT_DISJOINT_PATHS,
+        // every new contact is pinged before it enters the routing table; when a swarm joins at once dozens
+        // queue up, and the default concurrency (2 x alpha) leaves most of them waiting for seconds
+        routingTableUpdateQueueConcurrency: DHT_TABLE_UPDATE_CONCURRENCY,
+        pingNewContactConcurrency: DHT_TABLE_UPDATE_CONCURRENCY
       }),
       pubsub: gossipsub({
         emitSelf: false,

@@ -110,6 +110,8 @@ export class GossipdNode {
       routingTable: () => routingTableOf(dht),
       getConnections: () => libp2p.getConnections(),
       dial: async (peer, opts) => libp2p.dial(peer, opts),
+      protocolsOf: async peer => libp2p.peerStore.get(peer).then(p => p.protocols, () => []),
+      dhtProtocol: config.dhtProtocol,
       rejoin: () => { this.bootstrapper.kick() },
       log
     }, { minConnections: config.minConnections })

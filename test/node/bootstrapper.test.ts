@@ -38,7 +38,7 @@ describe('bootstrapper', () => {
         connected()
         return { remotePeer: remote } as unknown as Connection
       }
-    }, { list: ['/dns4/localhost/tcp/4001'], retryMinMs: 20, retryMaxMs: 60 })
+    }, { list: ['/dns4/localhost/tcp/4001'], retryMinMs: 20, retryMaxMs: 60, jitter: 0 })
     b.start()
     await done
     b.stop()
@@ -57,7 +57,7 @@ describe('bootstrapper', () => {
     const peerId = peerIdFromPrivateKey(await generateKeyPair('Ed25519'))
     let attempts = 0
     const b = new Bootstrapper({ peerId, log: pino({ level: 'silent' }), dial: async () => { attempts++; throw new Error('refused') } },
-      { list: ['/ip4/127.0.0.1/tcp/1'], retryMinMs: 10, retryMaxMs: 10 })
+      { list: ['/ip4/127.0.0.1/tcp/1'], retryMinMs: 10, retryMaxMs: 10, jitter: 0 })
     b.start()
     await new Promise(resolve => setTimeout(resolve, 50))
     b.stop()

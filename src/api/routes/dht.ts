@@ -17,12 +17,15 @@ const dht: FastifyPluginAsyncTypebox<RouteOptions> = async (app, { node }) => {
       summary: 'Find a peer\'s addresses through the DHT',
       tags: ['dht'],
       params: PeerIdParam,
-      querystring: Type.Object({ timeoutMs: Type.Optional(Type.Integer({ minimum: 100, maximum: 120_000, default: FIND_PEER_TIMEOUT_MS })) }),
+      querystring: Type.Object({
+        timeoutMs: Type.Optional(Type.Integer({ minimum: 100, maximum: 120_000, default: FIND_PEER_TIMEOUT_MS })),
+        cache: Type.Optional(Type.Boolean({ default: false, description: 'answer from the local peer store when it knows the peer, instead of asking the network' }))
+      }),
       response: { 200: FindPeerResponse, ...errorResponses }
     }
   }, async (req) => {
     const peer = parsePeerId(req.params.peerId)
-    return node.dht.findPeer(peer, { signal: AbortSignal.timeout(req.query.timeoutMs ?? FIND_PEER_TIMEOUT_MS) })
+    return node.dht.findPeer(peer, { signal: AbortSignal.timeout(req.query.timeoutMs ?? FIND_PEER_TIMEOUT_MS), useCache: req.query.cache ?? false })
   })
 }
 
