@@ -14,6 +14,10 @@ import dht from './routes/dht.js'
 import metrics from './routes/metrics.js'
 import peers from './routes/peers.js'
 import root from './routes/root.js'
+import peerFiles from './routes/peer-files.js'
+import search from './routes/search.js'
+import downloads from './routes/downloads.js'
+import files from './routes/files.js'
 import direct from './routes/direct.js'
 import message from './routes/message.js'
 import topics from './routes/topics.js'
@@ -33,7 +37,7 @@ export interface ApiOptions {
 export type ApiRoute = (app: FastifyInstance, opts: RouteOptions) => Promise<void>
 
 /** Route plugins of every feature; features add theirs here. */
-export const ROUTES = [root, peers, dht, metrics, swarm, ui, topics, direct, message]
+export const ROUTES = [root, peers, dht, metrics, swarm, ui, topics, direct, message, files, downloads, search, peerFiles]
 
 export async function buildApi (node: GossipdNode, options: ApiOptions = {}): Promise<FastifyInstance> {
   const app = Fastify({

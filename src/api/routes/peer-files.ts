@@ -1,0 +1,29 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { FILES_INDEX_TIMEOUT_MS } from '../../constants.js'
+import { DialFailedError } from '../../errors.js'
+import { parsePeerId } from '../../node/peer-id.js'
+import type { RouteOptions } from '../server.js'
+import { errorResponses, PeerIdParam } from '../schemas/common.js'
+import { ListQuery, PeerFilesResponse } from '../schemas/files.js'
+
+/** Another peer's shared files, asked over /gossipd/index/1.0.0. */
+const peerFiles: FastifyPluginAsyncTypebox<RouteOptions> = async (app, { node }) => {
+  app.get('/peers/:peerId/files', {
+    schema: {
+      summary: 'A peer\'s shared files (its index)',
+      tags: ['files'],
+      params: PeerIdParam,
+      querystring: ListQuery,
+      response: { 200: PeerFilesResponse, ...errorResponses, 502: errorResponses[400] }
+    }
+  }, async (req) => {
+    const peer = parsePeerId(req.params.peerId)
+    try {
+      return { peerId: peer.toString(), files: await node.files.peerFiles(peer, { q: req.query.q, signal: AbortSignal.timeout(FILES_INDEX_TIMEOUT_MS) }) }
+    } catch (err) {
+      throw new DialFailedError(peer.toString(), (err as Error).message)
+    }
+  })
+}
+
+export default peerFiles
