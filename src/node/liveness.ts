@@ -90,6 +90,11 @@ export class Liveness {
     })()
   }
 
+  /** A peer connected: measure its latency now rather than at the next round. */
+  onConnect (peer: PeerId): void {
+    if (!this.controller.signal.aborted) void this.check(peer)
+  }
+
   /** Ping every connected peer once. */
   async round (): Promise<void> {
     const peers = new Map<string, PeerId>()

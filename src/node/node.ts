@@ -145,7 +145,10 @@ export class GossipdNode {
     }, { dataDir: config.dataDir, chunkSize: config.fileChunkSize, maxFileSize: config.maxFileSize, uploadLimit: config.uploadLimit })
     this.features.push(this.files)
     libp2p.addEventListener('peer:disconnect', evt => { this.liveness.onDisconnect(evt.detail) })
-    libp2p.addEventListener('peer:connect', evt => { log.debug({ peer: evt.detail.toString() }, 'peer connected') })
+    libp2p.addEventListener('peer:connect', evt => {
+      log.debug({ peer: evt.detail.toString() }, 'peer connected')
+      this.liveness.onConnect(evt.detail)
+    })
   }
 
   get isStarted (): boolean {

@@ -55,9 +55,13 @@ describe('core API routes', () => {
   })
 
   it('GET /peers lists the connection with its details and latency once pinged', async () => {
-    const res = await api.inject('/peers')
-    expect(res.statusCode).toBe(200)
-    const peer = res.json().peers.find((p: { id: string }) => p.id === a.peerId.toString())
+    // a new peer is pinged as soon as it connects
+    const peer = await waitFor(async () => {
+      const res = await api.inject('/peers')
+      expect(res.statusCode).toBe(200)
+      const p = res.json().peers.find((p: { id: string }) => p.id === a.peerId.toString())
+      return typeof p?.latencyMs === 'number' ? p : undefined
+    }, 5000, 'a latency figure')
     expect(peer).toMatchObject({ direction: 'outbound', connections: 1 })
     expect(peer.remoteAddr).toContain('/ip4/127.0.0.1/tcp/')
     expect(peer.protocols).toContain('/gossipd/kad/1.0.0')
