@@ -4,6 +4,7 @@ import { join } from 'node:path'
 import type { FastifyInstance } from 'fastify'
 import { buildApi } from '../../src/api/server.js'
 import { loadConfig, type NodeConfig } from '../../src/config.js'
+import type { Logger } from '../../src/logger.js'
 import { createNode, type GossipdNode } from '../../src/node/node.js'
 
 export interface TestNode {
@@ -19,10 +20,10 @@ export async function tempDir (): Promise<string> {
   return mkdtemp(join(tmpdir(), 'messaging-'))
 }
 
-export async function startNode (flags: Record<string, unknown> = {}, dir?: string): Promise<TestNode> {
+export async function startNode (flags: Record<string, unknown> = {}, dir?: string, logger?: Logger): Promise<TestNode> {
   const dataDir = dir ?? await tempDir()
   const config = loadConfig({ flags: { listen: ['/ip4/127.0.0.1/tcp/0'], dataDir, minConnections: 0, ...flags } })
-  const node = await createNode(config)
+  const node = await createNode(config, { logger })
   const api = await buildApi(node)
   await api.listen({ host: '127.0.0.1', port: 0 })
   const addr = api.server.address()

@@ -19,7 +19,7 @@ describe('topics between in-process nodes', () => {
   it('answers no-subscribers when nobody listens, and sends nothing', async () => {
     const res = await fetch(`${a.url}/topics/empty/messages`, { method: 'POST', headers: { 'content-type': 'text/plain' }, body: 'hello?' })
     expect(res.status).toBe(409)
-    expect((await res.json()).error.code).toBe('no-subscribers')
+    expect((await res.json() as any).error.code).toBe('no-subscribers')
   })
 
   it('subscribes, lists topics and mesh peers', async () => {
@@ -28,9 +28,9 @@ describe('topics between in-process nodes', () => {
       expect(res.status).toBe(200)
     }
     await waitFor(() => a.node.topics.info('news').meshPeers > 0 && b.node.topics.info('news').meshPeers > 0, 'mesh')
-    const topics = await (await fetch(`${a.url}/topics`)).json()
+    const topics = await (await fetch(`${a.url}/topics`)).json() as any
     expect(topics.topics).toEqual([expect.objectContaining({ topic: 'news', subscribers: 1, meshPeers: 1 })])
-    const peers = await (await fetch(`${a.url}/topics/news/peers`)).json()
+    const peers = await (await fetch(`${a.url}/topics/news/peers`)).json() as any
     expect(peers.mesh).toEqual([b.node.peerId.toString()])
     expect(peers.subscribers).toEqual([b.node.peerId.toString()])
   })
@@ -42,7 +42,7 @@ describe('topics between in-process nodes', () => {
 
     const r1 = await fetch(`${a.url}/topics/news/messages`, { method: 'POST', headers: { 'content-type': 'text/plain' }, body: 'héllo' })
     expect(r1.status).toBe(200)
-    const p1 = await r1.json()
+    const p1 = await r1.json() as any
     expect(p1).toMatchObject({ topic: 'news', recipients: 1 })
     expect(p1.id).toMatch(/^[A-Za-z0-9_-]+$/)
     const r2 = await fetch(`${a.url}/topics/news/messages`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ data: 'second' }) })
@@ -51,7 +51,7 @@ describe('topics between in-process nodes', () => {
     expect(r3.status).toBe(200)
 
     await waitFor(() => b.node.topics.history('news', { limit: 10 }).length === 3, 'three messages at b')
-    const page = await (await fetch(`${b.url}/topics/news/messages`)).json()
+    const page = await (await fetch(`${b.url}/topics/news/messages`)).json() as any
     expect(page.messages.map((m: any) => m.data)).toEqual(['héllo', 'second', 'AP8B'])
     expect(page.messages.map((m: any) => m.encoding)).toEqual(['utf8', 'utf8', 'base64'])
     expect(page.messages[0]).toMatchObject({ id: p1.id, topic: 'news', from: a.node.peerId.toString() })
@@ -60,7 +60,7 @@ describe('topics between in-process nodes', () => {
     expect(page.next).toBe(seqs[2])
 
     // the publisher keeps its own messages too
-    const own = await (await fetch(`${a.url}/topics/news/messages`)).json()
+    const own = await (await fetch(`${a.url}/topics/news/messages`)).json() as any
     expect(own.messages.map((m: any) => m.id)).toContain(p1.id)
 
     await waitFor(() => live.events.length === 3, 'three SSE events')
@@ -68,7 +68,7 @@ describe('topics between in-process nodes', () => {
     expect(live.events.map(e => e.data.data)).toEqual(['héllo', 'second', 'AP8B'])
 
     // paging by cursor
-    const second = await (await fetch(`${b.url}/topics/news/messages?after=${seqs[0]}&limit=1`)).json()
+    const second = await (await fetch(`${b.url}/topics/news/messages?after=${seqs[0]}&limit=1`)).json() as any
     expect(second.messages.map((m: any) => m.data)).toEqual(['second'])
 
     // resume with Last-Event-ID replays what came after it, then stays live
@@ -97,7 +97,7 @@ describe('topics between in-process nodes', () => {
     // b's limit is 1 KiB
     const res = await fetch(`${b.url}/topics/news/messages`, { method: 'POST', headers: { 'content-type': 'text/plain' }, body: big })
     expect(res.status).toBe(413)
-    expect((await res.json()).error.code).toBe('message-too-large')
+    expect((await res.json() as any).error.code).toBe('message-too-large')
     // a accepts 2 KiB (its limit is 64 KiB), b's validator drops it
     const before = b.node.topics.info('news').messages
     const ok = await fetch(`${a.url}/topics/news/messages`, { method: 'POST', headers: { 'content-type': 'text/plain' }, body: big })
@@ -127,8 +127,8 @@ describe('topics between in-process nodes', () => {
   })
 
   it('unsubscribes', async () => {
-    const res = await (await fetch(`${b.url}/topics/news`, { method: 'DELETE' })).json()
+    const res = await (await fetch(`${b.url}/topics/news`, { method: 'DELETE' })).json() as any
     expect(res).toEqual({ topic: 'news', unsubscribed: true })
-    expect((await (await fetch(`${b.url}/topics`)).json()).topics).toEqual([])
+    expect((await (await fetch(`${b.url}/topics`)).json() as any).topics).toEqual([])
   })
 })
