@@ -312,3 +312,55 @@ export const CRAWL_MAX_TIMEOUT_MS = 60_000
  * a few rounds without making the 2-core machine the bottleneck.
  */
 export const CRAWL_CONCURRENCY = 16
+
+// ---- reliability and security limits (gossipsub hardening, API timeouts) ----
+
+/**
+ * Largest gossipsub RPC frame read from a peer, in bytes, at the default message size. A frame carries one or a
+ * few messages plus control entries; a peer sending a bigger frame is cut off before it is buffered. The node
+ * raises it to fit 4 messages of its own `--max-message-size` when that is larger (see `gossipsubRpcLimit`).
+ */
+export const GOSSIPSUB_MAX_RPC_BYTES = 1024 * 1024
+
+/** Entries per decoded RPC: gossipsub's defaults (5000) let one 1 MiB frame allocate tens of thousands of objects. */
+export const GOSSIPSUB_DECODE_LIMITS = {
+  maxSubscriptions: 1000,
+  maxMessages: 256,
+  maxIhaveMessageIDs: 5000,
+  maxIwantMessageIDs: 5000,
+  maxIdontwantMessageIDs: 512,
+  maxControlMessages: 1000,
+  maxPeerInfos: 16
+}
+
+/** Gossipsub streams a peer may open per connection: it needs one; a reconnect race may briefly need two. */
+export const GOSSIPSUB_MAX_INBOUND_STREAMS = 4
+
+/**
+ * Peer-score weight of invalid messages (P4, counted per topic, squared): 3 rejected messages score a peer
+ * 3² x -10 = -90, below the graylist threshold, so it is pruned from the mesh and its messages are ignored.
+ */
+export const GOSSIPSUB_INVALID_MESSAGE_WEIGHT = -10
+
+/** Per-second decay of the invalid-message counter: 0.99 forgives a burst of invalid messages in about 4 minutes. */
+export const GOSSIPSUB_INVALID_MESSAGE_DECAY = 0.99
+
+/**
+ * Score thresholds (gossipsub's defaults, named): below 0 a peer leaves the mesh at the next heartbeat; below
+ * gossip it gets no IHAVE; below publish no flood-published message; below graylist its RPCs are dropped unread.
+ */
+export const GOSSIPSUB_GOSSIP_THRESHOLD = -10
+export const GOSSIPSUB_PUBLISH_THRESHOLD = -50
+export const GOSSIPSUB_GRAYLIST_THRESHOLD = -80
+
+/** How long the HTTP server waits for a request's headers: a client trickling them (slowloris) is cut off. */
+export const API_HEADERS_TIMEOUT_MS = 10_000
+
+/** How long one whole request (headers and body) may take; a body trickled slower than this is cut off. */
+export const API_REQUEST_TIMEOUT_MS = 30_000
+
+/** How long an idle keep-alive socket stays open between requests. */
+export const API_KEEP_ALIVE_TIMEOUT_MS = 5_000
+
+/** Sockets the API serves at once; a flood of connections beyond it is refused rather than exhausting memory. */
+export const API_MAX_SOCKETS = 1024

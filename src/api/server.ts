@@ -5,7 +5,7 @@
 import swagger from '@fastify/swagger'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify'
-import { API_BODY_LIMIT } from '../constants.js'
+import { API_BODY_LIMIT, API_HEADERS_TIMEOUT_MS, API_KEEP_ALIVE_TIMEOUT_MS, API_MAX_SOCKETS, API_REQUEST_TIMEOUT_MS } from '../constants.js'
 import type { Logger } from '../logger.js'
 import type { GossipdNode } from '../node/node.js'
 import { registerAuth } from './auth.js'
@@ -45,11 +45,15 @@ export async function buildApi (node: GossipdNode, options: ApiOptions = {}): Pr
     // per-request lines would drown a swarm's logs; errors are still logged by the error handler
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: API_BODY_LIMIT,
-    // slow clients must not hold sockets open forever
-    requestTimeout: 30_000,
+    // slow clients must not hold sockets open forever: headers must arrive within API_HEADERS_TIMEOUT_MS (a
+    // slowloris client trickling them is cut off), and node checks the deadlines every second, not every 30 s
+    requestTimeout: API_REQUEST_TIMEOUT_MS,
     connectionTimeout: 60_000,
+    keepAliveTimeout: API_KEEP_ALIVE_TIMEOUT_MS,
+    http: { headersTimeout: API_HEADERS_TIMEOUT_MS, connectionsCheckingInterval: 1_000 },
     ajv: { customOptions: { coerceTypes: 'array', removeAdditional: false, allErrors: false } }
   }).withTypeProvider<TypeBoxTypeProvider>()
+  app.server.maxConnections = API_MAX_SOCKETS
 
   await app.register(swagger, {
     openapi: {

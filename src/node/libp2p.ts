@@ -18,6 +18,8 @@ import {
   GOSSIPSUB_D, GOSSIPSUB_DHI, GOSSIPSUB_DLAZY, GOSSIPSUB_DLO, GOSSIPSUB_FLOOD_PUBLISH, GOSSIPSUB_HEARTBEAT_MS,
   GOSSIPSUB_MCACHE_GOSSIP, GOSSIPSUB_MCACHE_LENGTH
 } from '../constants.js'
+import { GOSSIPSUB_DECODE_LIMITS, GOSSIPSUB_MAX_INBOUND_STREAMS, GOSSIPSUB_MAX_RPC_BYTES } from '../constants.js'
+import { PEER_SCORE_PARAMS, PEER_SCORE_THRESHOLDS, scoreEveryTopic } from './gossip-scoring.js'
 import { messageId, messageIdToString } from '../messaging/message-id.js'
 
 export interface Services extends Record<string, unknown> {
@@ -39,9 +41,14 @@ function bootstrapWithPeerIds (list: string[]): string[] {
   return list.filter(a => multiaddr(a).getComponents().some(c => c.name === 'p2p'))
 }
 
+/** Largest gossipsub RPC frame: room for a few messages of the configured size, never below the default. */
+export function gossipsubRpcLimit (maxMessageSize: number): number {
+  return Math.max(GOSSIPSUB_MAX_RPC_BYTES, 4 * maxMessageSize + 64 * 1024)
+}
+
 export async function buildLibp2p (config: NodeConfig, privateKey: PrivateKey, opts: Libp2pOptions = {}): Promise<GossipdLibp2p> {
   const tagged = bootstrapWithPeerIds(config.bootstrap)
-  return createLibp2p<Services>({
+  const node = await createLibp2p<Services>({
     privateKey,
     start: false,
     addresses: {
@@ -97,8 +104,17 @@ export async function buildLibp2p (config: NodeConfig, privateKey: PrivateKey, o
         floodPublish: GOSSIPSUB_FLOOD_PUBLISH,
         mcacheLength: GOSSIPSUB_MCACHE_LENGTH,
         mcacheGossip: GOSSIPSUB_MCACHE_GOSSIP,
+        // a hostile peer's oversized frame or entry-stuffed RPC is refused before it is buffered or decoded
+        maxInboundDataLength: gossipsubRpcLimit(config.maxMessageSize),
+        decodeRpcLimits: GOSSIPSUB_DECODE_LIMITS,
+        maxInboundStreams: GOSSIPSUB_MAX_INBOUND_STREAMS,
+        // peers publishing messages a validator rejects are scored down, pruned from the mesh, then ignored
+        scoreParams: PEER_SCORE_PARAMS,
+        scoreThresholds: PEER_SCORE_THRESHOLDS,
         ...opts.gossipsub
       })
     }
   })
+  if (opts.gossipsub?.scoreParams?.topics == null) scoreEveryTopic(node.services.pubsub)
+  return node
 }

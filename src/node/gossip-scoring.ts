@@ -1,0 +1,66 @@
+/**
+ * Gossipsub peer scoring for a private swarm: a peer whose messages a topic validator rejects is scored down,
+ * leaves the mesh at the next heartbeat and, below the graylist threshold, is ignored altogether.
+ *
+ * Gossipsub scores only topics listed in its parameters, and gossipd's topics are named by users at run time,
+ * so every topic gets the same parameters (`scoreEveryTopic`).
+ */
+import type { GossipSub } from '@libp2p/gossipsub'
+import { createTopicScoreParams, type PeerScoreParams, type PeerScoreThresholds, type TopicScoreParams } from '@libp2p/gossipsub/score'
+import {
+  GOSSIPSUB_GOSSIP_THRESHOLD, GOSSIPSUB_GRAYLIST_THRESHOLD, GOSSIPSUB_INVALID_MESSAGE_DECAY, GOSSIPSUB_INVALID_MESSAGE_WEIGHT,
+  GOSSIPSUB_PUBLISH_THRESHOLD
+} from '../constants.js'
+
+/**
+ * Per-topic parameters. Only what holds in a quiet topic of a small swarm counts: time in mesh and first
+ * deliveries raise a score a little, invalid messages lower it a lot. Mesh-delivery quotas (P3, P3b) are off:
+ * in a topic with a message a minute they would score every honest peer down and tear the mesh apart.
+ */
+export const TOPIC_SCORE_PARAMS: TopicScoreParams = createTopicScoreParams({
+  topicWeight: 1,
+  timeInMeshWeight: 0.01,
+  timeInMeshQuantum: 1_000,
+  timeInMeshCap: 300,
+  firstMessageDeliveriesWeight: 1,
+  firstMessageDeliveriesDecay: 0.9,
+  firstMessageDeliveriesCap: 10,
+  meshMessageDeliveriesWeight: 0,
+  meshFailurePenaltyWeight: 0,
+  invalidMessageDeliveriesWeight: GOSSIPSUB_INVALID_MESSAGE_WEIGHT,
+  invalidMessageDeliveriesDecay: GOSSIPSUB_INVALID_MESSAGE_DECAY
+})
+
+/**
+ * Peer-wide parameters. IP colocation (P6) is off: on loopback, behind a NAT or in one container network every
+ * peer of a swarm shares an address, and the default penalty would graylist a healthy 40-node swarm.
+ */
+export const PEER_SCORE_PARAMS: Partial<PeerScoreParams> = {
+  topicScoreCap: 10,
+  IPColocationFactorWeight: 0
+}
+
+export const PEER_SCORE_THRESHOLDS: Partial<PeerScoreThresholds> = {
+  gossipThreshold: GOSSIPSUB_GOSSIP_THRESHOLD,
+  publishThreshold: GOSSIPSUB_PUBLISH_THRESHOLD,
+  graylistThreshold: GOSSIPSUB_GRAYLIST_THRESHOLD
+}
+
+interface Scored {
+  score?: { params?: { topics?: Record<string, TopicScoreParams> } }
+}
+
+/**
+ * Score every topic with `TOPIC_SCORE_PARAMS`. Gossipsub reads a topic's parameters with `params.topics[topic]`
+ * and keeps statistics only for topics it is subscribed to, so answering every topic name is bounded by the
+ * node's own subscriptions. Throws when the gossipsub release keeps its score elsewhere, so an upgrade that
+ * would silently turn scoring off fails loudly instead.
+ */
+export function scoreEveryTopic (pubsub: GossipSub, params: TopicScoreParams = TOPIC_SCORE_PARAMS): void {
+  const score = (pubsub as unknown as Scored).score
+  if (score?.params?.topics == null) throw new Error('this gossipsub version keeps no score.params.topics')
+  const listed = score.params.topics
+  score.params.topics = new Proxy(listed, {
+    get: (target, key) => typeof key === 'string' ? (Object.hasOwn(target, key) ? target[key] : params) : undefined
+  })
+}

@@ -1,0 +1,61 @@
+/**
+ * A bare libp2p client for hostile-peer tests: TCP, Noise and Yamux (and gossipsub when asked), no gossipd
+ * feature at all, so a test can write whatever bytes it likes on any protocol.
+ */
+import { noise } from '@chainsafe/libp2p-noise'
+import { yamux } from '@chainsafe/libp2p-yamux'
+import { gossipsub, type GossipSub, type GossipsubOpts } from '@libp2p/gossipsub'
+import { identify } from '@libp2p/identify'
+import type { Stream } from '@libp2p/interface'
+import { tcp } from '@libp2p/tcp'
+import type { Multiaddr } from '@multiformats/multiaddr'
+import { createLibp2p, type Libp2p } from 'libp2p'
+
+export interface RawPeerOptions {
+  /** Add a gossipsub service with these options (e.g. another signature policy). */
+  gossipsub?: Partial<GossipsubOpts>
+  /** Streams this client may open per connection and protocol. @default 10_000 */
+  maxOutboundStreams?: number
+}
+
+export type RawPeer = Libp2p<{ pubsub?: GossipSub }>
+
+export async function createRawPeer (opts: RawPeerOptions = {}): Promise<RawPeer> {
+  const services: Record<string, unknown> = { identify: identify() }
+  if (opts.gossipsub != null) services.pubsub = gossipsub({ allowPublishToZeroTopicPeers: true, ...opts.gossipsub })
+  return createLibp2p({
+    addresses: { listen: [] },
+    transports: [tcp()],
+    connectionEncrypters: [noise()],
+    streamMuxers: [yamux({ maxInboundStreams: 10_000, maxOutboundStreams: 10_000 } as never)],
+    connectionManager: { maxConnections: 10_000 },
+    connectionMonitor: { enabled: false },
+    services: services as never
+  }) as Promise<RawPeer>
+}
+
+/** Open a stream on `protocol`, tolerating a remote that does not speak it (returns the error instead). */
+export async function openStream (peer: RawPeer, target: Multiaddr, protocol: string, maxOutboundStreams = 10_000): Promise<Stream | Error> {
+  try {
+    return await peer.dialProtocol(target, protocol, { signal: AbortSignal.timeout(10_000), maxOutboundStreams, runOnLimitedConnection: true } as never)
+  } catch (err) {
+    return err as Error
+  }
+}
+
+/** Write bytes and wait (up to `ms`) for the remote to close or reset the stream; true when it did. */
+export async function remoteCloses (stream: Stream, ms: number): Promise<boolean> {
+  const closed = new Promise<boolean>(resolve => {
+    const done = (): void => { resolve(true) }
+    stream.addEventListener('close', done, { once: true })
+    stream.addEventListener('remoteCloseWrite', done, { once: true })
+    if (stream.status !== 'open' || stream.remoteWriteStatus !== 'writable') resolve(true)
+  })
+  const drained = (async () => {
+    // reading consumes whatever the node answers (an error frame) until it closes its end
+    try { for await (const chunk of stream) { void chunk } } catch { /* reset by the node */ }
+    return true
+  })()
+  const timeout = new Promise<boolean>(resolve => setTimeout(() => { resolve(false) }, ms).unref())
+  return Promise.race([closed, drained, timeout])
+}
