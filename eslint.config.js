@@ -16,7 +16,19 @@ export default tseslint.config(
     rules: { '@typescript-eslint/no-explicit-any': 'off' }
   },
   {
+    // benchmarks are plain ESM programs run by node
+    files: ['bench/**/*.js'],
+    // this one declares its globals itself
+    ignores: ['bench/files-chunk-size.js'],
+    languageOptions: {
+      globals: {
+        process: 'readonly', console: 'readonly', performance: 'readonly', fetch: 'readonly', Buffer: 'readonly',
+        setTimeout: 'readonly', clearTimeout: 'readonly', setInterval: 'readonly', URL: 'readonly', AbortSignal: 'readonly'
+      }
+    }
+  },
+  {
     files: ['bin/**/*.js', 'scripts/**/*.js', 'eslint.config.js'],
-    languageOptions: { globals: { process: 'readonly', console: 'readonly' } }
+    languageOptions: { globals: { process: 'readonly', console: 'readonly', URL: 'readonly' } }
   }
 )

@@ -1,0 +1,175 @@
+/**
+ * Gossip delivery: N node processes all subscribe to one topic; 1 KiB messages are published at a steady rate
+ * from random nodes through their HTTP APIs. Each receiver stamps a message when it stores it (`receivedAt`),
+ * on the same clock as the publish time taken here, so publish-to-receive latency needs no clock sync. The
+ * baseline in the same run: the round trip of a trivial HTTP request (`GET /health`) to random nodes at the
+ * same rate, the floor a loaded machine puts under any latency measured this way.
+ *
+ *   npm run build && node bench/gossip.js [--nodes=50] [--rate=10] [--seconds=60]
+ */
+import { isMain, parseArgs } from './lib/args.js'
+import { load, printRows, row, writeFileIn, writeResult } from './lib/report.js'
+import { percentile, ratio, summarize } from './lib/stats.js'
+import { lineChart } from './lib/svg.js'
+import { api, sleep, startSwarm, textBody, waitFor } from './lib/swarm.js'
+
+export const DEFAULTS = { nodes: 50, rate: 10, seconds: 60, messageBytes: 1024, drainMs: 5000, meshTimeoutMs: 90_000 }
+
+/** A small seeded generator, so a run's choice of publishers can be repeated. */
+export function prng (seed = 1) {
+  let s = seed >>> 0
+  return () => {
+    s = (s + 0x6d2b79f5) >>> 0
+    let t = s
+    t = Math.imul(t ^ (t >>> 15), t | 1)
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
+  }
+}
+
+async function timed (fn) {
+  const t0 = performance.now()
+  try {
+    await fn()
+    return { ms: performance.now() - t0, ok: true }
+  } catch (err) {
+    return { ms: performance.now() - t0, ok: false, error: err.message }
+  }
+}
+
+/** Every message of a topic in a node's history, page by page. */
+async function history (node, topic) {
+  const out = []
+  let after = 0
+  while (true) {
+    const page = await api(node, `/topics/${topic}/messages?limit=1000&after=${after}`)
+    out.push(...page.messages)
+    if (page.messages.length < 1000) return out
+    after = page.next
+  }
+}
+
+export async function run (opts = {}, shared) {
+  const o = { ...DEFAULTS, ...opts }
+  const loadBefore = load()
+  const ctx = shared ?? await startSwarm({ nodes: o.nodes })
+  const nodes = ctx.nodes
+  const topic = `bench-gossip-${Date.now()}`
+  const random = prng(42)
+  try {
+    await Promise.all(nodes.map(async n => api(n, `/topics/${topic}`, { method: 'PUT' })))
+    // a mesh forms over a few heartbeats; publish only once every node has peers in it
+    const wantMesh = Math.min(4, nodes.length - 1)
+    const meshT0 = performance.now()
+    await waitFor(async () => {
+      const infos = await Promise.all(nodes.map(async n => api(n, `/topics/${topic}`, { method: 'PUT' })))
+      return infos.every(i => i.meshPeers >= wantMesh)
+    }, { timeoutMs: o.meshTimeoutMs, intervalMs: 500 })
+    const meshMs = Math.round(performance.now() - meshT0)
+
+    const total = Math.max(1, Math.round(o.rate * o.seconds))
+    const published = []
+    const health = []
+    const pending = []
+    const start = performance.now()
+    for (let k = 0; k < total; k++) {
+      const due = start + (k * 1000) / o.rate
+      const wait = due - performance.now()
+      if (wait > 0) await sleep(wait)
+      const from = Math.floor(random() * nodes.length)
+      const probe = Math.floor(random() * nodes.length)
+      const entry = { k, from, sentAt: Date.now(), lateMs: Math.max(0, -wait) }
+      published.push(entry)
+      pending.push(timed(async () => {
+        const res = await api(nodes[from], `/topics/${topic}/messages`, {
+          method: 'POST',
+          body: textBody(`m${k}|`, o.messageBytes),
+          headers: { 'content-type': 'text/plain' }
+        })
+        entry.id = res.id
+      }).then(t => { Object.assign(entry, { rttMs: t.ms, ok: t.ok, error: t.error }) }))
+      pending.push(timed(async () => api(nodes[probe], '/health')).then(t => { health.push(t.ms) }))
+    }
+    await Promise.all(pending)
+    const publishSeconds = (performance.now() - start) / 1000
+    await sleep(o.drainMs)
+
+    const ok = published.filter(p => p.ok)
+    const byK = new Map(ok.map(p => [p.k, p]))
+    const latencies = []
+    const lastArrival = new Map()
+    let delivered = 0
+    const perNode = await Promise.all(nodes.map(async (n, i) => {
+      const msgs = await history(n, topic)
+      let got = 0
+      for (const m of msgs) {
+        const k = Number(/^m(\d+)\|/.exec(m.data ?? '')?.[1])
+        const p = byK.get(k)
+        if (p == null || p.from === i) continue
+        got++
+        const ms = m.receivedAt - p.sentAt
+        latencies.push(ms)
+        lastArrival.set(k, Math.max(lastArrival.get(k) ?? 0, ms))
+      }
+      delivered += got
+      return got
+    }))
+    const expected = ok.length * (nodes.length - 1)
+    const deliveryRatio = expected === 0 ? 0 : delivered / expected
+    const lat = summarize(latencies)
+    const healthRtt = summarize(health)
+    const publishRtt = summarize(ok.map(p => p.rttMs))
+    const rows = [
+      row('nodes, messages published (ok/total)', `${nodes.length}, ${ok.length}/${total}`),
+      row('delivery ratio', (deliveryRatio * 100).toFixed(3) + ' %', '100 %', delivered === expected && ok.length === total),
+      row('latency p50 (ms)', lat.p50, '<= 10', lat.p50 != null && lat.p50 <= 10),
+      row('latency p99 (ms)', lat.p99, '<= 100', lat.p99 != null && lat.p99 <= 100),
+      row('latency to the last receiver p50/p99 (ms)', `${percentile([...lastArrival.values()], 50)} / ${percentile([...lastArrival.values()], 99)}`),
+      row('baseline: GET /health round trip p50/p99 (ms)', `${healthRtt.p50?.toFixed(1)} / ${healthRtt.p99?.toFixed(1)}`),
+      row('publish request round trip p50/p99 (ms)', `${publishRtt.p50?.toFixed(1)} / ${publishRtt.p99?.toFixed(1)}`),
+      row('latency p50 / health round trip p50', ratio(lat.p50, healthRtt.p50))
+    ]
+    const cdf = [...latencies].sort((a, b) => a - b)
+    const step = Math.max(1, Math.floor(cdf.length / 200))
+    const svg = lineChart({
+      title: `Gossip publish-to-receive latency, ${nodes.length} nodes, ${o.rate} msg/s`,
+      xLabel: 'latency (ms)',
+      yLabel: 'fraction of deliveries',
+      series: [{ name: 'deliveries', points: cdf.map((v, i) => [v, (i + 1) / cdf.length]).filter((_, i) => i % step === 0 || i === cdf.length - 1) }]
+    })
+    return {
+      params: { ...o, nodes: nodes.length, topic, nodeFlags: ctx.nodeFlags },
+      load: { before: loadBefore, after: load() },
+      meshReadyMs: meshMs,
+      publishSeconds,
+      published: total,
+      publishedOk: ok.length,
+      publishErrors: published.filter(p => !p.ok).slice(0, 5).map(p => p.error),
+      schedulerLateMsP99: percentile(published.map(p => p.lateMs), 99),
+      delivered,
+      expected,
+      deliveryRatio,
+      deliveredPerNode: perNode,
+      latencyMs: lat,
+      lastReceiverLatencyMs: summarize([...lastArrival.values()]),
+      baselineHealthRttMs: healthRtt,
+      publishRttMs: publishRtt,
+      rows,
+      svg
+    }
+  } finally {
+    if (shared == null) await ctx.stop()
+  }
+}
+
+export async function save (result) {
+  const { svg, ...rest } = result
+  await writeFileIn('gossip-latency.svg', svg)
+  return writeResult('gossip', rest)
+}
+
+if (isMain(import.meta.url)) {
+  const result = await run(parseArgs(process.argv.slice(2), DEFAULTS))
+  printRows('gossip delivery', result.rows)
+  process.stdout.write(`written ${await save(result)}\n`)
+}

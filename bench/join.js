@@ -1,0 +1,103 @@
+/**
+ * Join: a new node process started against a running swarm's bootstrap, timed from spawn to its API answering
+ * (`GET /health`), and to 10 peers in its DHT routing table. Joins are one at a time, each node stopped before
+ * the next. Baselines in the same run: spawn-to-exit of a bare `node -e 0` (the runtime's start) and of
+ * `gossipd --version` (the runtime plus loading gossipd's code).
+ *
+ *   npm run build && node bench/join.js [--nodes=20] [--joins=5]
+ */
+import { spawn } from 'node:child_process'
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { CLI_PATH } from '../dist/src/swarm/local-swarm.js'
+import { freePorts } from '../dist/src/swarm/ports.js'
+import { isMain, parseArgs } from './lib/args.js'
+import { stopChild } from './lib/children.js'
+import { load, printRows, row, writeResult } from './lib/report.js'
+import { median, summarize } from './lib/stats.js'
+import { NODE_FLAGS, api, sleep, startSwarm } from './lib/swarm.js'
+
+export const DEFAULTS = { nodes: 20, joins: 5, tablePeers: 10, timeoutMs: 60_000 }
+
+async function spawnToExit (args, nodeFlags) {
+  const t0 = performance.now()
+  const child = spawn(process.execPath, [...nodeFlags, ...args], { stdio: 'ignore' })
+  await new Promise(resolve => child.once('exit', resolve))
+  return performance.now() - t0
+}
+
+async function joinOnce (ctx, o) {
+  const dir = await mkdtemp(join(tmpdir(), 'bench-join-'))
+  const [p2p, apiPort] = await freePorts(2)
+  const node = { name: 'joiner', apiUrl: `http://127.0.0.1:${apiPort}` }
+  const args = ['start', '--listen', `/ip4/127.0.0.1/tcp/${p2p}`, '--api', `127.0.0.1:${apiPort}`, '--data-dir', dir, '--log-level', 'warn', '--bootstrap', ctx.bootstrapAddr]
+  const t0 = performance.now()
+  const child = spawn(process.execPath, [...ctx.nodeFlags, CLI_PATH, ...args], { stdio: 'ignore' })
+  let apiMs = null
+  let tableMs = null
+  try {
+    const deadline = t0 + o.timeoutMs
+    while (apiMs == null && performance.now() < deadline) {
+      try {
+        const res = await fetch(`${node.apiUrl}/health`)
+        if (res.ok) apiMs = performance.now() - t0
+      } catch {
+        await sleep(10)
+      }
+    }
+    while (tableMs == null && performance.now() < deadline) {
+      const t = await api(node, '/dht/routing-table')
+      if (t.size >= o.tablePeers) tableMs = performance.now() - t0
+      else await sleep(25)
+    }
+  } finally {
+    await stopChild(child)
+    await rm(dir, { recursive: true, force: true })
+  }
+  return { apiMs, tableMs }
+}
+
+export async function run (opts = {}, shared) {
+  const o = { ...DEFAULTS, ...opts }
+  const loadBefore = load()
+  const ctx = shared ?? await startSwarm({ nodes: o.nodes })
+  const nodeFlags = ctx.nodeFlags ?? NODE_FLAGS
+  try {
+    const joins = []
+    const bare = []
+    const version = []
+    for (let i = 0; i < o.joins; i++) {
+      bare.push(await spawnToExit(['-e', '0'], nodeFlags))
+      version.push(await spawnToExit([CLI_PATH, '--version'], nodeFlags))
+      joins.push(await joinOnce(ctx, o))
+    }
+    const api = summarize(joins.map(j => j.apiMs).filter(x => x != null))
+    const table = summarize(joins.map(j => j.tableMs).filter(x => x != null))
+    const rows = [
+      row('joins (API up / table filled)', `${api.n} / ${table.n} of ${o.joins}`),
+      row('start to API ready p50 / max (ms)', `${api.p50?.toFixed(0)} / ${api.max?.toFixed(0)}`, '<= 1000', api.max != null && api.max <= 1000),
+      row(`start to ${o.tablePeers} peers in the DHT table p50 / max (ms)`, `${table.p50?.toFixed(0)} / ${table.max?.toFixed(0)}`, '<= 5000', table.n === o.joins && table.max <= 5000),
+      row('baseline: node -e 0 p50 (ms)', median(bare).toFixed(0)),
+      row('baseline: gossipd --version p50 (ms)', median(version).toFixed(0))
+    ]
+    return {
+      params: { ...o, swarmNodes: ctx.nodes.length, nodeFlags },
+      load: { before: loadBefore, after: load() },
+      apiReadyMs: api,
+      tableMs: table,
+      joins,
+      baselineBareNodeMs: summarize(bare),
+      baselineVersionMs: summarize(version),
+      rows
+    }
+  } finally {
+    if (shared == null) await ctx.stop()
+  }
+}
+
+if (isMain(import.meta.url)) {
+  const result = await run(parseArgs(process.argv.slice(2), DEFAULTS))
+  printRows('join', result.rows)
+  process.stdout.write(`written ${await writeResult('join', result)}\n`)
+}

@@ -1,0 +1,111 @@
+/**
+ * Benchmark swarms: gossipd node processes on loopback (the project's LocalSwarm, from dist/), driven through
+ * their HTTP APIs the way a user drives them, plus the per-process memory figures of /proc.
+ */
+import { mkdtemp, readFile, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { LocalSwarm } from '../../dist/src/swarm/local-swarm.js'
+
+/** Node flags of every process a benchmark starts, e.g. `--max-semi-space-size=2` (BENCH_NODE_FLAGS). */
+export const NODE_FLAGS = (process.env.BENCH_NODE_FLAGS ?? '').split(/\s+/).filter(Boolean)
+
+/**
+ * Start `nodes` processes; `extraArgs` go to every `gossipd start`. `nodeFlags` reach each process through
+ * NODE_OPTIONS (V8 flags such as --max-semi-space-size must be given at process start).
+ */
+export async function startSwarm ({ nodes, extraArgs = [], nodeFlags = NODE_FLAGS, readyTimeoutMs = 180_000, logLevel = 'warn' }) {
+  const dir = await mkdtemp(join(tmpdir(), 'bench-swarm-'))
+  const saved = process.env.NODE_OPTIONS
+  if (nodeFlags.length > 0) process.env.NODE_OPTIONS = [saved ?? '', ...nodeFlags].join(' ').trim()
+  const swarm = new LocalSwarm({ nodes, dir, logLevel, extraArgs, readyTimeoutMs })
+  const t0 = performance.now()
+  try {
+    await swarm.start()
+  } catch (err) {
+    await swarm.stop()
+    await rm(dir, { recursive: true, force: true })
+    throw err
+  } finally {
+    if (nodeFlags.length > 0) {
+      if (saved === undefined) delete process.env.NODE_OPTIONS
+      else process.env.NODE_OPTIONS = saved
+    }
+  }
+  return {
+    swarm,
+    dir,
+    nodes: swarm.nodes,
+    nodeFlags,
+    startedInMs: Math.round(performance.now() - t0),
+    bootstrapAddr: `/ip4/127.0.0.1/tcp/${swarm.nodes[0].p2pPort}`,
+    async stop () {
+      await swarm.stop()
+      await rm(dir, { recursive: true, force: true })
+    }
+  }
+}
+
+/** JSON request to a node's API; throws on a non-2xx answer unless `ok` says otherwise. */
+export async function api (node, path, { method = 'GET', body, headers = {}, signal, raw = false } = {}) {
+  const init = { method, headers: { ...headers }, signal }
+  if (body !== undefined) {
+    if (body instanceof Uint8Array || typeof body === 'string' || typeof body?.[Symbol.asyncIterator] === 'function') {
+      init.body = body
+      init.duplex = 'half'
+      init.headers['content-type'] ??= 'application/octet-stream'
+    } else {
+      init.body = JSON.stringify(body)
+      init.headers['content-type'] = 'application/json'
+    }
+  }
+  const res = await fetch(`${node.apiUrl}${path}`, init)
+  if (raw) return res
+  const text = await res.text()
+  if (!res.ok) throw new Error(`${method} ${path} on ${node.name}: ${res.status} ${text.slice(0, 200)}`)
+  return text === '' ? undefined : JSON.parse(text)
+}
+
+export const sleep = async ms => new Promise(resolve => setTimeout(resolve, ms))
+
+/** Poll `check` until it returns a truthy value or `timeoutMs` passes (then the last value, or undefined). */
+export async function waitFor (check, { timeoutMs = 60_000, intervalMs = 200 } = {}) {
+  const deadline = Date.now() + timeoutMs
+  let last
+  while (Date.now() < deadline) {
+    try {
+      last = await check()
+      if (last) return last
+    } catch {
+      // not there yet
+    }
+    await sleep(intervalMs)
+  }
+  return last
+}
+
+/**
+ * Memory of one process from /proc/<pid>/smaps_rollup, in MiB: RSS (what `ps` shows, counting shared file
+ * pages in full), PSS (shared pages divided among the processes sharing them), USS (pages only this process
+ * has: what stopping it would free), and the shared clean pages (mostly the node binary's text).
+ */
+export async function processMemory (pid) {
+  const text = await readFile(`/proc/${pid}/smaps_rollup`, 'utf8')
+  const kb = key => Number(new RegExp(`^${key}:\\s+(\\d+) kB`, 'm').exec(text)?.[1] ?? NaN)
+  const mib = x => Math.round((x / 1024) * 10) / 10
+  return {
+    rss: mib(kb('Rss')),
+    pss: mib(kb('Pss')),
+    uss: mib(kb('Private_Clean') + kb('Private_Dirty')),
+    sharedClean: mib(kb('Shared_Clean')),
+    anonymous: mib(kb('Anonymous'))
+  }
+}
+
+/** Random bytes that are printable, so a message body reads back as UTF-8 unchanged. */
+export function textBody (prefix, size) {
+  const pad = 'abcdefghijklmnopqrstuvwxyz0123456789'
+  let s = prefix
+  while (s.length < size) s += pad[(s.length * 7) % pad.length]
+  return s.slice(0, size)
+}
