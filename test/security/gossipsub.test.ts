@@ -71,7 +71,8 @@ describe('gossipsub hardening', () => {
     await raw.dial(victim.libp2p.getMultiaddrs()[0])
     const pubsub = raw.services.pubsub!
     pubsub.subscribe(TOPIC)
-    await waitFor(() => victim.libp2p.services.pubsub.getSubscribers(TOPIC).some(p => p.equals(raw.peerId)), 10_000, 'raw peer subscribed')
+    await waitFor(() => victim.libp2p.services.pubsub.getSubscribers(TOPIC).some(p => p.equals(raw.peerId)) &&
+      pubsub.getSubscribers(TOPIC).some(p => p.equals(victim.peerId)), 10_000, 'raw peer and victim see each other subscribed')
     for (let i = 0; i < 3; i++) await pubsub.publish(TOPIC, text(`unsigned ${i}`))
     await honest.topics.publish(TOPIC, text('signed after unsigned'))
     await waitFor(() => victim.topics.history(TOPIC, { limit: 1000 }).some(m => new TextDecoder().decode(m.data) === 'signed after unsigned'), 10_000, 'signed message')
@@ -85,7 +86,8 @@ describe('gossipsub hardening', () => {
     await raw.dial(victim.libp2p.getMultiaddrs()[0])
     const pubsub = raw.services.pubsub!
     pubsub.subscribe(TOPIC)
-    await waitFor(() => victim.libp2p.services.pubsub.getSubscribers(TOPIC).some(p => p.equals(raw.peerId)), 10_000, 'raw peer subscribed')
+    await waitFor(() => victim.libp2p.services.pubsub.getSubscribers(TOPIC).some(p => p.equals(raw.peerId)) &&
+      pubsub.getSubscribers(TOPIC).some(p => p.equals(victim.peerId)), 10_000, 'raw peer and victim see each other subscribed')
     const huge = new Uint8Array(GOSSIPSUB_MAX_RPC_BYTES + 1024).fill(0x61)
     await pubsub.publish(TOPIC, huge)
     // a message over --max-message-size that fits a frame is refused by the topic's size check
