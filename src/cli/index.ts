@@ -8,6 +8,7 @@ import { addSettingOptions, flagsFrom } from './options.js'
 import { configOrExit, runStart } from './start.js'
 import { runSwarm } from './swarm.js'
 import { table } from './table.js'
+import { registerChatCommand } from './chat.js'
 import type { NodeInfo } from '../node/node.js'
 import type { PeerEntry } from '../node/peers.js'
 
@@ -70,6 +71,8 @@ export function buildProgram (): Command {
     .action(async (opts: { nodes: number, dir?: string, logLevel: string, json?: boolean }) => {
       await runSwarm({ nodes: opts.nodes, dir: opts.dir, logLevel: opts.logLevel, json: opts.json === true })
     })
+
+  registerChatCommand(program, client, clientOptions)
 
   return program
 }
