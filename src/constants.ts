@@ -268,6 +268,9 @@ export const FILES_NO_PROVIDER_TIMEOUT_MS = 60_000
 /** A peer that has not downloaded a chunk yet is asked for it again after this long. */
 export const FILES_UNAVAILABLE_RETRY_MS = 500
 
+/** A provider dropped for errors (not for bad data) may rejoin a download after this long, when found again. */
+export const FILES_PROVIDER_COOLDOWN_MS = 10_000
+
 /** The connection-list protocol the swarm crawler asks every node (docs/PROTOCOLS.md, "Peers"). */
 export const PEERS_PROTOCOL = '/gossipd/peers/1.0.0'
 

@@ -8,6 +8,7 @@ import { addSettingOptions, flagsFrom } from './options.js'
 import { configOrExit, runStart } from './start.js'
 import { runSwarm } from './swarm.js'
 import { table } from './table.js'
+import { registerFileCommands } from './files.js'
 import { registerChatCommand } from './chat.js'
 import type { NodeInfo } from '../node/node.js'
 import type { PeerEntry } from '../node/peers.js'
@@ -73,6 +74,8 @@ export function buildProgram (): Command {
     })
 
   registerChatCommand(program, client, clientOptions)
+
+  registerFileCommands(program, client, clientOptions)
 
   return program
 }

@@ -14,7 +14,7 @@ import { peerIdFromString } from '@libp2p/peer-id'
 import type { CID } from 'multiformats/cid'
 import {
   FILES_FIND_PROVIDERS_TIMEOUT_MS, FILES_MAX_CHUNK_ATTEMPTS, FILES_MAX_PROVIDER_FAILURES, FILES_NO_PROVIDER_TIMEOUT_MS,
-  FILES_PROVIDER_REFRESH_MS, FILES_REQUEST_TIMEOUT_MS, FILES_STREAMS_PER_PEER, FILES_UNAVAILABLE_RETRY_MS
+  FILES_PROVIDER_COOLDOWN_MS, FILES_PROVIDER_REFRESH_MS, FILES_REQUEST_TIMEOUT_MS, FILES_STREAMS_PER_PEER, FILES_UNAVAILABLE_RETRY_MS
 } from '../constants.js'
 import { FileTransferError } from '../errors.js'
 import type { Logger } from '../logger.js'
@@ -67,8 +67,12 @@ export interface JobComponents {
 
 interface ProviderRun extends ProviderStatus {
   peer: PeerId
-  triedManifest: boolean
+  /** When the manifest may next be asked of this provider. */
+  manifestAt: number
   workers: number
+  /** Served bad data or denied having the file: never asked again by this job. */
+  banned: boolean
+  droppedAt: number
 }
 
 /** The node is stopping: the job keeps its state and resumes at the next start. */
@@ -81,6 +85,12 @@ export class JobStoppedError extends Error {
 export class JobCancelledError extends Error {
   static override name = 'JobCancelledError'
   override name = 'JobCancelledError'
+}
+
+/** A chunk whose bytes do not match the manifest's hash. */
+class CorruptChunkError extends FileTransferError {
+  static override name = 'CorruptChunkError'
+  override name = 'CorruptChunkError'
 }
 
 const RATE_WINDOW_MS = 5_000
@@ -186,7 +196,9 @@ export class DownloadJob {
     const m = this.manifest
     if (m == null || !this.done.has(index)) return 'unavailable'
     const buf = Buffer.allocUnsafe(chunkLength(m, index))
-    const fh = await open(this.partialPath, 'r')
+    // the partial file moves into the store when the job completes: between the two, ask again
+    const fh = await open(this.partialPath, 'r').catch(() => undefined)
+    if (fh == null) return 'unavailable'
     try {
       await fh.read(buf, 0, buf.byteLength, index * m.chunkSize)
     } finally {
@@ -246,8 +258,8 @@ export class DownloadJob {
 
   /** Keep adding providers: the `from` peers first, then whoever the DHT knows, again every few seconds. */
   private async discover (): Promise<void> {
-    for (const p of this.record.from) this.addProvider(peerIdFromString(p))
     while (!this.signal.aborted) {
+      for (const p of this.record.from) this.addProvider(peerIdFromString(p))
       try {
         const signal = AbortSignal.any([this.signal, AbortSignal.timeout(FILES_FIND_PROVIDERS_TIMEOUT_MS)])
         for await (const peer of this.c.findProviders(this.cid, signal)) this.addProvider(peer)
@@ -260,8 +272,19 @@ export class DownloadJob {
 
   private addProvider (peer: PeerId): void {
     const key = peer.toString()
-    if (this.providers.has(key) || this.signal.aborted) return
-    const p: ProviderRun = { peer, peerId: key, chunks: 0, bytes: 0, failures: 0, state: 'active', triedManifest: false, workers: 0 }
+    if (this.signal.aborted) return
+    const known = this.providers.get(key)
+    if (known != null) {
+      // a provider dropped for errors (timeouts, a broken connection) gets another chance once it cools down
+      if (known.state === 'dropped' && !known.banned && Date.now() - known.droppedAt > FILES_PROVIDER_COOLDOWN_MS) {
+        known.state = 'active'
+        known.failures = 0
+        if (this.manifest != null && this.remaining.size > 0) this.startWorkers(known)
+        this.notify()
+      }
+      return
+    }
+    const p: ProviderRun = { peer, peerId: key, chunks: 0, bytes: 0, failures: 0, state: 'active', manifestAt: 0, workers: 0, banned: false, droppedAt: 0 }
     this.providers.set(key, p)
     if (this.manifest != null && this.remaining.size > 0) this.startWorkers(p)
     this.notify()
@@ -271,10 +294,13 @@ export class DownloadJob {
     return [...this.providers.values()].filter(p => p.state === 'active')
   }
 
-  private penalise (p: ProviderRun, err: Error, drop = false): void {
+  /** Count a failure against a provider; `ban` (bad data, or it denies having the file) drops it for good. */
+  private penalise (p: ProviderRun, err: Error, ban = false): void {
     p.failures++
-    if (drop || p.failures >= FILES_MAX_PROVIDER_FAILURES) {
+    p.banned ||= ban
+    if (ban || p.failures >= FILES_MAX_PROVIDER_FAILURES) {
       p.state = 'dropped'
+      p.droppedAt = Date.now()
       this.c.log.info({ job: this.id, peer: p.peerId, err: err.message }, 'provider dropped')
     }
   }
@@ -284,13 +310,14 @@ export class DownloadJob {
     const deadline = Date.now() + FILES_NO_PROVIDER_TIMEOUT_MS
     while (bytes == null) {
       this.signal.throwIfAborted()
-      const p = this.active().find(p => !p.triedManifest)
+      const p = this.active().find(p => p.manifestAt <= Date.now())
       if (p == null) {
         if (Date.now() > deadline) throw new FileTransferError(`no provider of ${this.record.fileId} answered within ${FILES_NO_PROVIDER_TIMEOUT_MS} ms`)
         await this.waitChange(1_000)
         continue
       }
-      p.triedManifest = true
+      // asked again after a failure, later each time: the only provider may just have been busy
+      p.manifestAt = Date.now() + 1_000 * 2 ** p.failures
       let session: FilesSession | undefined
       try {
         const signal = AbortSignal.any([this.signal, AbortSignal.timeout(FILES_REQUEST_TIMEOUT_MS)])
@@ -301,7 +328,7 @@ export class DownloadJob {
         await writeFile(this.manifestPath, bytes, { mode: 0o600 })
       } catch (err) {
         if (this.signal.aborted) throw err
-        this.penalise(p, err as Error, err instanceof PeerAnsweredError)
+        this.penalise(p, err as Error, err instanceof PeerAnsweredError && err.answer === 'not-found')
       } finally {
         await session?.close()
       }
@@ -399,7 +426,7 @@ export class DownloadJob {
           const hash = createHash('sha256').update(data).digest('hex')
           if (data.byteLength !== chunkLength(m, idx) || hash !== m.chunks[idx]) {
             this.c.onCorrupt?.(p.peerId)
-            throw new FileTransferError(`chunk ${idx} from ${p.peerId} does not match its hash`)
+            throw new CorruptChunkError(`chunk ${idx} from ${p.peerId} does not match its hash`)
           }
           await this.store(idx, data, p)
         } catch (err) {
@@ -446,7 +473,7 @@ export class DownloadJob {
       return
     }
     this.avoidFor(idx, p, Number.POSITIVE_INFINITY)
-    this.penalise(p, err, err instanceof PeerAnsweredError && err.answer === 'not-found')
+    this.penalise(p, err, err instanceof CorruptChunkError || (err instanceof PeerAnsweredError && err.answer === 'not-found'))
     const n = (this.attempts.get(idx) ?? 0) + 1
     this.attempts.set(idx, n)
     this.c.log.debug({ job: this.id, chunk: idx, peer: p.peerId, err: err.message }, 'chunk fetch failed')

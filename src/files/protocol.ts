@@ -63,13 +63,20 @@ export async function serveFiles (stream: Stream, c: FilesServerComponents): Pro
       await writeError(lp, 'bad-request', req)
       break
     }
-    if (req.type === 'manifest') {
-      const bytes = await c.source.manifest(req.id)
-      if (bytes == null) await writeError(lp, 'not-found', `no file ${req.id}`)
-      else await writeOk(lp, bytes)
+    let answer: Uint8Array | 'unavailable' | undefined
+    try {
+      answer = req.type === 'manifest' ? await c.source.manifest(req.id) : await c.source.chunk(req.id, req.index)
+    } catch (err) {
+      c.log.warn({ file: req.id, err: (err as Error).message }, 'cannot read what a peer asked for')
+      await writeError(lp, 'internal', 'cannot read the file here')
       continue
     }
-    const chunk = await c.source.chunk(req.id, req.index)
+    if (req.type === 'manifest') {
+      if (answer == null || answer === 'unavailable') await writeError(lp, 'not-found', `no file ${req.id}`)
+      else await writeOk(lp, answer)
+      continue
+    }
+    const chunk = answer
     if (chunk == null) {
       await writeError(lp, 'not-found', `no file ${req.id} or no chunk ${req.index} in it`)
       continue
