@@ -21,3 +21,8 @@ export * from './errors.js'
 export * as constants from './constants.js'
 export { createLogger } from './logger.js'
 export { buildApi } from './api/server.js'
+export { Topics, DirectMessages, decodeBody, encodeBody, messageView } from './messaging/index.js'
+export type {
+  TopicInfo, TopicPeers, PublishResult, TopicMessage, TopicValidator, SendResult, SendOptions, StoredMessage,
+  PageOptions, OutboxEntry, OutboxStatus, LiveReader, MessageView, Encoding
+} from './messaging/index.js'
