@@ -2,7 +2,7 @@
  * The API's one error handler: every failure becomes `{"error": {"code", "message"}}`. Client errors say what
  * was wrong; server errors say nothing of the internals (the log has the stack).
  */
-import type { FastifyError, FastifyInstance } from 'fastify'
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { GossipdError } from '../errors.js'
 
 export class UnauthorizedError extends GossipdError {
@@ -22,6 +22,22 @@ const FASTIFY_CODES: Record<string, string> = {
   FST_ERR_CTP_EMPTY_JSON_BODY: 'invalid-request',
   FST_ERR_CTP_INVALID_CONTENT_LENGTH: 'invalid-request',
   FST_ERR_VALIDATION: 'invalid-request'
+}
+
+/** Longest piece of a client's input quoted back in an error message. */
+const QUOTE_MAX = 100
+
+const quote = (s: string): string => s.length > QUOTE_MAX ? `${s.slice(0, QUOTE_MAX)}...` : s
+
+/**
+ * Errors the router raises before any route or hook runs (a path segment that is not valid percent-encoded
+ * UTF-8, or one longer than the router takes): answered in the API's shape, quoting at most a little of the URL.
+ */
+export function frameworkErrors (err: FastifyError, req: FastifyRequest, reply: FastifyReply): void {
+  const status = err.code === 'FST_ERR_MAX_PARAM_LENGTH' ? 414 : (err.statusCode ?? 400)
+  const code = status === 414 ? 'uri-too-long' : status < 500 ? 'invalid-request' : 'internal'
+  const what = status === 414 ? 'has a path segment longer than the API accepts' : 'is not a valid URL (bad percent-encoding or UTF-8)'
+  void reply.code(status).send({ error: { code, message: `${req.method} ${quote(req.url)} ${what}` } })
 }
 
 export function registerErrorHandler (app: FastifyInstance): void {

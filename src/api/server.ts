@@ -9,7 +9,8 @@ import { API_BODY_LIMIT, API_HEADERS_TIMEOUT_MS, API_KEEP_ALIVE_TIMEOUT_MS, API_
 import type { Logger } from '../logger.js'
 import type { GossipdNode } from '../node/node.js'
 import { registerAuth } from './auth.js'
-import { registerErrorHandler } from './errors.js'
+import { frameworkErrors, registerErrorHandler } from './errors.js'
+import { registerFiniteCheck } from './finite-numbers.js'
 import dht from './routes/dht.js'
 import metrics from './routes/metrics.js'
 import peers from './routes/peers.js'
@@ -51,7 +52,8 @@ export async function buildApi (node: GossipdNode, options: ApiOptions = {}): Pr
     connectionTimeout: 60_000,
     keepAliveTimeout: API_KEEP_ALIVE_TIMEOUT_MS,
     http: { headersTimeout: API_HEADERS_TIMEOUT_MS, connectionsCheckingInterval: 1_000 },
-    ajv: { customOptions: { coerceTypes: 'array', removeAdditional: false, allErrors: false } }
+    ajv: { customOptions: { coerceTypes: 'array', removeAdditional: false, allErrors: false } },
+    frameworkErrors
   }).withTypeProvider<TypeBoxTypeProvider>()
   app.server.maxConnections = API_MAX_SOCKETS
 
@@ -63,6 +65,7 @@ export async function buildApi (node: GossipdNode, options: ApiOptions = {}): Pr
     }
   })
   registerErrorHandler(app)
+  registerFiniteCheck(app)
   if (options.token != null) {
     registerAuth(app, options.token)
   }

@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { FILES_INDEX_TIMEOUT_MS } from '../../constants.js'
-import { DialFailedError } from '../../errors.js'
+import { DialFailedError, PeerNotFoundError } from '../../errors.js'
 import { parsePeerId } from '../../node/peer-id.js'
 import type { RouteOptions } from '../server.js'
 import { errorResponses, PeerIdParam } from '../schemas/common.js'
@@ -21,6 +21,8 @@ const peerFiles: FastifyPluginAsyncTypebox<RouteOptions> = async (app, { node })
     try {
       return { peerId: peer.toString(), files: await node.files.peerFiles(peer, { q: req.query.q, signal: AbortSignal.timeout(FILES_INDEX_TIMEOUT_MS) }) }
     } catch (err) {
+      // a peer nobody knows an address of is not found, not a failed gateway
+      if ((err as Error).name === 'NoValidAddressesError') throw new PeerNotFoundError(peer.toString(), 'no known address')
       throw new DialFailedError(peer.toString(), (err as Error).message)
     }
   })
