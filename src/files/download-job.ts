@@ -22,7 +22,7 @@ import type { DownloadRecord, DownloadRecords, DownloadState } from './download-
 import { chunkLength, decodeManifest, parseFileId, type Manifest } from './manifest.js'
 import type { FilesSession } from './protocol.js'
 import type { FileStore } from './store.js'
-import { PeerAnsweredError } from './wire.js'
+import { PeerAnsweredError, type Pieces } from './wire.js'
 
 export interface ProviderStatus {
   peerId: string
@@ -423,7 +423,9 @@ export class DownloadJob {
           const signal = AbortSignal.any([this.signal, AbortSignal.timeout(FILES_REQUEST_TIMEOUT_MS)])
           session ??= await this.c.openSession(p.peer, signal)
           const data = await session.chunk(this.cid, idx, signal)
-          const hash = createHash('sha256').update(data).digest('hex')
+          const hasher = createHash('sha256')
+          for (const piece of data) hasher.update(piece)
+          const hash = hasher.digest('hex')
           if (data.byteLength !== chunkLength(m, idx) || hash !== m.chunks[idx]) {
             this.c.onCorrupt?.(p.peerId)
             throw new CorruptChunkError(`chunk ${idx} from ${p.peerId} does not match its hash`)
@@ -446,10 +448,10 @@ export class DownloadJob {
     }
   }
 
-  private async store (idx: number, data: Uint8Array, p: ProviderRun): Promise<void> {
+  private async store (idx: number, data: Pieces, p: ProviderRun): Promise<void> {
     const m = this.manifest as Manifest
     try {
-      await (this.fh as FileHandle).write(data, 0, data.byteLength, idx * m.chunkSize)
+      await (this.fh as FileHandle).writev([...data], idx * m.chunkSize)
       this.c.records.markDone(this.id, idx)
     } catch (err) {
       // a local write failure (disk full, permissions) is no provider's fault

@@ -42,7 +42,7 @@ export async function requestIndex (stream: Stream, q: string | undefined, signa
   const lp = framed(stream, FILES_INDEX_MAX_BYTES)
   try {
     await lp.write(encodeJson({ type: 'list', ...(q != null ? { q } : {}) } satisfies IndexRequest), { signal })
-    const body = decodeJson(await readResponse(lp, signal), 'index') as { files?: unknown }
+    const body = decodeJson((await readResponse(lp, signal)).subarray(), 'index') as { files?: unknown }
     if (!Array.isArray(body?.files)) throw new FileTransferError('index answer has no "files" list')
     return body.files.filter((f): f is IndexEntry => {
       const e = f as Partial<IndexEntry>

@@ -9,7 +9,7 @@ import type { CID } from 'multiformats/cid'
 import { FILE_MAX_CHUNK_SIZE, FILE_MAX_MANIFEST_BYTES, FILES_IDLE_TIMEOUT_MS, FILES_MAX_REQUEST_BYTES } from '../constants.js'
 import type { Logger } from '../logger.js'
 import type { TokenBucket } from './token-bucket.js'
-import { decodeJson, encodeJson, framed, isCleanEnd, readResponse, writeError, writeOk } from './wire.js'
+import { decodeJson, encodeJson, framed, isCleanEnd, readResponse, writeError, writeOk, type Pieces } from './wire.js'
 
 export type FilesRequest =
   | { type: 'manifest', id: string }
@@ -107,16 +107,16 @@ export class FilesSession {
     return this.stream.status === 'open' && this.stream.writeStatus === 'writable'
   }
 
-  private async request (req: FilesRequest, signal: AbortSignal): Promise<Uint8Array> {
+  private async request (req: FilesRequest, signal: AbortSignal): Promise<Pieces> {
     await this.lp.write(encodeJson(req), { signal })
     return readResponse(this.lp, signal)
   }
 
   async manifest (id: CID, signal: AbortSignal): Promise<Uint8Array> {
-    return this.request({ type: 'manifest', id: id.toString() }, signal)
+    return (await this.request({ type: 'manifest', id: id.toString() }, signal)).subarray()
   }
 
-  async chunk (id: CID, index: number, signal: AbortSignal): Promise<Uint8Array> {
+  async chunk (id: CID, index: number, signal: AbortSignal): Promise<Pieces> {
     return this.request({ type: 'chunk', id: id.toString(), index }, signal)
   }
 

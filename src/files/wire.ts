@@ -54,8 +54,14 @@ export async function writeError (lp: LengthPrefixedStream<Stream>, code: ErrorC
   await lp.write(encodeJson({ status: 'error', code, message } satisfies ResponseHeader), { signal })
 }
 
+/** Received bytes as the pieces they arrived in: hashed and written piece by piece, never copied into one buffer. */
+export interface Pieces extends Iterable<Uint8Array> {
+  readonly byteLength: number
+  subarray(): Uint8Array
+}
+
 /** Read one response: the header, then the payload if it is a success. Error answers throw FileTransferError. */
-export async function readResponse (lp: LengthPrefixedStream<Stream>, signal: AbortSignal): Promise<Uint8Array> {
+export async function readResponse (lp: LengthPrefixedStream<Stream>, signal: AbortSignal): Promise<Pieces> {
   const header = decodeJson((await lp.read({ signal })).subarray(), 'response header') as Partial<ResponseHeader> | null
   if (header?.status === 'error') {
     throw new PeerAnsweredError(String(header.code), String(header.message))
@@ -63,7 +69,7 @@ export async function readResponse (lp: LengthPrefixedStream<Stream>, signal: Ab
   if (header?.status !== 'ok' || !Number.isSafeInteger(header.length)) {
     throw new FileTransferError('malformed response header')
   }
-  const payload = (await lp.read({ signal })).subarray()
+  const payload = await lp.read({ signal })
   if (payload.byteLength !== header.length) throw new FileTransferError(`payload of ${payload.byteLength} bytes, header said ${header.length}`)
   return payload
 }

@@ -94,7 +94,7 @@ describe('files API', () => {
     const url = await api.listen({ host: '127.0.0.1', port: 0 })
     const declared = await fetch(`${url}/files?name=big.bin`, { method: 'POST', body: randomBytes(4 * 1024 * 1024 + 1), headers: { 'content-type': 'application/octet-stream' } })
     expect(declared.status).toBe(413)
-    expect((await declared.json()).error.code).toBe('file-too-large')
+    expect(((await declared.json()) as { error: { code: string } }).error.code).toBe('file-too-large')
     // chunked: no content-length, the limit is found while streaming
     const streamed = await fetch(`${url}/files?name=big2.bin`, {
       method: 'POST',

@@ -130,7 +130,7 @@ const files: FastifyPluginAsyncTypebox<RouteOptions> = async (app, { node }) => 
       summary: 'Start downloading a file from its providers (the DHT\'s and `from`); answers the job',
       tags: ['files'],
       params: FileIdParam,
-      body: Type.Optional(DownloadBody),
+      body: Type.Optional(Type.Union([DownloadBody, Type.Null()])),
       response: { 202: DownloadStatusSchema, ...errorResponses }
     }
   }, async (req, reply) => reply.code(202).send(node.files.download(req.params.id, { from: req.body?.from })))
