@@ -26,3 +26,8 @@ export type {
   TopicInfo, TopicPeers, PublishResult, TopicMessage, TopicValidator, SendResult, SendOptions, StoredMessage,
   PageOptions, OutboxEntry, OutboxStatus, LiveReader, MessageView, Encoding
 } from './messaging/index.js'
+export { FileSharing, checkFileName, parseFileId, TokenBucket } from './files/index.js'
+export type {
+  FileEntry, FileOrigin, Manifest, DownloadStatus, ProviderStatus, DownloadState, DownloadOptions, IndexEntry, SearchAnswer,
+  SearchResult, ServedEvent, FileSharingOptions
+} from './files/index.js'
