@@ -46,7 +46,7 @@ describe('downloads API', () => {
       return s.state === 'completed' ? s : undefined
     }, 30_000, 'the download')
     expect(done).toMatchObject({ name: 'a.bin', size: file.size, bytesDone: file.size, chunksDone: file.chunks })
-    expect(done.providers[0]).toMatchObject({ peerId: seeder.peerId.toString(), chunks: file.chunks, failures: 0 })
+    expect(done?.providers[0]).toMatchObject({ peerId: seeder.peerId.toString(), chunks: file.chunks, failures: 0 })
     expect((await api.inject('/downloads')).json().downloads.map((d: DownloadStatus) => d.id)).toContain(job.id)
     expect((await api.inject(`/files/${file.id}`)).json()).toMatchObject({ hash: file.hash, origin: 'download' })
   })
