@@ -87,9 +87,9 @@ describe.skipIf(!hasChromium)('dashboard in chromium, 10-node swarm', () => {
     await expect.poll(async () => page.locator('#tooltip').textContent(), { timeout: 5_000 }).toMatch(/latency/)
     await shot(page, 'laptop-swarm')
     // this node's panel beside the graph: id, peers, k-buckets
-    await expect.poll(async () => page.locator('[data-testid="peer-id"]').textContent()).toBe(swarm.nodes[3].peerId)
-    await expect.poll(async () => page.locator('#peers tr').count()).toBeGreaterThanOrEqual(1)
-    await expect.poll(async () => page.locator('#buckets .bucket').count()).toBeGreaterThanOrEqual(1)
+    await expect.poll(async () => page.locator('[data-testid="peer-id"]').textContent(), { timeout: 20_000 }).toBe(swarm.nodes[3].peerId)
+    await expect.poll(async () => page.locator('#peers tr').count(), { timeout: 20_000 }).toBeGreaterThanOrEqual(1)
+    await expect.poll(async () => page.locator('#buckets .bucket').count(), { timeout: 20_000 }).toBeGreaterThanOrEqual(1)
     await shot(page, 'laptop-node')
     expect((page as Page & { errors: string[] }).errors).toEqual([])
   }, 90_000)
@@ -105,7 +105,7 @@ describe.skipIf(!hasChromium)('dashboard in chromium, 10-node swarm', () => {
     expect(await page.evaluate(() => (globalThis as any).document.documentElement.scrollWidth)).toBeLessThanOrEqual(PHONE.width)
     await shot(page, 'phone-swarm')
     await page.getByRole('button', { name: 'This node' }).click()
-    await expect.poll(async () => page.locator('[data-testid="peer-id"]').textContent()).toBe(swarm.nodes[5].peerId)
+    await expect.poll(async () => page.locator('[data-testid="peer-id"]').textContent(), { timeout: 20_000 }).toBe(swarm.nodes[5].peerId)
     expect(await page.evaluate(() => (globalThis as any).document.documentElement.scrollWidth)).toBeLessThanOrEqual(PHONE.width)
     await shot(page, 'phone-node')
   }, 90_000)
@@ -117,7 +117,7 @@ describe.skipIf(!hasChromium)('dashboard in chromium, 10-node swarm', () => {
     for (const page of [from, to]) {
       await page.locator('#subscribe-topic').fill('dashboard')
       await page.getByRole('button', { name: 'Subscribe' }).click()
-      await expect.poll(async () => page.locator('#current-topic').textContent()).toBe('dashboard')
+      await expect.poll(async () => page.locator('#current-topic').textContent(), { timeout: 20_000 }).toBe('dashboard')
       await expect.poll(async () => page.locator('#stream-state').textContent(), { timeout: 10_000 }).toBe('live')
     }
     // the publisher's page shows when the other subscriber is known
@@ -143,7 +143,7 @@ describe.skipIf(!hasChromium)('dashboard in chromium, 10-node swarm', () => {
     const leecher = await open(8, LAPTOP, 'files')
     await seeder.waitForSelector('#drop-zone')
     // a real drop event carrying a file, as a person dragging it from their desktop would make
-    const content = randomBytes(6 * 1024 * 1024).toString('base64')
+    const content = randomBytes(2 * 1024 * 1024).toString('base64')
     await seeder.evaluate(async (b64) => {
       const bytes = Uint8Array.from(atob(b64), c => c.charCodeAt(0))
       const g = globalThis as any
@@ -152,9 +152,9 @@ describe.skipIf(!hasChromium)('dashboard in chromium, 10-node swarm', () => {
       g.document.getElementById('drop-zone').dispatchEvent(new g.DragEvent('drop', { dataTransfer: dt, bubbles: true, cancelable: true }))
     }, content)
     const idCell = seeder.locator('#uploads [data-testid="shared-id"]')
-    await expect.poll(async () => idCell.count(), { timeout: 30_000 }).toBe(1)
+    await expect.poll(async () => idCell.count(), { timeout: 60_000 }).toBe(1)
     const fileId = (await idCell.textContent())!
-    await expect.poll(async () => seeder.locator(`#file-list tr[data-file="${fileId}"]`).count(), { timeout: 10_000 }).toBe(1)
+    await expect.poll(async () => seeder.locator(`#file-list tr[data-file="${fileId}"]`).count(), { timeout: 20_000 }).toBe(1)
     await shot(seeder, 'laptop-files-shared')
 
     await leecher.locator('#download-id').fill(fileId)

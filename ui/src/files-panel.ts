@@ -82,6 +82,7 @@ export function filesPanel (onError: (err: Error) => void): void {
   zone.addEventListener('keydown', ev => { if (ev.key === 'Enter' || ev.key === ' ') { ev.preventDefault(); input.click() } })
 
   let anyActive = false
+  let completedSeen = 0
   const renderDownloads = async (): Promise<void> => {
     let jobs: Download[]
     try {
@@ -92,6 +93,10 @@ export function filesPanel (onError: (err: Error) => void): void {
       throw err
     }
     anyActive = jobs.some(j => ACTIVE.has(j.state))
+    // a finished download is a file this node now holds and shares
+    const done = jobs.filter(j => j.state === 'completed').length
+    if (done > completedSeen) list.kick()
+    completedSeen = done
     $('downloads').replaceChildren(...jobs.map(j => {
       const fraction = j.state === 'completed' ? 1 : j.size != null && j.size > 0 ? j.bytesDone / j.size : j.chunks != null && j.chunks > 0 ? j.chunksDone / j.chunks : 0
       const detail = j.state === 'running'

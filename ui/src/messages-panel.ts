@@ -57,7 +57,8 @@ export function messagesPanel (swarm: SwarmPanel, onError: (err: Error) => void)
     }
     void followEvents(`${path(topic)}/messages`, e => {
       if (e.event !== 'message') return
-      append(log, JSON.parse(e.data) as Message, who(JSON.parse(e.data) as Message))
+      const m = JSON.parse(e.data) as Message
+      append(log, m, who(m))
     }, { signal: controller.signal, lastEventId: last != null ? String(last) : undefined, onState: state })
   }
 

@@ -47,7 +47,6 @@ export function swarmPanel (onError: (err: Error) => void): SwarmPanel {
 
   const crawl = every(CRAWL_EVERY_MS, async () => { render(await get<SwarmGraph>('/swarm')) }, onError)
   $('crawl-now').addEventListener('click', () => { crawl.kick() })
-  ;(window as unknown as { gossipdGraph: SwarmGraphView }).gossipdGraph = view
 
   return {
     latest: () => latest,
