@@ -28,9 +28,23 @@ export async function bareNode (nodeFlags) {
   }
 }
 
+const MiB = 2 ** 20
+
+/** What V8 holds inside a node, from its Prometheus metrics: heap committed and used, young generation, buffers. */
+async function heapOf (node) {
+  const text = await fetch(`${node.apiUrl}/metrics`).then(async r => r.text())
+  const value = re => Math.round((Number(re.exec(text)?.[1] ?? NaN) / MiB) * 10) / 10
+  return {
+    heapTotal: value(/^gossipd_process_nodejs_heap_size_total_bytes (\S+)/m),
+    heapUsed: value(/^gossipd_process_nodejs_heap_size_used_bytes (\S+)/m),
+    newSpace: value(/^gossipd_process_nodejs_heap_space_size_total_bytes\{space="new"\} (\S+)/m),
+    external: value(/^gossipd_process_nodejs_external_memory_bytes (\S+)/m)
+  }
+}
+
 /** Memory figures of every node of a running swarm. */
 export async function measure (ctx) {
-  const per = await Promise.all(ctx.nodes.map(async n => processMemory(n.pid)))
+  const per = await Promise.all(ctx.nodes.map(async n => ({ ...await processMemory(n.pid), ...await heapOf(n).catch(() => ({})) })))
   const pick = k => summarize(per.map(m => m[k]))
   const bare = await bareNode(ctx.nodeFlags)
   const rss = pick('rss')
@@ -41,10 +55,11 @@ export async function measure (ctx) {
     row('PSS per node p50 / max (MiB)', `${pss.p50} / ${pss.max}`, `<= ${TARGET_MIB}`, pss.max <= TARGET_MIB),
     row('USS per node p50 / max (MiB)', `${uss.p50} / ${uss.max}`, `<= ${TARGET_MIB}`, uss.max <= TARGET_MIB),
     row('shared clean pages per node p50 (MiB)', pick('sharedClean').p50),
+    row('V8 heap committed / used / young gen / external p50 (MiB)', `${pick('heapTotal').p50} / ${pick('heapUsed').p50} / ${pick('newSpace').p50} / ${pick('external').p50}`),
     row('baseline: idle bare node RSS / PSS / USS (MiB)', `${bare.rss} / ${bare.pss} / ${bare.uss}`),
     row('node flags', ctx.nodeFlags.join(' ') || '(none)')
   ]
-  return { nodes: ctx.nodes.length, rssMiB: rss, pssMiB: pss, ussMiB: uss, sharedCleanMiB: pick('sharedClean'), bareNodeMiB: bare, perNode: per, rows }
+  return { nodes: ctx.nodes.length, rssMiB: rss, pssMiB: pss, ussMiB: uss, sharedCleanMiB: pick('sharedClean'), heapTotalMiB: pick('heapTotal'), heapUsedMiB: pick('heapUsed'), newSpaceMiB: pick('newSpace'), externalMiB: pick('external'), bareNodeMiB: bare, perNode: per, rows }
 }
 
 export async function run (opts = {}, shared) {

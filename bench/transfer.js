@@ -4,7 +4,7 @@
  * plain js-libp2p stream (TCP + Noise + Yamux, default settings) between two bare processes. Rounds interleave
  * the three, so they share the machine's load; each figure is the median of its rounds.
  *
- *   npm run build && node bench/transfer.js [--size-mib=128] [--rounds=3]
+ *   npm run build && node bench/transfer.js [--size-mib=128] [--rounds=3] [--node-args='--file-chunk-size 1048576']
  */
 import { createCipheriv, randomBytes } from 'node:crypto'
 import { fileURLToPath } from 'node:url'
@@ -12,9 +12,9 @@ import { isMain, parseArgs } from './lib/args.js'
 import { spawnJson, stopChild } from './lib/children.js'
 import { load, printRows, row, writeResult } from './lib/report.js'
 import { median, ratio } from './lib/stats.js'
-import { api, sleep, startSwarm } from './lib/swarm.js'
+import { api, cpuSeconds, sleep, startSwarm } from './lib/swarm.js'
 
-export const DEFAULTS = { sizeMib: 128, rounds: 3 }
+export const DEFAULTS = { sizeMib: 128, rounds: 3, nodeArgs: '' }
 
 /** The largest Noise payload: a 65535-byte frame less the 16-byte tag. */
 const NOISE_PAYLOAD = 65535 - 16
@@ -44,7 +44,8 @@ async function plainStream (bytes) {
   try {
     const client = await spawnJson(script, ['client', server.value.addr, String(bytes)])
     await stopChild(client.child)
-    return bytes / 1e6 / (client.value.ms / 1000)
+    const v = client.value
+    return { mbps: bytes / 1e6 / (v.ms / 1000), senderCpuPerGB: v.senderCpuSeconds / (bytes / 1e9), receiverCpuPerGB: v.receiverCpuSeconds / (bytes / 1e9) }
   } finally {
     await stopChild(server.child)
   }
@@ -58,6 +59,8 @@ async function * randomSource (bytes) {
 async function gossipdDownload (ctx, bytes) {
   const [a, b] = ctx.nodes
   const file = await api(a, `/files?name=bench-${Date.now()}.bin`, { method: 'POST', body: randomSource(bytes) })
+  const cpuA = await cpuSeconds(a.pid)
+  const cpuB = await cpuSeconds(b.pid)
   const job = await api(b, `/files/${file.id}/download`, { method: 'POST', body: { from: [a.peerId] } })
   let status = job
   const deadline = Date.now() + 600_000
@@ -69,16 +72,18 @@ async function gossipdDownload (ctx, bytes) {
     status = await api(b, `/downloads/${job.id}`)
   }
   const ms = Date.parse(status.finishedAt) - Date.parse(status.createdAt)
+  const senderCpuPerGB = (await cpuSeconds(a.pid) - cpuA) / (bytes / 1e9)
+  const receiverCpuPerGB = (await cpuSeconds(b.pid) - cpuB) / (bytes / 1e9)
   await api(b, `/files/${file.id}`, { method: 'DELETE' })
   await api(a, `/files/${file.id}`, { method: 'DELETE' })
-  return bytes / 1e6 / (ms / 1000)
+  return { mbps: bytes / 1e6 / (ms / 1000), senderCpuPerGB, receiverCpuPerGB }
 }
 
 export async function run (opts = {}) {
   const o = { ...DEFAULTS, ...opts }
   const bytes = Math.round(o.sizeMib * 2 ** 20)
   const loadBefore = load()
-  const ctx = await startSwarm({ nodes: 2 })
+  const ctx = await startSwarm({ nodes: 2, extraArgs: o.nodeArgs.split(/\s+/).filter(Boolean) })
   const rounds = { cipher: [], plain: [], gossipd: [] }
   try {
     for (let r = 0; r < o.rounds; r++) {
@@ -90,8 +95,13 @@ export async function run (opts = {}) {
     await ctx.stop()
   }
   const cipher = median(rounds.cipher)
-  const plain = median(rounds.plain)
-  const gossipd = median(rounds.gossipd)
+  const plain = median(rounds.plain.map(r => r.mbps))
+  const gossipd = median(rounds.gossipd.map(r => r.mbps))
+  const cpu = (list, k) => Math.round(median(list.map(r => r[k])) * 100) / 100
+  const cpuPerGB = {
+    plain: { sender: cpu(rounds.plain, 'senderCpuPerGB'), receiver: cpu(rounds.plain, 'receiverCpuPerGB') },
+    gossipd: { sender: cpu(rounds.gossipd, 'senderCpuPerGB'), receiver: cpu(rounds.gossipd, 'receiverCpuPerGB') }
+  }
   const ofCipher = ratio(gossipd, cipher)
   const ofPlain = ratio(gossipd, plain)
   const rows = [
@@ -100,12 +110,15 @@ export async function run (opts = {}) {
     row('gossipd download (MB/s)', gossipd.toFixed(1)),
     row('gossipd / cipher', ofCipher, '>= 0.70', ofCipher != null && ofCipher >= 0.7),
     row('gossipd / plain stream', ofPlain, '>= 1.0', ofPlain != null && ofPlain >= 1.0),
-    row('plain stream / cipher', ratio(plain, cipher))
+    row('plain stream / cipher', ratio(plain, cipher)),
+    row('CPU s per GB, sender / receiver: plain', `${cpuPerGB.plain.sender} / ${cpuPerGB.plain.receiver}`),
+    row('CPU s per GB, sender / receiver: gossipd', `${cpuPerGB.gossipd.sender} / ${cpuPerGB.gossipd.receiver}`)
   ]
   return {
     params: { ...o, bytes, nodeFlags: ctx.nodeFlags },
     load: { before: loadBefore, after: load() },
     mbPerSecond: { cipher, plain, gossipd },
+    cpuSecondsPerGB: cpuPerGB,
     ratios: { gossipdOfCipher: ofCipher, gossipdOfPlain: ofPlain, plainOfCipher: ratio(plain, cipher) },
     rounds,
     rows

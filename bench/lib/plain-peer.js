@@ -3,7 +3,7 @@
  * default) in its own process, so sender and receiver each have a core, as two gossipd nodes do.
  *
  *   node bench/lib/plain-peer.js server            prints {"addr": ...}, sinks /bench/sink/1.0.0 streams
- *   node bench/lib/plain-peer.js client ADDR BYTES  sends BYTES, prints {"bytes", "ms"} once the server acks
+ *   node bench/lib/plain-peer.js client ADDR BYTES  sends BYTES, prints {"bytes", "ms", CPU seconds of both ends} once the server acks
  */
 import { noise } from '@chainsafe/libp2p-noise'
 import { yamux } from '@chainsafe/libp2p-yamux'
@@ -29,10 +29,13 @@ async function node (listen) {
 if (mode === 'server') {
   const server = await node(['/ip4/127.0.0.1/tcp/0'])
   await server.handle(PROTOCOL, async (stream) => {
+    const cpu0 = process.cpuUsage()
     let n = 0
     for await (const chunk of stream) n += chunk.byteLength
-    const ack = new Uint8Array(8)
+    const cpu = process.cpuUsage(cpu0)
+    const ack = new Uint8Array(16)
     new DataView(ack.buffer).setBigUint64(0, BigInt(n))
+    new DataView(ack.buffer).setFloat64(8, (cpu.user + cpu.system) / 1e6)
     stream.send(ack)
     await stream.close()
   })
@@ -44,6 +47,7 @@ if (mode === 'server') {
   const block = new Uint8Array(WRITE_BYTES).fill(7)
   const stream = await client.dialProtocol(multiaddr(addr), PROTOCOL)
   const t0 = performance.now()
+  const cpu0 = process.cpuUsage()
   for (let sent = 0; sent < total; sent += WRITE_BYTES) {
     const piece = total - sent >= WRITE_BYTES ? block : block.subarray(0, total - sent)
     if (!stream.send(piece)) await stream.onDrain()
@@ -52,10 +56,13 @@ if (mode === 'server') {
   const ack = []
   for await (const chunk of stream) ack.push(...chunk.subarray())
   const ms = performance.now() - t0
-  if (ack.length !== 8) throw new Error('no acknowledgement from the server')
-  const received = Number(new DataView(Uint8Array.from(ack).buffer).getBigUint64(0))
+  const cpu = process.cpuUsage(cpu0)
+  if (ack.length !== 16) throw new Error('no acknowledgement from the server')
+  const view = new DataView(Uint8Array.from(ack).buffer)
+  const received = Number(view.getBigUint64(0))
+  const receiverCpuSeconds = view.getFloat64(8)
   if (received !== total) throw new Error(`the server received ${received} of ${total} bytes`)
-  process.stdout.write(JSON.stringify({ bytes: total, ms }) + '\n')
+  process.stdout.write(JSON.stringify({ bytes: total, ms, senderCpuSeconds: (cpu.user + cpu.system) / 1e6, receiverCpuSeconds }) + '\n')
   await client.stop()
   process.exit(0)
 } else {

@@ -102,6 +102,13 @@ export async function processMemory (pid) {
   }
 }
 
+/** CPU seconds (user + system) a process has used so far, from /proc/<pid>/stat (clock ticks of 1/100 s). */
+export async function cpuSeconds (pid) {
+  const stat = await readFile(`/proc/${pid}/stat`, 'utf8')
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+  return (Number(fields[11]) + Number(fields[12])) / 100
+}
+
 /** Random bytes that are printable, so a message body reads back as UTF-8 unchanged. */
 export function textBody (prefix, size) {
   const pad = 'abcdefghijklmnopqrstuvwxyz0123456789'
