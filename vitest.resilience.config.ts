@@ -1,11 +1,16 @@
 import { defineConfig } from 'vitest/config'
 
-// long-running checks kept out of `npm test`: large transfers, process kills, resource ceilings
+/**
+ * `npm run test:resilience`: tests that need root, network namespaces or minutes (churn, partitions, restarts).
+ * Kept out of `npm test`; `.ci/run` runs both and sums their reports.
+ */
 export default defineConfig({
   test: {
     include: ['test/resilience/**/*.test.ts'],
     testTimeout: 300_000,
-    hookTimeout: 120_000,
-    fileParallelism: false
+    hookTimeout: 300_000,
+    // each file starts dozens of processes: one at a time on a 2-core machine
+    fileParallelism: false,
+    reporters: ['default', ['json', { outputFile: 'test-results/resilience.json' }]]
   }
 })
