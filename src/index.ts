@@ -31,3 +31,5 @@ export type {
   FileEntry, FileOrigin, Manifest, DownloadStatus, ProviderStatus, DownloadState, DownloadOptions, IndexEntry, SearchAnswer,
   SearchResult, ServedEvent, FileSharingOptions
 } from './files/index.js'
+export { SwarmView, crawlSwarm, decodeReport, PeerReportSchema, InvalidReportError } from './crawl/index.js'
+export type { CrawlOptions, SwarmGraph, SwarmNode, SwarmEdge, StopReason, PeerReport, ConnectionReport, TopicReport } from './crawl/index.js'
