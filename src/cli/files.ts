@@ -2,7 +2,7 @@
  * `gossipd share`, `gossipd get` and `gossipd files`: thin clients of a running node's files API. Bytes are
  * streamed both ways; `get` shows the download's progress from its SSE feed with a cli-progress bar.
  */
-import { createReadStream, createWriteStream } from 'node:fs'
+import { createReadStream, createWriteStream, existsSync } from 'node:fs'
 import { stat } from 'node:fs/promises'
 import { basename, resolve } from 'node:path'
 import { Readable } from 'node:stream'
@@ -96,6 +96,7 @@ export async function follow (client: ApiClient, id: string, opts: { from?: stri
 
 /** Copy a stored file's bytes from the node to a local path (never over an existing file). */
 export async function save (client: ApiClient, id: string, path: string): Promise<void> {
+  if (existsSync(path)) throw new ApiClientError(0, 'exists', `${path} exists; not overwriting it (choose another with -o)`)
   const res = await call(client, `/files/${encodeURIComponent(id)}/content`)
   await pipeline(Readable.fromWeb(res.body as import('node:stream/web').ReadableStream), createWriteStream(path, { flags: 'wx' }))
 }
@@ -115,6 +116,7 @@ export function registerFileCommands (program: Command, client: (opts: ClientFla
     .option('--no-save', 'leave the file in the node\'s store only')
     .action(async (id: string, opts: ClientFlags & { output?: string, from?: string, save: boolean }) => {
       const c = client(opts)
+      if (opts.output != null && opts.save && existsSync(opts.output)) throw new ApiClientError(0, 'exists', `${opts.output} exists; not overwriting it`)
       const from = opts.from?.split(',').map(s => s.trim()).filter(s => s !== '')
       const done = await follow(c, id, { from, bar: process.stderr.isTTY === true })
       if (done.state !== 'completed') {
