@@ -69,6 +69,9 @@ export interface SwarmGraph {
   edges: SwarmEdge[]
 }
 
+/** How long a crawl out of time waits for its queries to wind down before it answers without them. */
+const ABORT_GRACE_MS = 100
+
 interface Entry {
   id: string
   depth: number
@@ -147,9 +150,15 @@ export async function crawlSwarm (c: CrawlerComponents, options: CrawlOptions = 
     if (inFlight.size === 0) break
     await Promise.race([...inFlight, timedOut])
   }
-  await Promise.all(inFlight)
+  // the budget holds even for a query slow to notice its abort (a starved event loop, a dial mid-handshake)
+  await Promise.race([Promise.all(inFlight), new Promise(resolve => setTimeout(resolve, ABORT_GRACE_MS))])
 
   for (const e of entries.values()) {
+    if (e.state === 'asking') {
+      e.state = 'failed'
+      e.reason = 'time limit'
+      continue
+    }
     if (e.state !== 'pending') continue
     e.state = 'skipped'
     if (deadline.aborted) {

@@ -69,7 +69,8 @@ export class SwarmView {
     } finally {
       if (transient) {
         this.c.expectDisconnect(peer)
-        await this.c.hangUp(peer).catch(err => this.c.log.debug({ peer: peerId, err: (err as Error).message }, 'closing a crawl connection failed'))
+        // closing waits for the other end; the crawl need not
+        void this.c.hangUp(peer).catch(err => this.c.log.debug({ peer: peerId, err: (err as Error).message }, 'closing a crawl connection failed'))
       }
     }
   }

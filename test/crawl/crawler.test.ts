@@ -3,7 +3,7 @@ import { crawlSwarm, type CrawlerComponents } from '../../src/crawl/crawler.js'
 import type { PeerReport } from '../../src/crawl/report.js'
 
 /** A swarm on paper: adjacency lists, optional per-node latency, mesh and behaviour. */
-interface FakeNode { links: string[], mesh?: Record<string, string[]>, delayMs?: number, fail?: string, claim?: string }
+interface FakeNode { links: string[], mesh?: Record<string, string[]>, delayMs?: number, deaf?: boolean, fail?: string, claim?: string }
 
 function report (id: string, node: FakeNode, latency = 2): PeerReport {
   return {
@@ -31,7 +31,7 @@ function fake (swarm: Record<string, FakeNode>, origin = 'a'): CrawlerComponents
       if (node.delayMs != null) {
         await new Promise((resolve, reject) => {
           const t = setTimeout(resolve, node.delayMs)
-          signal.addEventListener('abort', () => { clearTimeout(t); reject(signal.reason) }, { once: true })
+          if (node.deaf !== true) signal.addEventListener('abort', () => { clearTimeout(t); reject(signal.reason) }, { once: true })
         })
       }
       if (node.fail != null) throw new Error(node.fail)
@@ -94,6 +94,15 @@ describe('swarm crawler', () => {
     expect(g.stoppedBy).toContain('timeout')
     expect(g.nodes.find(n => n.id === 'c')).toMatchObject({ reached: false, reason: 'time limit' })
     expect(g.nodes.find(n => n.id === 'b')?.reached).toBe(true)
+  })
+
+  it('keeps its time budget even when a query does not notice the abort', async () => {
+    const deaf = { ...chain, c: { ...chain.c, delayMs: 3_000, deaf: true } }
+    const t0 = Date.now()
+    const g = await crawlSwarm(fake(deaf), { timeoutMs: 300 })
+    expect(Date.now() - t0).toBeLessThan(1_500)
+    expect(g.nodes.find(n => n.id === 'c')).toMatchObject({ reached: false, reason: 'time limit' })
+    expect(g.stoppedBy).toContain('timeout')
   })
 
   it('gives up on one slow node after the query timeout and goes on with the rest', async () => {

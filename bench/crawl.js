@@ -1,0 +1,51 @@
+/**
+ * Swarm crawl: `GET /swarm` on one node of a settled swarm, which asks every node over /gossipd/peers/1.0.0 and
+ * answers the graph (the dashboard's picture). Target: a 40-node swarm crawled in under 2 s. Each crawl is
+ * timed by the node itself (`durationMs`) and end to end by the client; the first crawl dials whatever the node
+ * is not connected to, later ones show the steady state of a dashboard refreshing.
+ *
+ *   npm run build && node bench/crawl.js [--nodes=40] [--crawls=5]
+ */
+import { isMain, parseArgs } from './lib/args.js'
+import { load, printRows, row, writeResult } from './lib/report.js'
+import { summarize } from './lib/stats.js'
+import { api, sleep, startSwarm, waitFor } from './lib/swarm.js'
+
+export const DEFAULTS = { nodes: 40, crawls: 5, targetMs: 2000 }
+
+export async function run (opts = {}, shared) {
+  const o = { ...DEFAULTS, ...opts }
+  const loadBefore = load()
+  const ctx = shared ?? await startSwarm({ nodes: o.nodes })
+  try {
+    const origin = ctx.nodes[0]
+    // settled: every node has found a few peers, so the crawl sees the swarm rather than a half-joined one
+    await waitFor(async () => (await Promise.all(ctx.nodes.map(async n => api(n, '/peers')))).every(p => p.peers.length >= Math.min(3, ctx.nodes.length - 1)), { timeoutMs: 120_000, intervalMs: 1000 })
+    const crawls = []
+    for (let i = 0; i < o.crawls; i++) {
+      const t0 = performance.now()
+      const g = await api(origin, '/swarm')
+      crawls.push({ wallMs: performance.now() - t0, durationMs: g.durationMs, nodes: g.nodes.length, reached: g.nodes.filter(n => n.reached).length, edges: g.edges.length, maxDepth: Math.max(...g.nodes.map(n => n.depth)), complete: g.complete })
+      await sleep(1000)
+    }
+    const first = crawls[0]
+    const steady = summarize(crawls.slice(1).map(c => c.wallMs))
+    const allReached = crawls.every(c => c.reached === ctx.nodes.length)
+    const rows = [
+      row('nodes reached in every crawl', `${Math.min(...crawls.map(c => c.reached))} of ${ctx.nodes.length}`, String(ctx.nodes.length), allReached),
+      row('first crawl (ms, end to end)', first.wallMs.toFixed(0), `< ${o.targetMs}`, first.wallMs < o.targetMs),
+      row('later crawls p50 / max (ms, end to end)', `${steady.p50?.toFixed(0)} / ${steady.max?.toFixed(0)}`, `< ${o.targetMs}`, steady.max != null && steady.max < o.targetMs),
+      row('links / deepest hop', `${first.edges} / ${first.maxDepth}`)
+    ]
+    return { params: { ...o, nodes: ctx.nodes.length }, load: { before: loadBefore, after: load() }, crawls, rows }
+  } finally {
+    if (shared == null) await ctx.stop()
+  }
+}
+
+if (isMain(import.meta.url)) {
+  const args = parseArgs(process.argv.slice(2), DEFAULTS)
+  const result = await run({ nodes: Number(args.nodes), crawls: Number(args.crawls) })
+  printRows('crawl', result.rows)
+  await writeResult('crawl', result)
+}
