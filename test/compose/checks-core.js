@@ -37,6 +37,25 @@ export async function checkReady (swarm, started) {
   return `${swarm.nodes.length}/${swarm.nodes.length} ready ${((Date.now() - started) / 1000).toFixed(0)} s after \`up\`, ${ids.length} distinct peer ids`
 }
 
+/**
+ * The APIs are published on 127.0.0.1 only and guarded by the token: no token or a wrong one is refused with
+ * 401, /health answers without one, and compose itself refuses to start without a token.
+ */
+export async function checkApiGuard (swarm) {
+  const exposed = swarm.nodes.filter(n => n.hostIps.length === 0 || n.hostIps.some(ip => ip !== '127.0.0.1'))
+  if (exposed.length > 0) throw new Error(`API published beyond 127.0.0.1 on ${exposed.map(n => `${n.name} (${n.hostIps.join(',')})`).join(', ')}`)
+  const rows = await mapLimit(swarm.nodes, 10, async n => ({
+    none: (await n.get('/peers', { token: null })).status,
+    wrong: (await n.get('/peers', { token: 'not-the-token-0123456789' })).status,
+    health: (await n.get('/health', { token: null })).status
+  }))
+  const bad = rows.filter(r => r.none !== 401 || r.wrong !== 401 || r.health !== 200)
+  if (bad.length > 0) throw new Error(`${bad.length} nodes answered without a valid token: ${JSON.stringify(bad[0])}`)
+  const refusal = await swarm.configWithoutToken()
+  if (refusal == null || !refusal.includes('GOSSIPD_API_TOKEN')) throw new Error(`compose accepted a project without GOSSIPD_API_TOKEN: ${refusal}`)
+  return `${swarm.nodes.length} APIs on 127.0.0.1 only; no token or a wrong one: 401 on all; /health without token: 200 on all; compose without a token refuses ("${refusal.slice(refusal.lastIndexOf(': ') + 2).trim().slice(0, 90)}")`
+}
+
 /** Every peer table non-empty and every DHT routing table holds at least MIN_DHT_PEERS peers. */
 export async function checkTables (swarm) {
   let peers = []

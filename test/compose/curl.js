@@ -30,12 +30,16 @@ export class NodeApi {
   /**
    * @param {string} method
    * @param {string} path
-   * @param {{ json?: unknown, text?: string, file?: string, output?: string, timeoutS?: number }} [options]
+   * @param {{ json?: unknown, text?: string, file?: string, output?: string, timeoutS?: number, token?: string | null }} [options]
+   *   `token`: another bearer token, or null for none
    * @returns {Promise<{ status: number, body: any, raw: string }>} status 0 when curl could not connect
    */
   request (method, path, options = {}) {
-    const args = ['-sS', '-X', method, '--max-time', String(options.timeoutS ?? 30),
-      '-H', `Authorization: Bearer ${this.token}`, '-w', '\n%{http_code}']
+    const args = ['-sS', '-X', method, '--max-time', String(options.timeoutS ?? 30), '-w', '\n%{http_code}']
+    const token = options.token === undefined ? this.token : options.token
+    if (token != null) {
+      args.push('-H', `Authorization: Bearer ${token}`)
+    }
     if (options.json !== undefined) {
       args.push('-H', 'content-type: application/json', '--data-binary', JSON.stringify(options.json))
     } else if (options.text !== undefined) {

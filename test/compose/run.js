@@ -15,7 +15,7 @@ import { dirname, join, resolve } from 'node:path'
 import process from 'node:process'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
-import { checkGracefulStop, checkReady, checkSurvivors, checkTables } from './checks-core.js'
+import { checkApiGuard, checkGracefulStop, checkReady, checkSurvivors, checkTables } from './checks-core.js'
 import { checkFileSharing } from './checks-files.js'
 import { checkDelivery, checkDirect, checkSubscribe } from './checks-messaging.js'
 import { percentile } from './curl.js'
@@ -118,6 +118,7 @@ async function setUp () {
 async function exercise () {
   const upAt = Date.now()
   if (!await report.check('every node ready', () => checkReady(swarm, upAt))) return
+  await report.check('APIs on 127.0.0.1 only, behind the token', () => checkApiGuard(swarm))
   await report.check('peer tables non-empty, DHT tables >= 10', () => checkTables(swarm))
   const mem = await swarm.memory().catch(() => [])
   if (mem.length > 0) report.notes.push(`memory per container: median ${percentile(mem, 50).toFixed(0)} MiB, max ${Math.max(...mem).toFixed(0)} MiB`)

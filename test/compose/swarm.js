@@ -68,6 +68,7 @@ export class ComposeSwarm {
       const binding = c.NetworkSettings.Ports?.['8080/tcp']?.[0]
       const api = new NodeApi(c.Name.replace(/^\//, ''), Number(binding?.HostPort), this.token)
       api.service = c.Config.Labels['com.docker.compose.service']
+      api.hostIps = (c.NetworkSettings.Ports?.['8080/tcp'] ?? []).map(b => b.HostIp)
       return api
     })
     // bootstrap first, then the nodes by number, so reports read naturally
@@ -106,6 +107,18 @@ export class ComposeSwarm {
       return `${name}: ${state}\n    ${tail}`
     } catch (err) {
       return `${name}: ${err.message}`
+    }
+  }
+
+  /** `compose config` without a token: answers the error the user would see (null if it was accepted). */
+  async configWithoutToken () {
+    const [cmd, args] = this.args('config', '-q')
+    const env = { ...this.env, GOSSIPD_API_TOKEN: '' }
+    try {
+      await sh(cmd, args, { env })
+      return null
+    } catch (err) {
+      return err.message
     }
   }
 
