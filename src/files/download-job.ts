@@ -16,7 +16,7 @@ import {
   FILES_FIND_PROVIDERS_TIMEOUT_MS, FILES_MAX_CHUNK_ATTEMPTS, FILES_MAX_PROVIDER_FAILURES, FILES_NO_PROVIDER_TIMEOUT_MS,
   FILES_PROVIDER_COOLDOWN_MS, FILES_PROVIDER_REFRESH_MS, FILES_REQUEST_TIMEOUT_MS, FILES_STREAMS_PER_PEER, FILES_UNAVAILABLE_RETRY_MS
 } from '../constants.js'
-import { FileTransferError } from '../errors.js'
+import { FileTooLargeError, FileTransferError } from '../errors.js'
 import type { Logger } from '../logger.js'
 import type { DownloadRecord, DownloadRecords, DownloadState } from './download-records.js'
 import { chunkLength, decodeManifest, parseFileId, type Manifest } from './manifest.js'
@@ -334,6 +334,7 @@ export class DownloadJob {
       }
     }
     const m = await decodeManifest(bytes, this.cid)
+    if (m.size > this.c.store.maxFileSize) throw new FileTooLargeError(this.c.store.maxFileSize)
     this.manifest = m
     this.manifestBytes = bytes
     this.c.records.setManifest(this.id, { name: m.name, size: m.size, chunks: m.chunks.length })

@@ -94,6 +94,16 @@ describe('file transfer between nodes', () => {
     expect(d.files.list()).toEqual([])
   }, 60_000)
 
+  it('a file larger than the downloader\'s --max-file-size is refused before any chunk is fetched', async () => {
+    const seeder = await node()
+    const file = await seeder.files.add(randomSource(2 * MiB), 'large.bin')
+    const small = await node({ bootstrap: [addrOf(seeder)], maxFileSize: MiB })
+    const done = await small.files.downloads.wait(small.files.download(file.id, { from: [seeder.peerId.toString()] }).id, AbortSignal.timeout(30_000))
+    expect(done).toMatchObject({ state: 'failed', chunksDone: 0 })
+    expect(done.error).toMatch(/max-file-size/)
+    expect(small.files.list()).toEqual([])
+  }, 60_000)
+
   it('a download stopped midway resumes after a restart without fetching finished chunks again', async () => {
     // the upload cap makes the transfer last a few seconds, so it can be interrupted
     const seeder = await node({ uploadLimit: 2 * MiB })

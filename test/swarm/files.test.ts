@@ -10,7 +10,16 @@ const MiB = 1024 * 1024
 const DOWNLOADERS = 10
 
 async function call<T> (node: SwarmNode, path: string, init?: RequestInit): Promise<T> {
-  const res = await fetch(`${node.apiUrl}${path}`, { ...init, signal: AbortSignal.timeout(60_000) })
+  let res: Response | undefined
+  // on a machine this loaded a reused keep-alive socket is sometimes reset: a GET is safe to repeat
+  for (let attempt = 0; res == null; attempt++) {
+    try {
+      res = await fetch(`${node.apiUrl}${path}`, { ...init, signal: AbortSignal.timeout(60_000) })
+    } catch (err) {
+      if ((init?.method ?? 'GET') !== 'GET' || attempt >= 3) throw new Error(`${node.name} (pid ${node.pid}): ${(err as Error).message}: ${String((err as Error).cause)}`)
+      await new Promise(resolve => setTimeout(resolve, 500))
+    }
+  }
   const text = await res.text()
   if (!res.ok) throw new Error(`${init?.method ?? 'GET'} ${node.name}${path}: ${res.status} ${text}`)
   return JSON.parse(text) as T
@@ -55,6 +64,7 @@ describe('file swarming', () => {
     expect(statuses.map(s => s.state)).toEqual(downloaders.map(() => 'completed'))
 
     for (const n of downloaders) {
+      expect(swarm.isRunning(n.index)).toBe(true)
       const res = await fetch(`${n.apiUrl}/files/${file.id}/content`)
       expect(createHash('sha256').update(Buffer.from(await res.arrayBuffer())).digest('hex')).toBe(hash)
     }
