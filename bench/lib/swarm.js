@@ -5,16 +5,19 @@
 import { mkdtemp, readFile, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { LocalSwarm } from '../../dist/src/swarm/local-swarm.js'
+import { LocalSwarm, NODE_PROCESS_FLAGS } from '../../dist/src/swarm/local-swarm.js'
 
-/** Node flags of every process a benchmark starts, e.g. `--max-semi-space-size=2` (BENCH_NODE_FLAGS). */
-export const NODE_FLAGS = (process.env.BENCH_NODE_FLAGS ?? '').split(/\s+/).filter(Boolean)
+/** Extra node flags for every process a benchmark starts (BENCH_NODE_FLAGS), e.g. `--max-semi-space-size=8`. */
+export const EXTRA_NODE_FLAGS = (process.env.BENCH_NODE_FLAGS ?? '').split(/\s+/).filter(Boolean)
+
+/** The flags node processes run with: LocalSwarm's own, and the extra ones (through NODE_OPTIONS). */
+export const NODE_FLAGS = [...NODE_PROCESS_FLAGS, ...EXTRA_NODE_FLAGS]
 
 /**
  * Start `nodes` processes; `extraArgs` go to every `gossipd start`. `nodeFlags` reach each process through
- * NODE_OPTIONS (V8 flags such as --max-semi-space-size must be given at process start).
+ * NODE_OPTIONS, after LocalSwarm's own (V8 flags such as --max-semi-space-size must be given at process start).
  */
-export async function startSwarm ({ nodes, extraArgs = [], nodeFlags = NODE_FLAGS, readyTimeoutMs = 180_000, logLevel = 'warn' }) {
+export async function startSwarm ({ nodes, extraArgs = [], nodeFlags = EXTRA_NODE_FLAGS, readyTimeoutMs = 180_000, logLevel = 'warn' }) {
   const dir = await mkdtemp(join(tmpdir(), 'bench-swarm-'))
   const saved = process.env.NODE_OPTIONS
   if (nodeFlags.length > 0) process.env.NODE_OPTIONS = [saved ?? '', ...nodeFlags].join(' ').trim()
@@ -36,7 +39,7 @@ export async function startSwarm ({ nodes, extraArgs = [], nodeFlags = NODE_FLAG
     swarm,
     dir,
     nodes: swarm.nodes,
-    nodeFlags,
+    nodeFlags: [...NODE_PROCESS_FLAGS, ...nodeFlags],
     startedInMs: Math.round(performance.now() - t0),
     bootstrapAddr: `/ip4/127.0.0.1/tcp/${swarm.nodes[0].p2pPort}`,
     async stop () {
