@@ -1,7 +1,7 @@
 /**
  * Helpers for resilience tests that drive `gossipd start` processes (through `LocalSwarm`) over their HTTP API.
  */
-import { mkdtemp } from 'node:fs/promises'
+import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { LocalSwarm, type SwarmNode } from '../../src/swarm/local-swarm.js'
@@ -25,12 +25,24 @@ export async function http<T = any> (node: SwarmNode, path: string, init: Reques
   return { status: res.status, body: body as T }
 }
 
-/** A process swarm in a fresh `/tmp/<prefix>-*` directory. */
+/**
+ * A process swarm in a fresh `/tmp/<prefix>-*` directory. The ports are picked free and then handed to the
+ * processes, so on a machine where other test runs open ports another program may take one in between: a
+ * swarm whose node could not listen is started again once, on other ports.
+ */
 export async function startProcessSwarm (nodes: number, prefix: string, extraArgs: string[] = []): Promise<{ swarm: LocalSwarm, dir: string }> {
-  const dir = await mkdtemp(join(tmpdir(), `${prefix}-`))
-  const swarm = new LocalSwarm({ nodes, dir, logLevel: 'warn', extraArgs, readyTimeoutMs: 120_000 })
-  await swarm.start()
-  return { swarm, dir }
+  for (let attempt = 1; ; attempt++) {
+    const dir = await mkdtemp(join(tmpdir(), `${prefix}-`))
+    const swarm = new LocalSwarm({ nodes, dir, logLevel: 'warn', extraArgs, readyTimeoutMs: 120_000 })
+    try {
+      await swarm.start()
+      return { swarm, dir }
+    } catch (err) {
+      await swarm.stop()
+      await rm(dir, { recursive: true, force: true })
+      if (attempt >= 2) throw err
+    }
+  }
 }
 
 export async function sleep (ms: number): Promise<void> {

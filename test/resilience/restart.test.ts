@@ -26,7 +26,7 @@ describe('restarts', () => {
 
   afterAll(async () => {
     await swarm?.stop()
-    if (dir != null) await rm(dir, { recursive: true, force: true })
+    if (dir != null && process.env.KEEP_TEST_DIRS == null) await rm(dir, { recursive: true, force: true })
   })
 
   async function restart (node: SwarmNode, signal: NodeJS.Signals): Promise<void> {
