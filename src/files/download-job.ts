@@ -73,6 +73,8 @@ interface ProviderRun extends ProviderStatus {
   /** Served bad data or denied having the file: never asked again by this job. */
   banned: boolean
   droppedAt: number
+  /** Chunks from it that failed their hash. */
+  corrupt: number
 }
 
 /** The node is stopping: the job keeps its state and resumes at the next start. */
@@ -284,7 +286,7 @@ export class DownloadJob {
       }
       return
     }
-    const p: ProviderRun = { peer, peerId: key, chunks: 0, bytes: 0, failures: 0, state: 'active', manifestAt: 0, workers: 0, banned: false, droppedAt: 0 }
+    const p: ProviderRun = { peer, peerId: key, chunks: 0, bytes: 0, failures: 0, state: 'active', manifestAt: 0, workers: 0, banned: false, droppedAt: 0, corrupt: 0 }
     this.providers.set(key, p)
     if (this.manifest != null && this.remaining.size > 0) this.startWorkers(p)
     this.notify()
@@ -294,11 +296,16 @@ export class DownloadJob {
     return [...this.providers.values()].filter(p => p.state === 'active')
   }
 
-  /** Count a failure against a provider; `ban` (bad data, or it denies having the file) drops it for good. */
+  /**
+   * Count a failure against a provider. After FILES_MAX_PROVIDER_FAILURES it is dropped: for good if it ever
+   * served bad data, else until it is found again after a cool-down. `ban` (it denies having the file) drops it
+   * at once, for good.
+   */
   private penalise (p: ProviderRun, err: Error, ban = false): void {
     p.failures++
-    p.banned ||= ban
+    if (err instanceof CorruptChunkError) p.corrupt++
     if (ban || p.failures >= FILES_MAX_PROVIDER_FAILURES) {
+      p.banned = ban || p.corrupt > 0
       p.state = 'dropped'
       p.droppedAt = Date.now()
       this.c.log.info({ job: this.id, peer: p.peerId, err: err.message }, 'provider dropped')
@@ -476,7 +483,7 @@ export class DownloadJob {
       return
     }
     this.avoidFor(idx, p, Number.POSITIVE_INFINITY)
-    this.penalise(p, err, err instanceof CorruptChunkError || (err instanceof PeerAnsweredError && err.answer === 'not-found'))
+    this.penalise(p, err, err instanceof PeerAnsweredError && err.answer === 'not-found')
     const n = (this.attempts.get(idx) ?? 0) + 1
     this.attempts.set(idx, n)
     this.c.log.debug({ job: this.id, chunk: idx, peer: p.peerId, err: err.message }, 'chunk fetch failed')

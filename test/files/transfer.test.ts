@@ -84,9 +84,13 @@ describe('file transfer between nodes', () => {
     const d = await node({ bootstrap: [addrOf(seeder)] })
     const job = d.files.download(file.id, { from: [seeder.peerId.toString()] })
     await waitFor('the provider to be dropped', () => d.files.downloads.get(job.id).providers.some(p => p.state === 'dropped'), 30_000)
+    // requests already in flight when it was dropped still land; the corrupt chunk never does
+    await waitFor('every good chunk', () => d.files.downloads.get(job.id).chunksDone === file.chunks - 1, 10_000)
+    await new Promise(resolve => setTimeout(resolve, 500))
     const status = d.files.downloads.get(job.id)
     expect(status.state).toBe('running')
     expect(status.chunksDone).toBe(file.chunks - 1)
+    expect(status.providers[0]).toMatchObject({ state: 'dropped', failures: 3, chunks: file.chunks - 1 })
     expect(() => d.files.get(file.id)).toThrow(/no file/)
     expect(d.files.list()).toEqual([])
     const cancelled = await d.files.downloads.remove(job.id)
