@@ -16,7 +16,7 @@ async function call<T> (node: SwarmNode, path: string, init?: RequestInit): Prom
     try {
       res = await fetch(`${node.apiUrl}${path}`, { ...init, signal: AbortSignal.timeout(60_000) })
     } catch (err) {
-      if ((init?.method ?? 'GET') !== 'GET' || attempt >= 3) throw new Error(`${node.name} (pid ${node.pid}): ${(err as Error).message}: ${String((err as Error).cause)}`)
+      if ((init?.method ?? 'GET') !== 'GET' || attempt >= 3) throw new Error(`${node.name} (pid ${node.pid}): ${(err as Error).message}: ${String((err as Error).cause)}`, { cause: err })
       await new Promise(resolve => setTimeout(resolve, 500))
     }
   }
