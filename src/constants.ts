@@ -163,8 +163,14 @@ export const DM_FRAME_OVERHEAD_BYTES = 4096
 /** Concurrent inbound DM streams per connection: a busy sender flushing its outbox opens a few at once. */
 export const DM_MAX_STREAMS = 16
 
-/** How long one delivery attempt may take: DHT lookup, dial, send and ack. */
-export const DM_ATTEMPT_TIMEOUT_MS = 10_000
+/** How long one delivery attempt may take: dial (with a DHT lookup when needed), send and ack. */
+export const DM_ATTEMPT_TIMEOUT_MS = 15_000
+
+/**
+ * Share of that budget for dialing the addresses the peer store already holds, before asking the DHT: a live
+ * peer answers a loopback or LAN dial in milliseconds, and a stale address should not eat the lookup's time.
+ */
+export const DM_KNOWN_ADDRESS_DIAL_TIMEOUT_MS = 4_000
 
 /** How long the receiver waits for the next frame on an idle DM stream before closing it. */
 export const DM_IDLE_TIMEOUT_MS = 30_000

@@ -104,7 +104,9 @@ async function pipeStream (req: FastifyRequest, reply: FastifyReply, reader: Liv
     reader.close()
   }
   res.on('close', onClose)
-  const keepalive = format === 'sse' ? setInterval(() => { res.write(': keepalive\n\n') }, SSE_KEEPALIVE_MS) : undefined
+  // a write racing the client's disconnect fails on the response; the close handler already ends the stream
+  res.on('error', onClose)
+  const keepalive = format === 'sse' ? setInterval(() => { if (!closed) res.write(': keepalive\n\n') }, SSE_KEEPALIVE_MS) : undefined
   // a reader cut off while its socket is still full will never drain: drop the connection
   const write = async (chunk: string): Promise<void> => {
     if (res.write(chunk) || closed) return
@@ -134,6 +136,7 @@ async function pipeStream (req: FastifyRequest, reply: FastifyReply, reader: Liv
   } finally {
     clearInterval(keepalive)
     res.off('close', onClose)
+    res.off('error', onClose)
     reader.close()
     if (!closed) res.end()
   }

@@ -9,7 +9,7 @@ import type { Connection, PeerId, Stream } from '@libp2p/interface'
 import { lpStream } from '@libp2p/utils'
 import { multiaddr, type Multiaddr } from '@multiformats/multiaddr'
 import {
-  DM_ATTEMPT_TIMEOUT_MS, DM_FRAME_OVERHEAD_BYTES, DM_IDLE_TIMEOUT_MS, DM_MAX_STREAMS, DM_PROTOCOL, DM_SEEN_TTL_FACTOR,
+  DM_ATTEMPT_TIMEOUT_MS, DM_FRAME_OVERHEAD_BYTES, DM_KNOWN_ADDRESS_DIAL_TIMEOUT_MS, DM_IDLE_TIMEOUT_MS, DM_MAX_STREAMS, DM_PROTOCOL, DM_SEEN_TTL_FACTOR,
   LIVE_QUEUE_LIMIT, OUTBOX_RETRY_MIN_MS
 } from '../constants.js'
 import { DirectProtocolError, InvalidRequestError, NotStartedError } from '../errors.js'
@@ -40,6 +40,8 @@ export interface DirectComponents {
   /** Addresses of a peer from the DHT; throws when no peer knows them. */
   findPeer(peer: PeerId, options: { signal: AbortSignal }): Promise<{ multiaddrs: string[] }>
   dial(addrs: Multiaddr[], options: { signal: AbortSignal }): Promise<unknown>
+  /** Dial a peer at the addresses the peer store holds for it. */
+  dialPeer(peer: PeerId, options: { signal: AbortSignal }): Promise<unknown>
   /** Call `listener` whenever a peer connects; returns a function that stops it. */
   onPeerConnect(listener: (peer: PeerId) => void): () => void
 }
@@ -227,9 +229,18 @@ export class DirectMessages {
     }
   }
 
-  /** Make sure there is a connection: when there is none, look the peer up in the DHT and dial what it finds. */
+  /**
+   * Make sure there is a connection: when there is none, dial the addresses the peer store knows, and when that
+   * fails, look the peer up in the DHT and dial what it finds.
+   */
   private async reach (peer: PeerId, signal: AbortSignal): Promise<void> {
     if (this.components.isConnected(peer)) return
+    try {
+      await this.components.dialPeer(peer, { signal: AbortSignal.any([signal, AbortSignal.timeout(DM_KNOWN_ADDRESS_DIAL_TIMEOUT_MS)]) })
+      return
+    } catch {
+      // no known address, or a stale one: ask the DHT
+    }
     let found: { multiaddrs: string[] }
     try {
       found = await this.components.findPeer(peer, { signal })

@@ -72,6 +72,7 @@ export function createMessaging (host: MessagingHost): Messaging {
     isConnected: peer => libp2p.getConnections(peer).some(c => c.status === 'open'),
     findPeer: async (peer, opts) => host.dht.findPeer(peer, opts),
     dial: async (addrs: Multiaddr[], opts) => libp2p.dial(addrs, opts),
+    dialPeer: async (peer, opts) => libp2p.dial(peer, opts),
     onPeerConnect: listener => {
       const handler = (evt: CustomEvent<Parameters<typeof listener>[0]>): void => { listener(evt.detail) }
       libp2p.addEventListener('peer:connect', handler)

@@ -81,7 +81,11 @@ describe.skipIf(problem != null)('direct message body on the wire', () => {
     sock.end(control)
     await once(sock, 'close')
 
-    await new Promise(resolve => setTimeout(resolve, 500))
+    // packets reach the file in order (-U), so once the control is there the message's packets are too
+    const deadline = Date.now() + 15_000
+    while (Date.now() < deadline && !(await readFile(pcap)).includes(Buffer.from(control))) {
+      await new Promise(resolve => setTimeout(resolve, 100))
+    }
     dump.kill('SIGINT')
     await once(dump, 'exit')
     server.close()

@@ -6,7 +6,7 @@
 import { spawn, type ChildProcess } from 'node:child_process'
 import { createWriteStream } from 'node:fs'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { api, percentile, startCliSwarm, type CliSwarm } from '../helpers/swarm.js'
+import { api as apiOnce, percentile, startCliSwarm, type CliSwarm } from '../helpers/swarm.js'
 import { collectStream } from '../messaging/helpers.js'
 
 const NODES = 30
@@ -15,6 +15,22 @@ const TOPIC = 'swarm-news'
 
 interface Page { messages: Array<{ id: string, seq: number, from: string, data: string, receivedAt: number }>, lastSeq: number }
 interface Peers { peers: Array<{ id: string }> }
+
+/**
+ * The helper's call, retried on a network error for requests that may safely repeat (GET, PUT, DELETE): on a
+ * loaded machine a keep-alive socket the server is closing can reset under a new request.
+ */
+async function api<T> (base: string, path: string, init?: RequestInit): Promise<T> {
+  const method = init?.method ?? 'GET'
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await apiOnce<T>(base, path, init)
+    } catch (err) {
+      if (method === 'POST' || attempt >= 3 || !(err instanceof TypeError)) throw err
+      await sleep(200)
+    }
+  }
+}
 
 function pick<T> (list: T[]): T {
   return list[Math.floor(Math.random() * list.length)]
