@@ -21,8 +21,15 @@ async function * randomSource (bytes) {
   for (let off = 0; off < bytes; off += 1 << 20) yield randomBytes(Math.min(1 << 20, bytes - off))
 }
 
+/** Share a fresh random file; retried, because the API cuts off an upload slower than its request timeout (30 s). */
 async function share (node, bytes) {
-  return api(node, `/files?name=dist-${Date.now()}-${Math.random().toString(36).slice(2)}.bin`, { method: 'POST', body: randomSource(bytes) })
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await api(node, `/files?name=dist-${Date.now()}-${Math.random().toString(36).slice(2)}.bin`, { method: 'POST', body: randomSource(bytes) })
+    } catch (err) {
+      if (attempt >= 3) throw err
+    }
+  }
 }
 
 /** Start one download per (peer, file) at once; seconds from the first job's creation to the last one's end. */

@@ -10,7 +10,7 @@ import autocannon from 'autocannon'
 import { isMain, parseArgs } from './lib/args.js'
 import { load, printRows, row, writeResult } from './lib/report.js'
 import { ratio } from './lib/stats.js'
-import { api, sleep, startSwarm, textBody, waitFor } from './lib/swarm.js'
+import { api, cpuSeconds, sleep, startSwarm, textBody, waitFor } from './lib/swarm.js'
 
 export const DEFAULTS = { subscribers: 3, seconds: 10, connections: 16, messageBytes: 1024, pipelining: 1 }
 
@@ -44,15 +44,21 @@ export async function run (opts = {}, shared) {
     await Promise.all([publisher, ...subscribers].map(async n => api(n, `/topics/${topic}`, { method: 'PUT' })))
     await waitFor(async () => (await api(publisher, `/topics/${topic}`, { method: 'PUT' })).subscribers >= subscribers.length, { timeoutMs: 60_000, intervalMs: 250 })
     const common = { connections: o.connections, pipelining: o.pipelining, duration: o.seconds }
-    const health = summary(await cannon({ ...common, url: `${publisher.apiUrl}/health` }))
+    // CPU the publisher's process spends per request: what a quiet core would turn into a rate
+    const cpuPerRequest = async (run) => {
+      const c0 = await cpuSeconds(publisher.pid)
+      const r = await run()
+      return { ...r, publisherCpuUsPerRequest: Math.round(((await cpuSeconds(publisher.pid)) - c0) / r.total * 1e6) }
+    }
+    const health = await cpuPerRequest(async () => summary(await cannon({ ...common, url: `${publisher.apiUrl}/health` })))
     const before = (await api(subscribers[0], `/topics/${topic}`, { method: 'PUT' })).lastSeq
-    const publish = summary(await cannon({
+    const publish = await cpuPerRequest(async () => summary(await cannon({
       ...common,
       url: `${publisher.apiUrl}/topics/${topic}/messages`,
       method: 'POST',
       headers: { 'content-type': 'text/plain' },
       body: textBody('http-bench|', o.messageBytes)
-    }))
+    })))
     // delivered to a subscriber: what arrived there once the burst settles (the history keeps the newest only)
     await sleep(2000)
     const after = (await api(subscribers[0], `/topics/${topic}`, { method: 'PUT' })).lastSeq
@@ -65,6 +71,7 @@ export async function run (opts = {}, shared) {
       row('publish non-2xx / errors', `${publish.non2xx} / ${publish.errors}`),
       row('received by one subscriber / published', `${received} / ${ok}`),
       row('baseline: GET /health (req/s)', health.requestsPerSecond.toFixed(0)),
+      row('publisher CPU per request: publish / health (us)', `${publish.publisherCpuUsPerRequest} / ${health.publisherCpuUsPerRequest}`),
       row('publish / health', ofHealth)
     ]
     return {

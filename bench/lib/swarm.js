@@ -27,8 +27,11 @@ export async function startSwarm ({ nodes, extraArgs = [], nodeFlags = EXTRA_NOD
     await swarm.start()
   } catch (err) {
     await swarm.stop()
+    // the failing node's last log lines, before its directory goes
+    const failed = swarm.nodes.find(n => err.message.includes(`${n.name} `))
+    const tail = failed != null ? (await readFile(failed.logFile, 'utf8').catch(() => '')).split('\n').slice(-15).join('\n') : ''
     await rm(dir, { recursive: true, force: true })
-    throw err
+    throw new Error(`${err.message}\n${tail}`, { cause: err })
   } finally {
     if (nodeFlags.length > 0) {
       if (saved === undefined) delete process.env.NODE_OPTIONS
