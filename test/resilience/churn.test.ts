@@ -1,0 +1,155 @@
+/**
+ * Churn: a 40-process swarm publishing steadily; 30% of the nodes are killed at random with SIGKILL and as many
+ * new ones (fresh identities) join. Every message reaches every live subscriber within 5 s, no node crashes,
+ * and no history holds a duplicate.
+ */
+import { mkdtemp, rm } from 'node:fs/promises'
+import { cpus, loadavg } from 'node:os'
+import { join } from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import type { LocalSwarm, SwarmNode } from '../../src/swarm/local-swarm.js'
+import { eventually, http, sleep, startProcessSwarm } from '../helpers/process-nodes.js'
+
+const NODES = 40
+const KILL_FRACTION = 0.3
+const PUBLISHERS = 4
+const PUBLISH_INTERVAL_MS = 500
+const DEADLINE_MS = 5_000
+/** A node that just joined counts as a live subscriber once it has been subscribed this long (the issue's "after 5 s"). */
+const SETTLE_MS = 5_000
+const TOPIC = 'churn'
+
+interface Published { id: string, at: number, by: number }
+
+/**
+ * 40 node processes need the machine: on a host already running far more than its cores can serve, start-up
+ * handshakes time out and the figure would measure the neighbours. Then the test is skipped, saying why.
+ */
+const MAX_LOAD_PER_CORE = 8
+const load = loadavg()[0] / cpus().length
+const tooBusy = process.env.CHURN_IGNORE_LOAD == null && load > MAX_LOAD_PER_CORE
+  ? `the machine is overloaded: load average ${loadavg()[0].toFixed(0)} on ${cpus().length} cores (set CHURN_IGNORE_LOAD=1 to run anyway)`
+  : undefined
+
+describe.skipIf(tooBusy != null)(`churn in a ${NODES}-node swarm${tooBusy != null ? ` (skipped: ${tooBusy})` : ''}`, () => {
+  let swarm: LocalSwarm
+  let dir: string
+  /** When each node (by index and incarnation) subscribed, and when it was killed. */
+  const life = new Map<string, { index: number, subscribedAt: number, killedAt?: number }>()
+  const incarnation = new Map<number, number>()
+  const key = (index: number): string => `${index}.${incarnation.get(index) ?? 0}`
+
+  async function subscribe (node: SwarmNode): Promise<void> {
+    const res = await http(node, `/topics/${TOPIC}`, { method: 'PUT' })
+    expect(res.status).toBe(200)
+    life.set(key(node.index), { index: node.index, subscribedAt: Date.now() })
+  }
+
+  beforeAll(async () => {
+    ({ swarm, dir } = await startProcessSwarm(NODES, 'resilience-churn'))
+    await Promise.all(swarm.nodes.map(subscribe))
+    // meshes formed: every node has a mesh peer for the topic
+    let meshes: number[] = []
+    await eventually(async () => {
+      meshes = await Promise.all(swarm.nodes.map(async n => (await http(n, `/topics/${TOPIC}/peers`)).body.mesh.length as number))
+      return meshes.every(m => m >= 1)
+    }, 120_000, 1_000)
+    const lonely = swarm.nodes.filter((_, i) => !(meshes[i] >= 1)).map(n => n.name)
+    expect(lonely, 'nodes without a mesh peer 2 minutes after start (see their node.log)').toEqual([])
+  }, 300_000)
+
+  afterAll(async () => {
+    await swarm?.stop()
+    if (dir != null && process.env.KEEP_TEST_DIRS == null) await rm(dir, { recursive: true, force: true })
+  })
+
+  it(`delivers every message to every live subscriber within ${DEADLINE_MS / 1000} s while ${KILL_FRACTION * 100}% of the nodes are replaced`, async () => {
+    const publishers = swarm.nodes.slice(1, 1 + PUBLISHERS)
+    const published: Published[] = []
+    let publishing = true
+    let failedPublishes = 0
+    const loops = publishers.map(async (p, i) => {
+      let n = 0
+      await sleep(i * PUBLISH_INTERVAL_MS / PUBLISHERS)
+      while (publishing) {
+        const at = Date.now()
+        const res = await http(p, `/topics/${TOPIC}/messages`, { method: 'POST', headers: { 'content-type': 'text/plain' }, body: `${p.index}:${n++}` }).catch(() => undefined)
+        if (res?.status === 200) published.push({ id: res.body.id, at, by: p.index })
+        else failedPublishes++
+        await sleep(Math.max(0, PUBLISH_INTERVAL_MS - (Date.now() - at)))
+      }
+    })
+
+    await sleep(10_000)
+    // kill 30% at random, never the bootstrap (new nodes join through it) nor a publisher
+    const candidates = swarm.nodes.slice(1 + PUBLISHERS)
+    const victims = candidates.sort(() => Math.random() - 0.5).slice(0, Math.round(NODES * KILL_FRACTION))
+    // what the victims stored, read just before they die (their data goes with them)
+    const received = new Map<string, Map<string, number>>()
+    await Promise.all(victims.map(async v => {
+      const messages = (await http(v, `/topics/${TOPIC}/messages?limit=1000`)).body.messages as Array<{ id: string, receivedAt: number }>
+      received.set(key(v.index), new Map(messages.map(m => [m.id, m.receivedAt])))
+    }))
+    const killedAt = Date.now()
+    await Promise.all(victims.map(async v => {
+      await swarm.kill(v.index, 'SIGKILL')
+      life.get(key(v.index))!.killedAt = killedAt
+    }))
+    console.log(`churn: killed ${victims.length} nodes (${victims.map(v => v.index).join(', ')})`)
+    await sleep(2_000)
+    // as many new nodes join, each with a fresh identity and data directory, on the killed nodes' ports
+    const joinStarted = Date.now()
+    await Promise.all(victims.map(async v => {
+      const fresh = await mkdtemp(join(dir, `new-${v.index}-`))
+      v.args[v.args.indexOf('--data-dir') + 1] = fresh
+      v.dataDir = fresh
+      v.logFile = join(fresh, 'node.log')
+      incarnation.set(v.index, (incarnation.get(v.index) ?? 0) + 1)
+      swarm.spawn(v)
+      await swarm.waitReady(v)
+      await subscribe(v)
+    }))
+    console.log(`churn: ${victims.length} new nodes up and subscribed in ${Date.now() - joinStarted} ms`)
+    await sleep(25_000)
+    publishing = false
+    await Promise.all(loops)
+    await sleep(DEADLINE_MS + 1_000)
+
+    // no crash: every process that was not killed is still running
+    for (const n of swarm.nodes) expect(swarm.isRunning(n.index), `${n.name} still running`).toBe(true)
+
+    // every live subscriber got every message it should have, within the deadline, and no duplicate
+    for (const n of swarm.nodes) {
+      const messages = (await http(n, `/topics/${TOPIC}/messages?limit=1000`)).body.messages as Array<{ id: string, receivedAt: number }>
+      const ids = messages.map(m => m.id)
+      expect(new Set(ids).size, `${n.name} history has duplicates`).toBe(ids.length)
+      received.set(key(n.index), new Map(messages.map(m => [m.id, m.receivedAt])))
+    }
+    let expected = 0
+    let onTime = 0
+    let late = 0
+    let worst = 0
+    const missing: string[] = []
+    for (const m of published) {
+      for (const [k, l] of life) {
+        if (l.index === m.by) continue
+        // a live subscriber: subscribed (and settled) before the message, and alive until its deadline had passed
+        if (l.subscribedAt + SETTLE_MS > m.at || (l.killedAt != null && l.killedAt < m.at + DEADLINE_MS)) continue
+        expected++
+        const got = received.get(k)?.get(m.id)
+        if (got == null) missing.push(`${m.id} at node ${k}`)
+        else if (got - m.at <= DEADLINE_MS) onTime++
+        else {
+          late++
+          worst = Math.max(worst, got - m.at)
+        }
+      }
+    }
+    console.log(`churn: ${published.length} messages published (${failedPublishes} publish calls failed), ${expected} deliveries expected, ${onTime} within ${DEADLINE_MS} ms, ${late} late (worst ${worst} ms), ${missing.length} missing`)
+    if (missing.length > 0) console.log(`churn: first missing: ${missing.slice(0, 10).join('; ')}`)
+    expect(published.length).toBeGreaterThan(100)
+    expect(missing).toEqual([])
+    expect(late).toBe(0)
+    expect(onTime).toBe(expected)
+  }, 600_000)
+})
