@@ -369,8 +369,14 @@ export const GOSSIPSUB_GRAYLIST_THRESHOLD = -80
 /** How long the HTTP server waits for a request's headers: a client trickling them (slowloris) is cut off. */
 export const API_HEADERS_TIMEOUT_MS = 10_000
 
-/** How long one whole request (headers and body) may take; a body trickled slower than this is cut off. */
-export const API_REQUEST_TIMEOUT_MS = 30_000
+/**
+ * How long one whole request may take: no limit (0), because `POST /files` bodies may be gigabytes that take
+ * minutes. A body that stalls is cut off by the idle timeout below, and the socket count is bounded.
+ */
+export const API_REQUEST_TIMEOUT_MS = 0
+
+/** A connection on which nothing arrives for this long is closed (a stalled or trickling client). */
+export const API_IDLE_TIMEOUT_MS = 30_000
 
 /** How long an idle keep-alive socket stays open between requests. */
 export const API_KEEP_ALIVE_TIMEOUT_MS = 5_000

@@ -5,7 +5,7 @@
 import swagger from '@fastify/swagger'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify'
-import { API_BODY_LIMIT, API_HEADERS_TIMEOUT_MS, API_KEEP_ALIVE_TIMEOUT_MS, API_MAX_SOCKETS, API_REQUEST_TIMEOUT_MS } from '../constants.js'
+import { API_BODY_LIMIT, API_HEADERS_TIMEOUT_MS, API_IDLE_TIMEOUT_MS, API_KEEP_ALIVE_TIMEOUT_MS, API_MAX_SOCKETS, API_REQUEST_TIMEOUT_MS } from '../constants.js'
 import type { Logger } from '../logger.js'
 import type { GossipdNode } from '../node/node.js'
 import { registerAuth } from './auth.js'
@@ -47,9 +47,10 @@ export async function buildApi (node: GossipdNode, options: ApiOptions = {}): Pr
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: API_BODY_LIMIT,
     // slow clients must not hold sockets open forever: headers must arrive within API_HEADERS_TIMEOUT_MS (a
-    // slowloris client trickling them is cut off), and node checks the deadlines every second, not every 30 s
+    // slowloris client trickling them is cut off), a stalled body within API_IDLE_TIMEOUT_MS, and node checks
+    // the deadlines every second, not every 30 s; whole requests are not timed, as large uploads take minutes
     requestTimeout: API_REQUEST_TIMEOUT_MS,
-    connectionTimeout: 60_000,
+    connectionTimeout: API_IDLE_TIMEOUT_MS,
     keepAliveTimeout: API_KEEP_ALIVE_TIMEOUT_MS,
     http: { headersTimeout: API_HEADERS_TIMEOUT_MS, connectionsCheckingInterval: 1_000 },
     ajv: { customOptions: { coerceTypes: 'array', removeAdditional: false, allErrors: false } },
