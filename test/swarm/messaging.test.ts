@@ -9,7 +9,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { api as apiOnce, percentile, startCliSwarm, type CliSwarm } from '../helpers/swarm.js'
 import { collectStream } from '../messaging/helpers.js'
 
-const NODES = 30
+// 30 by default (the figure); MESSAGING_SWARM_NODES runs the same test on a smaller swarm when debugging
+const NODES = Number(process.env.MESSAGING_SWARM_NODES ?? 30)
 const MESSAGES = 200
 const TOPIC = 'swarm-news'
 
