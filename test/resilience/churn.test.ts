@@ -25,7 +25,7 @@ interface Published { id: string, at: number, by: number }
  * 40 node processes need the machine: on a host already running far more than its cores can serve, start-up
  * handshakes time out and the figure would measure the neighbours. Then the test is skipped, saying why.
  */
-const MAX_LOAD_PER_CORE = 8
+const MAX_LOAD_PER_CORE = 4
 const load = loadavg()[0] / cpus().length
 const tooBusy = process.env.CHURN_IGNORE_LOAD == null && load > MAX_LOAD_PER_CORE
   ? `the machine is overloaded: load average ${loadavg()[0].toFixed(0)} on ${cpus().length} cores (set CHURN_IGNORE_LOAD=1 to run anyway)`
