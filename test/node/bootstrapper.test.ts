@@ -3,12 +3,13 @@ import type { Connection } from '@libp2p/interface'
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import type { Multiaddr } from '@multiformats/multiaddr'
 import { pino } from 'pino'
+import type { Logger } from '../../src/logger.js'
 import { describe, expect, it } from 'vitest'
 import { Bootstrapper, resolveBootstrapAddr } from '../../src/node/bootstrapper.js'
 
-function capturingLogger (): { log: ReturnType<typeof pino>, lines: Array<Record<string, unknown>> } {
+function capturingLogger (): { log: Logger, lines: Array<Record<string, unknown>> } {
   const lines: Array<Record<string, unknown>> = []
-  const log = pino({ level: 'debug' }, { write: (s: string) => { lines.push(JSON.parse(s)) } })
+  const log: Logger = pino({ level: 'debug' }, { write: (s: string) => { lines.push(JSON.parse(s)) } })
   return { log, lines }
 }
 
