@@ -42,15 +42,19 @@ function who (m: MessageView, self: string, nick?: string): string {
   return nick != null ? `${nick} (${shortId(m.from)})` : shortId(m.from)
 }
 
+/** A body as a line of text: itself when UTF-8, its size when binary. */
+function textOf (m: MessageView): string {
+  return m.encoding === 'utf8' ? m.data : `<${Buffer.from(m.data, 'base64').byteLength} bytes>`
+}
+
 export function renderTopicMessage (m: MessageView, self: string): string {
   const env = m.encoding === 'utf8' ? decodeChatLine(m.data) : undefined
-  const text = env?.text ?? (m.encoding === 'utf8' ? m.data : `<${Buffer.from(m.data, 'base64').byteLength} bytes>`)
+  const text = env?.text ?? textOf(m)
   return `${clock(m.receivedAt)} [#${m.topic ?? '?'}] ${who(m, self, env?.nick)}: ${text}`
 }
 
 export function renderDirectMessage (m: MessageView, self: string): string {
-  const text = m.encoding === 'utf8' ? m.data : `<${Buffer.from(m.data, 'base64').byteLength} bytes>`
-  return `${clock(m.receivedAt)} [dm] ${who(m, self, m.nick)}: ${text}`
+  return `${clock(m.receivedAt)} [dm] ${who(m, self, m.nick)}: ${textOf(m)}`
 }
 
 export const CHAT_HELP = `commands:

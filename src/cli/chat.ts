@@ -97,7 +97,7 @@ export class ChatSession {
         case '/quit': case '/exit': this.print('bye'); return false
         case '/peers': await this.peers(); break
         case '/connect': await this.connect(arg); break
-        case '/msg': await this.msg(rest[0], line.slice(cmd.length).trim().slice((rest[0] ?? '').length).trim()); break
+        case '/msg': await this.msg(rest[0], arg.slice((rest[0] ?? '').length).trim()); break
         case '/join': await this.join(arg); break
         case '/leave': await this.leave(); break
         case '/nick': this.setNick(arg); break

@@ -8,10 +8,15 @@ export type Encoding = 'utf8' | 'base64'
 
 const utf8 = new TextDecoder('utf-8', { fatal: true })
 
+/** Standard base64 (as the DM protocol carries it), or its URL-safe variant when `urlSafe`. */
+export function isBase64 (text: string, urlSafe = false): boolean {
+  return (urlSafe ? /^[A-Za-z0-9+/_-]*={0,2}$/ : /^[A-Za-z0-9+/]*={0,2}$/).test(text)
+}
+
 /** Bytes of a body given as text in an encoding. Throws `InvalidRequestError` for malformed base64. */
 export function decodeBody (data: string, encoding: Encoding = 'utf8'): Uint8Array {
   if (encoding === 'utf8') return new TextEncoder().encode(data)
-  if (!/^[A-Za-z0-9+/_-]*={0,2}$/.test(data)) {
+  if (!isBase64(data, true)) {
     throw new InvalidRequestError('data is not valid base64')
   }
   return new Uint8Array(Buffer.from(data, 'base64'))

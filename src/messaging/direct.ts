@@ -17,7 +17,7 @@ import type { Logger } from '../logger.js'
 import type { NodeMetrics } from '../node/metrics.js'
 import { parsePeerId } from '../node/peer-id.js'
 import { migrate, type Database } from '../storage/database.js'
-import { checkSize, encodeBody } from './body.js'
+import { checkSize, encodeBody, isBase64 } from './body.js'
 import { decodeFrame, encodeFrame, type Frame, type MsgFrame } from './dm-codec.js'
 import type { MessageLog, PageOptions, StoredMessage } from './history.js'
 import { LiveFeed, type LiveReader } from './live.js'
@@ -166,13 +166,34 @@ export class DirectMessages {
     }
     const seenFor = DM_SEEN_TTL_FACTOR * this.init.outboxTtlMs
     this.seen.prune.run(Date.now() - seenFor)
-    for (const entry of this.outbox.due()) void this.attempt(entry)
+    this.retry(this.outbox.due())
   }
 
   /** The peer just connected: try everything queued for it now, whatever its backoff says. */
   private flushPeer (peer: string): void {
     if (!this.started) return
-    for (const entry of this.outbox.queuedFor(peer)) void this.attempt(entry)
+    this.retry(this.outbox.queuedFor(peer))
+  }
+
+  /**
+   * Retry entries one peer at a time in order: a long queue for one peer goes out one stream after another
+   * (within the receiver's stream limit, and in sending order), while different peers proceed in parallel.
+   */
+  private retry (entries: OutboxEntry[]): void {
+    const byPeer = new Map<string, OutboxEntry[]>()
+    for (const e of entries) {
+      if (!this.inFlight.has(e.id)) byPeer.set(e.to, [...(byPeer.get(e.to) ?? []), e])
+    }
+    for (const queue of byPeer.values()) {
+      void (async () => {
+        for (const entry of queue) {
+          if (!this.started) return
+          const result = await this.attempt(entry)
+          // the peer is unreachable: the rest of its queue waits for the next round
+          if (!result.ok && !result.permanent) return
+        }
+      })()
+    }
   }
 
   /** One delivery attempt; concurrent calls for the same message share it. Updates the outbox either way. */
@@ -277,7 +298,7 @@ export class DirectMessages {
     const nack = (code: string, reason: string): Frame => ({ type: 'nack', id: frame.id, code, reason })
     // the connection's peer is authenticated by Noise; a frame claiming another sender is a forgery
     if (frame.from !== sender) return nack('wrong-sender', `from is ${frame.from} but the connection is from ${sender}`)
-    if (!/^[A-Za-z0-9+/]*={0,2}$/.test(frame.body)) return nack('bad-body', 'body is not base64')
+    if (!isBase64(frame.body)) return nack('bad-body', 'body is not base64')
     const data = new Uint8Array(Buffer.from(frame.body, 'base64'))
     if (data.byteLength > this.init.maxMessageSize) return nack('too-large', `body of ${data.byteLength} bytes exceeds ${this.init.maxMessageSize}`)
     // remembered and stored in one transaction: a crash between the two would drop the message for good

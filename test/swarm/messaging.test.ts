@@ -18,8 +18,9 @@ interface Page { messages: Array<{ id: string, seq: number, from: string, data: 
 interface Peers { peers: Array<{ id: string }> }
 
 /**
- * The helper's call, retried on a network error for requests that may safely repeat (GET, PUT, DELETE): on a
- * loaded machine a keep-alive socket the server is closing can reset under a new request.
+ * The helper's call, retried for requests that may safely repeat (GET, PUT, DELETE) on a network error or a 408:
+ * on a loaded machine a keep-alive socket the server is closing can reset under a new request, and a starved
+ * process can miss the API's 30 s request timeout.
  */
 async function api<T> (base: string, path: string, init?: RequestInit): Promise<T> {
   const method = init?.method ?? 'GET'
@@ -27,7 +28,8 @@ async function api<T> (base: string, path: string, init?: RequestInit): Promise<
     try {
       return await apiOnce<T>(base, path, init)
     } catch (err) {
-      if (method === 'POST' || attempt >= 3 || !(err instanceof TypeError)) throw err
+      const retriable = err instanceof TypeError || / 408 /.test((err as Error).message)
+      if (method === 'POST' || attempt >= 3 || !retriable) throw err
       await sleep(200)
     }
   }
@@ -168,6 +170,7 @@ describe(`messaging in a ${NODES}-node process swarm`, () => {
 
   it('acknowledges 20 direct messages between random pairs that were not connected', async () => {
     const rtts: number[] = []
+    let queuedFirst = 0
     for (let i = 0; i < 20; i++) {
       const a = pick(swarm.nodes.slice(1))
       let b = a
@@ -181,12 +184,25 @@ describe(`messaging in a ${NODES}-node process swarm`, () => {
       const res = await api<{ status: string, rttMs: number, id: string }>(a.apiUrl, '/direct', {
         method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ to: b.peerId, data: `dm ${i} from ${a.name}` })
       })
-      expect(res.status).toBe('delivered')
-      rtts.push(res.rttMs)
+      if (res.status === 'delivered') {
+        rtts.push(res.rttMs)
+      } else {
+        // the first attempt ran out of time (a loaded machine): the outbox must still get the ack
+        expect(res.status).toBe('queued')
+        queuedFirst++
+        const since = Date.now()
+        let status = 'queued'
+        while (status !== 'delivered' && Date.now() - since < 60_000) {
+          await sleep(500)
+          const out = await api<{ messages: Array<{ id: string, status: string }> }>(a.apiUrl, '/direct/outbox?limit=1000')
+          status = out.messages.find(m => m.id === res.id)?.status ?? 'missing'
+        }
+        expect(status).toBe('delivered')
+      }
       const inbox = await api<Page>(b.apiUrl, '/direct/inbox?limit=1000')
       expect(inbox.messages.filter(m => m.id === res.id)).toHaveLength(1)
     }
-    console.log(`direct: 20/20 acked; ack round trip p50 ${percentile(rtts, 50)} ms, max ${Math.max(...rtts)} ms`)
+    console.log(`direct: 20/20 acked, ${20 - queuedFirst} on the first attempt; ack round trip p50 ${percentile(rtts, 50)} ms, max ${Math.max(...rtts)} ms`)
   }, 120_000)
 
   it('keeps a message for a stopped peer through restarts of both ends, then delivers it exactly once', async () => {
