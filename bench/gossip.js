@@ -66,6 +66,8 @@ export async function run (opts = {}, shared) {
       return infos.every(i => i.meshPeers >= wantMesh)
     }, { timeoutMs: o.meshTimeoutMs, intervalMs: 500 })
     const meshMs = Math.round(performance.now() - meshT0)
+    // what each node knew when publishing began: a node with no known subscriber can neither send nor receive
+    const atStart = await Promise.all(nodes.map(async n => api(n, `/topics/${topic}`, { method: 'PUT' }).catch(() => null)))
 
     const total = Math.max(1, Math.round(o.rate * o.seconds))
     const published = []
@@ -121,6 +123,7 @@ export async function run (opts = {}, shared) {
     const publishRtt = summarize(ok.map(p => p.rttMs))
     const rows = [
       row('nodes, messages published (ok/total)', `${nodes.length}, ${ok.length}/${total}`),
+      row(`nodes with >= ${wantMesh} mesh peers / with no subscriber known, at start`, `${atStart.filter(i => i != null && i.meshPeers >= wantMesh).length} / ${atStart.filter(i => i == null || i.subscribers === 0).length} (mesh wait ${(meshMs / 1000).toFixed(1)} s)`),
       row('delivery ratio', (deliveryRatio * 100).toFixed(3) + ' %', '100 %', delivered === expected && ok.length === total),
       row('latency p50 (ms)', lat.p50, '<= 10', lat.p50 != null && lat.p50 <= 10),
       row('latency p99 (ms)', lat.p99, '<= 100', lat.p99 != null && lat.p99 <= 100),
@@ -141,6 +144,9 @@ export async function run (opts = {}, shared) {
       params: { ...o, nodes: nodes.length, topic, nodeFlags: ctx.nodeFlags },
       load: { before: loadBefore, after: load() },
       meshReadyMs: meshMs,
+      meshReady: atStart.every(i => i != null && i.meshPeers >= wantMesh),
+      meshPeersAtStart: atStart.map(i => i?.meshPeers ?? null),
+      subscribersAtStart: atStart.map(i => i?.subscribers ?? null),
       publishSeconds,
       published: total,
       publishedOk: ok.length,
