@@ -32,7 +32,7 @@ describe('README', () => {
     const missing: string[] = []
     for (const [path, methods] of Object.entries(doc.paths)) {
       for (const method of Object.keys(methods)) {
-        const row = readme.split('\n').find(l => l.startsWith(`| \`${method.toUpperCase()} ${path}\``))
+        const row = readme.split('\n').find(l => l.startsWith(`| \`${method.toUpperCase()} ${path}\``) || l.startsWith(`| \`${method.toUpperCase()} ${path}?`))
         if (row == null || !row.includes('curl ')) missing.push(`${method.toUpperCase()} ${path}`)
       }
     }
