@@ -5,8 +5,8 @@
 import { spawn, type ChildProcess } from 'node:child_process'
 import { createWriteStream, existsSync } from 'node:fs'
 import { mkdir } from 'node:fs/promises'
-import { dirname, join, resolve } from 'node:path'
-import { fileURLToPath } from 'node:url'
+import { join, resolve } from 'node:path'
+import { packageRoot } from '../package-root.js'
 import { freePorts } from './ports.js'
 
 export interface SwarmNode {
@@ -34,15 +34,11 @@ export interface LocalSwarmOptions {
   readyTimeoutMs?: number
 }
 
-/** bin/gossipd.js of this package, found from here both in src/ (tests) and in dist/src/ (built). */
+/** bin/gossipd.js of this package. */
 function findCli (): string {
-  let dir = dirname(fileURLToPath(import.meta.url))
-  while (!existsSync(join(dir, 'bin', 'gossipd.js'))) {
-    const up = dirname(dir)
-    if (up === dir) throw new Error('cannot find bin/gossipd.js above ' + fileURLToPath(import.meta.url))
-    dir = up
-  }
-  return join(dir, 'bin', 'gossipd.js')
+  const root = packageRoot()
+  if (root == null || !existsSync(join(root, 'bin', 'gossipd.js'))) throw new Error('cannot find this package\'s bin/gossipd.js')
+  return join(root, 'bin', 'gossipd.js')
 }
 
 export const CLI_PATH = findCli()

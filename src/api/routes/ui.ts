@@ -3,21 +3,17 @@
  * time). The files hold no data, so they are served without a token; every data call the page makes sends one.
  */
 import { existsSync } from 'node:fs'
-import { dirname, join } from 'node:path'
-import { fileURLToPath } from 'node:url'
+import { join } from 'node:path'
 import fastifyStatic from '@fastify/static'
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { packageRoot } from '../../package-root.js'
 import type { RouteOptions } from '../server.js'
 
 /** `dist/ui` of this package, found from here both in src/ (tests) and in dist/src/ (built). */
 export function uiDirectory (): string | undefined {
-  let dir = dirname(fileURLToPath(import.meta.url))
-  while (!existsSync(join(dir, 'package.json'))) {
-    const up = dirname(dir)
-    if (up === dir) return undefined
-    dir = up
-  }
-  const ui = join(dir, 'dist', 'ui')
+  const root = packageRoot()
+  if (root == null) return undefined
+  const ui = join(root, 'dist', 'ui')
   return existsSync(join(ui, 'index.html')) ? ui : undefined
 }
 
