@@ -3,6 +3,7 @@
  * Each check answers a one-line detail with its numbers, or throws with what went wrong.
  */
 import { mapLimit, percentile, waitFor } from './curl.js'
+import { log } from './log.js'
 
 export const READY_TIMEOUT_MS = 300_000
 export const TABLES_TIMEOUT_MS = 180_000
@@ -11,13 +12,18 @@ export const MIN_DHT_PEERS = 10
 const summary = (values) => `min ${Math.min(...values)}, median ${percentile(values, 50)}, max ${Math.max(...values)}`
 
 /** Every node answers GET /ready with 200; also learns each node's peer id. */
-export async function checkReady (swarm, started) {
+export async function checkReady (swarm, started, logDir) {
   const pending = new Set(swarm.nodes)
+  let lastLog = Date.now()
   const ok = await waitFor(async () => {
     await mapLimit([...pending], 10, async (n) => {
       const res = await n.get('/ready', { timeoutS: 10 })
       if (res.status === 200) pending.delete(n)
     })
+    if (Date.now() - lastLog > 30_000) {
+      lastLog = Date.now()
+      log(`  ${swarm.nodes.length - pending.size}/${swarm.nodes.length} ready`)
+    }
     return pending.size === 0
   }, { timeoutMs: READY_TIMEOUT_MS, intervalMs: 3000 })
   if (!ok) {
@@ -25,7 +31,8 @@ export async function checkReady (swarm, started) {
       const res = await n.get('/ready', { timeoutS: 10 })
       return `  GET /ready ${res.status} ${res.raw.slice(0, 200)}; ${await swarm.diagnose(n.name)}`
     }))
-    throw new Error(`${pending.size} of ${swarm.nodes.length} nodes not ready after ${READY_TIMEOUT_MS / 1000} s: ${[...pending].map(n => n.name).join(', ')}\n${why.join('\n')}`)
+    const saved = await swarm.saveLogs([swarm.nodes[0].name, ...[...pending].map(n => n.name)], logDir)
+    throw new Error(`${pending.size} of ${swarm.nodes.length} nodes not ready after ${READY_TIMEOUT_MS / 1000} s: ${[...pending].map(n => n.name).join(', ')}\n${why.join('\n')}\n  full logs: ${saved.length} files in ${logDir}`)
   }
   const ids = await mapLimit(swarm.nodes, 10, async (n) => {
     const res = await n.get('/id')

@@ -66,9 +66,23 @@ export class NodeApi {
     })
   }
 
-  get (path, options) { return this.request('GET', path, options) }
+  /**
+   * An idempotent request, retried when curl gets no answer at all (a node starved of CPU on a busy machine can
+   * miss a deadline); any HTTP answer, errors included, is returned as it is.
+   */
+  async idempotent (method, path, options, attempts = 3) {
+    let res
+    for (let i = 0; i < attempts; i++) {
+      res = await this.request(method, path, options)
+      if (res.status !== 0) return res
+      await sleep(1000)
+    }
+    return res
+  }
+
+  get (path, options) { return this.idempotent('GET', path, options) }
+  put (path, options) { return this.idempotent('PUT', path, options) }
   post (path, options) { return this.request('POST', path, options) }
-  put (path, options) { return this.request('PUT', path, options) }
 }
 
 /** A route that answers 404 with fastify's "Route ... not found" does not exist on this build. */

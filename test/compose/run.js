@@ -26,6 +26,8 @@ import { ComposeSwarm } from './swarm.js'
 
 const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..')
 const RESULTS = join(REPO, 'test-results', 'compose.json')
+/** Full logs of the nodes involved in a failed check. */
+const LOGS = join(REPO, 'test-results', 'compose-logs')
 const PROJECT = 'gossipd-compose-test'
 const IMAGE = 'gossipd:compose-test'
 /** The issue's deadline for the whole test. */
@@ -117,7 +119,7 @@ async function setUp () {
 
 async function exercise () {
   const upAt = Date.now()
-  if (!await report.check('every node ready', () => checkReady(swarm, upAt))) return
+  if (!await report.check('every node ready', () => checkReady(swarm, upAt, LOGS))) return
   await report.check('APIs on 127.0.0.1 only, behind the token', () => checkApiGuard(swarm))
   await report.check('peer tables non-empty, DHT tables >= 10', () => checkTables(swarm))
   const mem = await swarm.memory().catch(() => [])
@@ -150,6 +152,7 @@ async function exercise () {
 
 async function main () {
   log(`compose swarm test: ${TOTAL} nodes, project ${PROJECT}, build context ${opts.context}`)
+  rmSync(LOGS, { recursive: true, force: true })
   report.notes.push(`machine: ${cpus().length} cores, load average ${loadavg().map(l => l.toFixed(1)).join(' ')} at the start`)
   try {
     if (await setUp()) {

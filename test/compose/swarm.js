@@ -3,6 +3,7 @@
  * published API ports, stop some, tear everything down (containers, network and volumes).
  */
 import { execFile, execFileSync } from 'node:child_process'
+import { mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import process from 'node:process'
 import { promisify } from 'node:util'
@@ -108,6 +109,23 @@ export class ComposeSwarm {
     } catch (err) {
       return `${name}: ${err.message}`
     }
+  }
+
+  /** Save containers' full logs under `dir` (for a failed check); answers the files written. */
+  async saveLogs (names, dir) {
+    mkdirSync(dir, { recursive: true })
+    const files = []
+    for (const name of names) {
+      try {
+        const { stdout, stderr } = await run('docker', ['logs', '--timestamps', name], { maxBuffer: 64 * 1024 * 1024 })
+        const file = join(dir, `${name}.log`)
+        writeFileSync(file, `${stdout}${stderr}`)
+        files.push(file)
+      } catch {
+        // the container is gone: nothing to keep
+      }
+    }
+    return files
   }
 
   /** `compose config` without a token: answers the error the user would see (null if it was accepted). */
