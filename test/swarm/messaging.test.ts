@@ -122,7 +122,7 @@ describe(`messaging in a ${NODES}-node process swarm`, () => {
     expect(ids.size).toBe(MESSAGES)
 
     const deadline = Date.now() + 60_000
-    let histories: Array<Page['messages']> = []
+    let histories!: Array<Page['messages']>
     while (Date.now() < deadline) {
       histories = await Promise.all(swarm.nodes.map(async n => allHistory(n.apiUrl)))
       if (histories.every(h => h.length >= MESSAGES) && streams.every(s => s.events.length >= MESSAGES)) break
@@ -252,7 +252,7 @@ describe(`messaging in a ${NODES}-node process swarm`, () => {
     start(b)
     await waitUp(b)
     const since = Date.now()
-    let copies: number = 0
+    let copies!: number
     while (Date.now() - since < 60_000) {
       const inbox = await api<Page>(b.apiUrl, '/direct/inbox?limit=1000')
       copies = inbox.messages.filter(m => m.id === queued.id).length
