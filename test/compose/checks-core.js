@@ -36,7 +36,10 @@ export async function checkReady (swarm, started, logDir) {
   }
   const ids = await mapLimit(swarm.nodes, 10, async (n) => {
     const res = await n.get('/id')
-    if (res.status !== 200) throw new Error(`GET /id on ${n.name}: ${res.status} ${res.raw}`)
+    if (res.status !== 200) {
+      const saved = await swarm.saveLogs([n.name], logDir)
+      throw new Error(`GET /id on ${n.name}: ${res.status} ${res.raw.slice(0, 200)}; ${await swarm.diagnose(n.name)}\n  full log: ${saved.join(', ')}`)
+    }
     n.peerId = res.body.peerId
     return n.peerId
   })
