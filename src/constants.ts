@@ -69,6 +69,12 @@ export const BOOTSTRAP_RETRY_MAX_MS = 10_000
  */
 export const BOOTSTRAP_DIAL_TIMEOUT_MS = 20_000
 
+/** Longest a dial may spend on one address (TCP connect, Noise, Yamux): generous for a swarm joining at once. */
+export const DIAL_ADDRESS_TIMEOUT_MS = 15_000
+
+/** Longest a whole dial, or an inbound connection's upgrade, may take. */
+export const DIAL_TIMEOUT_MS = 20_000
+
 /** Random spread of each retry delay (+/- this fraction), so a swarm's retries do not arrive in waves. */
 export const BOOTSTRAP_RETRY_JITTER = 0.25
 

@@ -13,7 +13,7 @@ import { tcp } from '@libp2p/tcp'
 import { multiaddr } from '@multiformats/multiaddr'
 import { createLibp2p, type Libp2p } from 'libp2p'
 import type { NodeConfig } from '../config.js'
-import { AGENT_VERSION, DEFAULT_MAX_INCOMING_PENDING, DHT_ALPHA, DHT_DISJOINT_PATHS, DHT_TABLE_UPDATE_CONCURRENCY, PING_MAX_STREAMS } from '../constants.js'
+import { AGENT_VERSION, DEFAULT_MAX_INCOMING_PENDING, DIAL_ADDRESS_TIMEOUT_MS, DIAL_TIMEOUT_MS, DHT_ALPHA, DHT_DISJOINT_PATHS, DHT_TABLE_UPDATE_CONCURRENCY, PING_MAX_STREAMS } from '../constants.js'
 import {
   GOSSIPSUB_D, GOSSIPSUB_DHI, GOSSIPSUB_DLAZY, GOSSIPSUB_DLO, GOSSIPSUB_FLOOD_PUBLISH, GOSSIPSUB_HEARTBEAT_MS,
   GOSSIPSUB_MCACHE_GOSSIP, GOSSIPSUB_MCACHE_LENGTH
@@ -61,7 +61,12 @@ export async function buildLibp2p (config: NodeConfig, privateKey: PrivateKey, o
     connectionManager: {
       maxConnections: config.maxConnections,
       inboundConnectionThreshold: config.inboundConnectionThreshold,
-      maxIncomingPendingConnections: DEFAULT_MAX_INCOMING_PENDING
+      maxIncomingPendingConnections: DEFAULT_MAX_INCOMING_PENDING,
+      // libp2p's defaults (6 s per address, 10 s per dial and per inbound upgrade) assume idle machines; when a
+      // swarm joins at once, handshakes queue behind each other, and aborting them only repeats the same work
+      addressDialTimeout: DIAL_ADDRESS_TIMEOUT_MS,
+      dialTimeout: DIAL_TIMEOUT_MS,
+      inboundUpgradeTimeout: DIAL_TIMEOUT_MS
     },
     peerDiscovery: tagged.length > 0 ? [bootstrap({ list: tagged })] : [],
     nodeInfo: { name: 'gossipd', userAgent: AGENT_VERSION },
