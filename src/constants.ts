@@ -78,12 +78,15 @@ export const DIAL_TIMEOUT_MS = 20_000
 /** Random spread of each retry delay (+/- this fraction), so a swarm's retries do not arrive in waves. */
 export const BOOTSTRAP_RETRY_JITTER = 0.25
 
+/** How often the discovery loop adopts connected peers and dials while the node has fewer peers than it wants. */
+export const DISCOVERY_FAST_INTERVAL_MS = 1_000
+
 /**
- * How often the discovery loop runs while the node has fewer peers than it wants. Not faster: when a whole swarm
- * joins at once its walks are what keeps the CPU busy; at 1 s a 30-process swarm on 2 cores took ~21 s to fill
- * every routing table, at 3 s ~18.6 s (test/swarm/core-swarm.test.ts).
+ * Least time between two random walks while the routing table is short. Not less: when a whole swarm joins at
+ * once its walks are what keeps the CPU busy; walking every 1 s a 30-process swarm on 2 cores took ~21 s to fill
+ * every routing table, every 3 s ~18.6 s (test/swarm/core-swarm.test.ts).
  */
-export const DISCOVERY_FAST_INTERVAL_MS = 3_000
+export const DISCOVERY_WALK_INTERVAL_MS = 3_000
 
 /** How often it runs once the node is well connected: a random walk keeps the routing table fresh. */
 export const DISCOVERY_SLOW_INTERVAL_MS = 30_000

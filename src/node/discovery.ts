@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto'
 import type { Connection, PeerId } from '@libp2p/interface'
 import type { KadDHT } from '@libp2p/kad-dht'
 import {
-  DISCOVERY_DIAL_TIMEOUT_MS, DISCOVERY_FAST_INTERVAL_MS, DISCOVERY_QUERY_TIMEOUT_MS, DISCOVERY_SLOW_INTERVAL_MS,
+  DISCOVERY_DIAL_TIMEOUT_MS, DISCOVERY_FAST_INTERVAL_MS, DISCOVERY_QUERY_TIMEOUT_MS, DISCOVERY_SLOW_INTERVAL_MS, DISCOVERY_WALK_INTERVAL_MS,
   DISCOVERY_TARGET_ROUTING_TABLE
 } from '../constants.js'
 import type { Logger } from '../logger.js'
@@ -50,6 +50,8 @@ export class Discovery {
   private controller = new AbortController()
   private readonly target: number
   private running = false
+  private walk?: Promise<void>
+  private lastWalk = 0
 
   constructor (private readonly components: DiscoveryComponents, private readonly init: DiscoveryInit) {
     this.target = init.targetRoutingTable ?? DISCOVERY_TARGET_ROUTING_TABLE
@@ -91,8 +93,16 @@ export class Discovery {
         this.components.rejoin()
       } else {
         if (this.components.routingTable().size < this.target) {
+          // cheap and local: every round
           await this.adoptConnectedPeers()
-          await this.randomWalk()
+          // a walk costs the whole swarm CPU: one at a time, at most every DISCOVERY_WALK_INTERVAL_MS, and off
+          // the round, so adoption and dialing go on while it runs
+          if (this.walk == null && Date.now() - this.lastWalk >= DISCOVERY_WALK_INTERVAL_MS) {
+            this.lastWalk = Date.now()
+            this.walk = this.randomWalk()
+              .catch(err => { this.components.log.debug({ err: (err as Error).message }, 'random walk failed') })
+              .finally(() => { this.walk = undefined })
+          }
         }
         await this.fillConnections()
       }
