@@ -58,12 +58,3 @@ export async function localReport (c: LocalReportComponents): Promise<PeerReport
     connections
   }
 }
-
-/**
- * A gossipsub topic's mesh peers. The implementation keeps them (`getMeshPeers`) but its published interface
- * does not declare the method, so it is looked up rather than assumed.
- */
-export function meshPeersOf (pubsub: object, topic: string): string[] {
-  const fn = (pubsub as { getMeshPeers?: unknown }).getMeshPeers
-  return typeof fn === 'function' ? (fn as (t: string) => string[]).call(pubsub, topic) : []
-}

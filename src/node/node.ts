@@ -5,7 +5,7 @@
 import type { Connection, PeerId, Stream, StreamHandler } from '@libp2p/interface'
 import type { Multiaddr } from '@multiformats/multiaddr'
 import type { NodeConfig } from '../config.js'
-import { meshPeersOf } from '../crawl/local-report.js'
+import { meshPeersOf } from '../messaging/pubsub.js'
 import { SwarmView } from '../crawl/swarm-view.js'
 import { AGENT_VERSION, DEFAULT_MAX_INBOUND_STREAMS, DEFAULT_MAX_OUTBOUND_STREAMS } from '../constants.js'
 import { NotStartedError } from '../errors.js'
