@@ -54,6 +54,13 @@ function * leaves (bucket: Bucket): Generator<LeafBucket> {
   }
 }
 
+/** Every peer in a routing table. */
+export function * routingTablePeers (rt: RoutingTableAccess): Generator<PeerId> {
+  for (const bucket of leaves(rt.kb.root)) {
+    for (const p of bucket.peers) yield p.peerId
+  }
+}
+
 export class DhtView {
   constructor (private readonly dht: KadDHT) {}
 
@@ -67,11 +74,6 @@ export class DhtView {
       .filter(b => b.peers.length > 0)
       .map(b => ({ prefix: b.prefix, depth: b.depth, peers: b.peers.map(p => ({ id: p.peerId.toString(), lastPing: p.lastPing })) }))
     return { size: rt.size, buckets }
-  }
-
-  /** Whether the routing table holds this peer. */
-  has (peerId: PeerId): boolean {
-    return [...leaves(routingTableOf(this.dht).kb.root)].some(b => b.peers.some(p => p.peerId.equals(peerId)))
   }
 
   async remove (peerId: PeerId): Promise<void> {

@@ -10,7 +10,7 @@ import {
   DISCOVERY_TARGET_ROUTING_TABLE
 } from '../constants.js'
 import type { Logger } from '../logger.js'
-import type { RoutingTableAccess } from './dht.js'
+import { routingTablePeers, type RoutingTableAccess } from './dht.js'
 
 export interface DiscoveryComponents {
   peerId: PeerId
@@ -31,18 +31,6 @@ export interface DiscoveryInit {
   minConnections: number
   /** @default DISCOVERY_TARGET_ROUTING_TABLE */
   targetRoutingTable?: number
-}
-
-function * routingTablePeers (rt: RoutingTableAccess): Generator<PeerId> {
-  const stack = [rt.kb.root]
-  while (stack.length > 0) {
-    const b = stack.pop()!
-    if ('peers' in b) {
-      for (const p of b.peers) yield p.peerId
-    } else {
-      stack.push(b.left, b.right)
-    }
-  }
 }
 
 export class Discovery {
