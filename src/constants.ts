@@ -11,6 +11,12 @@ export const DHT_ALPHA = 3
 /** Disjoint paths per DHT lookup (S/Kademlia): 2 survive one bad peer on a path without flooding a small swarm. */
 export const DHT_DISJOINT_PATHS = 2
 
+/**
+ * kad-dht's first lookup of the node's own id, this long after start: the node's way into the DHT, which in a
+ * swarm of dozens meets most of it. (The library's 1 s default was set for the public network.)
+ */
+export const DHT_INITIAL_QUERY_SELF_MS = 500
+
 /** Routing-table additions (each a ping of the new contact) in flight at once: a whole swarm's worth. */
 export const DHT_TABLE_UPDATE_CONCURRENCY = 32
 

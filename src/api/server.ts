@@ -11,6 +11,7 @@ import type { GossipdNode } from '../node/node.js'
 import { registerAuth } from './auth.js'
 import { frameworkErrors, registerErrorHandler } from './errors.js'
 import { registerFiniteCheck } from './finite-numbers.js'
+import { lazyCompilers } from './lazy-compilers.js'
 import dht from './routes/dht.js'
 import metrics from './routes/metrics.js'
 import peers from './routes/peers.js'
@@ -54,6 +55,8 @@ export async function buildApi (node: GossipdNode, options: ApiOptions = {}): Pr
     keepAliveTimeout: API_KEEP_ALIVE_TIMEOUT_MS,
     http: { headersTimeout: API_HEADERS_TIMEOUT_MS, connectionsCheckingInterval: 1_000 },
     ajv: { customOptions: { coerceTypes: 'array', removeAdditional: false, allErrors: false } },
+    // a route's schemas compile on its first request, not all at start-up (lazy-compilers.ts)
+    schemaController: { compilersFactory: lazyCompilers() },
     frameworkErrors
   }).withTypeProvider<TypeBoxTypeProvider>()
   app.server.maxConnections = API_MAX_SOCKETS

@@ -47,6 +47,9 @@ export class Discovery {
 
   start (): void {
     this.controller = new AbortController()
+    // kad-dht's own first lookup (of this node's id, DHT_INITIAL_QUERY_SELF_MS after start) fills most of the
+    // table in a small swarm; walking at the same moment would only double the handshakes
+    this.lastWalk = Date.now()
     this.schedule(DISCOVERY_FAST_INTERVAL_MS)
   }
 
@@ -125,14 +128,27 @@ export class Discovery {
     }))
   }
 
-  /** Look up a random key: every peer the query meets is offered to the routing table. */
+  /**
+   * Look up a random key: every peer that answers the query enters the routing table. The walk stops once the
+   * table holds enough: a lookup in a swarm of dozens would otherwise ask (and connect to) nearly every node,
+   * and when a whole swarm joins at once those extra handshakes are what keeps the CPU saturated.
+   */
   private async randomWalk (): Promise<void> {
-    const signal = AbortSignal.any([this.controller.signal, AbortSignal.timeout(DISCOVERY_QUERY_TIMEOUT_MS)])
+    const enough = new AbortController()
+    const signal = AbortSignal.any([this.controller.signal, enough.signal, AbortSignal.timeout(DISCOVERY_QUERY_TIMEOUT_MS)])
     let met = 0
-    for await (const event of this.components.dht.getClosestPeers(randomBytes(32), { signal })) {
-      if (event.name === 'PEER_RESPONSE') {
-        met += event.closer.length
+    try {
+      for await (const event of this.components.dht.getClosestPeers(randomBytes(32), { signal })) {
+        if (event.name === 'PEER_RESPONSE') {
+          met += event.closer.length
+          if (this.components.routingTable().size >= this.target) {
+            enough.abort()
+            break
+          }
+        }
       }
+    } catch (err) {
+      if (!enough.signal.aborted) throw err
     }
     this.components.log.debug({ met, routingTable: this.components.routingTable().size }, 'random walk done')
   }

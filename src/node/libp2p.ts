@@ -13,7 +13,7 @@ import { tcp } from '@libp2p/tcp'
 import { multiaddr } from '@multiformats/multiaddr'
 import { createLibp2p, type Libp2p } from 'libp2p'
 import type { NodeConfig } from '../config.js'
-import { AGENT_VERSION, DEFAULT_MAX_INCOMING_PENDING, DIAL_ADDRESS_TIMEOUT_MS, DIAL_TIMEOUT_MS, DHT_ALPHA, DHT_DISJOINT_PATHS, DHT_TABLE_UPDATE_CONCURRENCY, PING_MAX_STREAMS } from '../constants.js'
+import { AGENT_VERSION, DEFAULT_MAX_INCOMING_PENDING, DIAL_ADDRESS_TIMEOUT_MS, DIAL_TIMEOUT_MS, DHT_ALPHA, DHT_DISJOINT_PATHS, DHT_INITIAL_QUERY_SELF_MS, DHT_TABLE_UPDATE_CONCURRENCY, PING_MAX_STREAMS } from '../constants.js'
 import {
   GOSSIPSUB_D, GOSSIPSUB_DHI, GOSSIPSUB_DLAZY, GOSSIPSUB_DLO, GOSSIPSUB_FLOOD_PUBLISH, GOSSIPSUB_HEARTBEAT_MS,
   GOSSIPSUB_MCACHE_GOSSIP, GOSSIPSUB_MCACHE_LENGTH
@@ -83,8 +83,7 @@ export async function buildLibp2p (config: NodeConfig, privateKey: PrivateKey, o
         clientMode: false,
         // keep private and loopback addresses in records, or nobody in a container network is dialable
         peerInfoMapper: passthroughMapper,
-        // a swarm of dozens answers fast; the public-internet defaults wait for slow peers
-        initialQuerySelfInterval: 500,
+        initialQuerySelfInterval: DHT_INITIAL_QUERY_SELF_MS,
         // the defaults (10 parallel requests on 10 disjoint paths) suit a slow public DHT of thousands; in a swarm
         // of dozens every hop answers in milliseconds, and 100 requests in flight per lookup only burn CPU
         alpha: DHT_ALPHA,
