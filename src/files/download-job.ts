@@ -490,21 +490,36 @@ export class DownloadJob {
     if (n >= FILES_MAX_CHUNK_ATTEMPTS) this.fatal = new FileTransferError(`chunk ${idx} failed ${n} times, last: ${err.message}`)
   }
 
-  /** Hash the partial file chunk by chunk (one chunk in memory); returns the chunks that do not match. */
+  /**
+   * Check the partial file against the manifest; returns the chunks that do not match. Every chunk was hashed on
+   * arrival, so one pass hashing the whole file proves what was written is what arrived; only if it does not
+   * match is the file read again, chunk by chunk, to find the bad ones.
+   */
   private async verify (m: Manifest): Promise<number[]> {
-    const fh = this.fh as FileHandle
     const whole = createHash('sha256')
+    let short = false
+    await this.readBack(m, (_i, data, len) => {
+      whole.update(data)
+      if (data.byteLength !== len) short = true
+    })
+    if (!short && whole.digest('hex') === m.hash) return []
     const bad: number[] = []
+    await this.readBack(m, (i, data, len) => {
+      if (data.byteLength !== len || createHash('sha256').update(data).digest('hex') !== m.chunks[i]) bad.push(i)
+    })
+    if (bad.length === 0) throw new FileTransferError('every chunk matches but the whole file does not: the manifest is inconsistent')
+    return bad
+  }
+
+  /** Read the partial file back chunk by chunk, one chunk in memory. */
+  private async readBack (m: Manifest, each: (index: number, data: Buffer, length: number) => void): Promise<void> {
+    const fh = this.fh as FileHandle
     const buf = Buffer.allocUnsafe(m.chunkSize)
     for (let i = 0; i < m.chunks.length; i++) {
       this.signal.throwIfAborted()
       const len = chunkLength(m, i)
       const { bytesRead } = await fh.read(buf, 0, len, i * m.chunkSize)
-      const data = buf.subarray(0, bytesRead)
-      whole.update(data)
-      if (bytesRead !== len || createHash('sha256').update(data).digest('hex') !== m.chunks[i]) bad.push(i)
+      each(i, buf.subarray(0, bytesRead), len)
     }
-    if (bad.length === 0 && whole.digest('hex') !== m.hash) throw new FileTransferError('every chunk matches but the whole file does not: the manifest is inconsistent')
-    return bad
   }
 }

@@ -33,6 +33,28 @@ export interface DiscoveryInit {
   targetRoutingTable?: number
 }
 
+/** A step of the discovery loop that outlived its own deadline (a library call that did not honour its signal). */
+export class DiscoveryStallError extends Error {
+  static override name = 'DiscoveryStallError'
+  override name = 'DiscoveryStallError'
+}
+
+/** Settle with `work`, or reject after `ms`: a hung await must not stop the loop for good. */
+async function within<T> (work: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined
+  const stalled = new Promise<never>((_resolve, reject) => {
+    timer = setTimeout(() => { reject(new DiscoveryStallError(`${what} still running after ${ms} ms`)) }, ms)
+  })
+  try {
+    return await Promise.race([work, stalled])
+  } finally {
+    clearTimeout(timer)
+  }
+}
+
+/** Slack past a step's own timeout before the loop stops waiting for it. */
+const STALL_GRACE_MS = 5_000
+
 export class Discovery {
   private timer?: ReturnType<typeof setTimeout>
   private controller = new AbortController()
@@ -85,21 +107,21 @@ export class Discovery {
       } else {
         if (this.components.routingTable().size < this.target) {
           // cheap and local: every round
-          await this.adoptConnectedPeers()
+          await within(this.adoptConnectedPeers(), DISCOVERY_DIAL_TIMEOUT_MS + STALL_GRACE_MS, 'adding connected peers to the routing table')
           // a walk costs the whole swarm CPU: one at a time, at most every DISCOVERY_WALK_INTERVAL_MS, and off
           // the round, so adoption and dialing go on while it runs
           if (this.walk == null && Date.now() - this.lastWalk >= DISCOVERY_WALK_INTERVAL_MS) {
             this.lastWalk = Date.now()
-            this.walk = this.randomWalk()
-              .catch(err => { this.components.log.debug({ err: (err as Error).message }, 'random walk failed') })
+            this.walk = within(this.randomWalk(), DISCOVERY_QUERY_TIMEOUT_MS + STALL_GRACE_MS, 'a random walk')
+              .catch(err => { this.logFailure(err as Error, 'random walk failed') })
               .finally(() => { this.walk = undefined })
           }
         }
-        await this.fillConnections()
+        await within(this.fillConnections(), DISCOVERY_DIAL_TIMEOUT_MS + STALL_GRACE_MS, 'dialing peers')
       }
     } catch (err) {
       if (!this.controller.signal.aborted) {
-        this.components.log.debug({ err: (err as Error).message }, 'discovery round failed')
+        this.logFailure(err as Error, 'discovery round failed')
       }
     } finally {
       this.running = false
@@ -107,6 +129,12 @@ export class Discovery {
         this.schedule(this.wanting() ? DISCOVERY_FAST_INTERVAL_MS : DISCOVERY_SLOW_INTERVAL_MS)
       }
     }
+  }
+
+  /** A stall is worth a warning (the node would otherwise sit with too few peers, silently); the rest is routine. */
+  private logFailure (err: Error, msg: string): void {
+    if (err instanceof DiscoveryStallError) this.components.log.warn({ err: err.message }, msg)
+    else this.components.log.debug({ err: err.message }, msg)
   }
 
   /**

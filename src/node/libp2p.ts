@@ -10,7 +10,8 @@ import type { PrivateKey } from '@libp2p/interface'
 import { kadDHT, passthroughMapper, type KadDHT } from '@libp2p/kad-dht'
 import { ping, type Ping } from '@libp2p/ping'
 import { tcp } from '@libp2p/tcp'
-import { multiaddr } from '@multiformats/multiaddr'
+import { isLoopback } from '@libp2p/utils'
+import { multiaddr, type Multiaddr } from '@multiformats/multiaddr'
 import { createLibp2p, type Libp2p } from 'libp2p'
 import type { NodeConfig } from '../config.js'
 import { AGENT_VERSION, DEFAULT_MAX_INCOMING_PENDING, DIAL_ADDRESS_TIMEOUT_MS, DIAL_TIMEOUT_MS, DHT_ALPHA, DHT_DISJOINT_PATHS, DHT_INITIAL_QUERY_SELF_MS, DHT_TABLE_UPDATE_CONCURRENCY, PING_MAX_STREAMS } from '../constants.js'
@@ -41,6 +42,17 @@ function bootstrapWithPeerIds (list: string[]): string[] {
   return list.filter(a => multiaddr(a).getComponents().some(c => c.name === 'p2p'))
 }
 
+/**
+ * The addresses a node tells others (identify, DHT records): loopback ones only when it has nothing else. A
+ * node listening on all interfaces also listens on 127.0.0.1, which reaches no other host; worse, in a container
+ * every node has 127.0.0.1:4001, so a peer dialing that address reaches itself and waits out a failed handshake
+ * before trying the address that works. A swarm on one host's loopback (`gossipd swarm`) keeps its addresses.
+ */
+export function announceable (addrs: Multiaddr[]): Multiaddr[] {
+  const routable = addrs.filter(a => !isLoopback(a))
+  return routable.length > 0 ? routable : addrs
+}
+
 /** Largest gossipsub RPC frame: room for a few messages of the configured size, never below the default. */
 export function gossipsubRpcLimit (maxMessageSize: number): number {
   return Math.max(GOSSIPSUB_MAX_RPC_BYTES, 4 * maxMessageSize + 64 * 1024)
@@ -53,7 +65,8 @@ export async function buildLibp2p (config: NodeConfig, privateKey: PrivateKey, o
     start: false,
     addresses: {
       listen: config.listen,
-      announce: config.announce
+      announce: config.announce,
+      announceFilter: announceable
     },
     transports: [tcp()],
     connectionEncrypters: [noise()],
