@@ -11,9 +11,9 @@ import { isMain, parseArgs } from './lib/args.js'
 import { load, printRows, row, writeFileIn, writeResult } from './lib/report.js'
 import { percentile, ratio, summarize } from './lib/stats.js'
 import { lineChart } from './lib/svg.js'
-import { api, sleep, startSwarm, textBody, waitFor } from './lib/swarm.js'
+import { api, settle, sleep, startSwarm, textBody, waitFor } from './lib/swarm.js'
 
-export const DEFAULTS = { nodes: 50, rate: 10, seconds: 60, messageBytes: 1024, drainMs: 5000, meshTimeoutMs: 90_000 }
+export const DEFAULTS = { nodes: 50, rate: 10, seconds: 60, messageBytes: 1024, drainMs: 5000, meshTimeoutMs: 90_000, settleTimeoutMs: 180_000 }
 
 /** A small seeded generator, so a run's choice of publishers can be repeated. */
 export function prng (seed = 1) {
@@ -57,6 +57,8 @@ export async function run (opts = {}, shared) {
   const topic = `bench-gossip-${Date.now()}`
   const random = prng(42)
   try {
+    // a joined, quiet swarm: steady-state figures, not the join storm's (bench/lib/swarm.js settle)
+    const settled = await settle(ctx, { timeoutMs: o.settleTimeoutMs })
     await Promise.all(nodes.map(async n => api(n, `/topics/${topic}`, { method: 'PUT' })))
     // a mesh forms over a few heartbeats; publish only once every node has peers in it
     const wantMesh = Math.min(4, nodes.length - 1)
@@ -143,6 +145,7 @@ export async function run (opts = {}, shared) {
     return {
       params: { ...o, nodes: nodes.length, topic, nodeFlags: ctx.nodeFlags },
       load: { before: loadBefore, after: load() },
+      settled,
       meshReadyMs: meshMs,
       meshReady: atStart.every(i => i != null && i.meshPeers >= wantMesh),
       meshPeersAtStart: atStart.map(i => i?.meshPeers ?? null),

@@ -36,8 +36,8 @@ export const SMOKE = {
   httpPublish: { subscribers: 1, seconds: 1, connections: 4 },
   distribution: { sizeMib: 0.5, uploadMib: 1, peers: [1, 2] },
   swarm: { nodes: 4 },
-  gossip: { rate: 10, seconds: 1, drainMs: 1000 },
-  dht: { lookups: 5, warmup: 1, minTable: 3 },
+  gossip: { rate: 10, seconds: 1, drainMs: 1000, settleTimeoutMs: 20_000 },
+  dht: { lookups: 5, warmup: 1, minTable: 3, settleTimeoutMs: 20_000 },
   join: { joins: 1, tablePeers: 3 }
 }
 

@@ -9,7 +9,7 @@
  *   later runs.
  */
 import { execFile, execFileSync, spawn } from 'node:child_process'
-import { copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, openSync, realpathSync, rmSync, symlinkSync } from 'node:fs'
+import { copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import process from 'node:process'
@@ -103,6 +103,34 @@ export async function ensureEngine () {
     await sleep(1000)
   }
   throw new Error(`dockerd did not come up; see ${logFile}`)
+}
+
+/** Neighbour-table thresholds for a swarm of `nodes` containers on one host (see `ensureNeighbourTable`). */
+export function neighbourThresholds (nodes) {
+  const entries = (nodes + 1) * (nodes + 1)
+  const gc3 = Math.max(1024, 4 * entries)
+  return { gc_thresh1: Math.max(128, entries), gc_thresh2: Math.max(512, 2 * entries), gc_thresh3: gc3 }
+}
+
+/**
+ * Every container of a compose network keeps an ARP entry for each peer it talks to, and the kernel counts the
+ * entries of all network namespaces against one limit (`net.ipv4.neigh.default.gc_thresh3`, 1024 by default).
+ * A 40-node swarm needs about 40 x 40: past the limit the kernel logs "neighbor table overflow" and drops new
+ * neighbours, so some nodes never reach each other and the host cannot reach some APIs. Raise the limits as root
+ * on Linux; elsewhere say what to set.
+ */
+export async function ensureNeighbourTable (nodes) {
+  if (process.platform !== 'linux') return 'not Linux: nothing to check'
+  const want = neighbourThresholds(nodes)
+  const path = key => `/proc/sys/net/ipv4/neigh/default/${key}`
+  const current = Object.fromEntries(Object.keys(want).map(k => [k, Number(readFileSync(path(k), 'utf8'))]))
+  const low = Object.keys(want).filter(k => current[k] < want[k])
+  if (low.length === 0) return `gc_thresh3 ${current.gc_thresh3} >= ${want.gc_thresh3} needed for ${nodes} nodes`
+  if (!isRoot()) {
+    throw new Error(`net.ipv4.neigh.default.gc_thresh3 is ${current.gc_thresh3}, ${nodes} nodes need ${want.gc_thresh3}: run \`sysctl -w ${low.map(k => `net.ipv4.neigh.default.${k}=${want[k]}`).join(' ')}\` as root`)
+  }
+  for (const k of low) writeFileSync(path(k), String(want[k]))
+  return `raised ${low.map(k => `${k} ${current[k]} -> ${want[k]}`).join(', ')} (the kernel's ARP table, shared by all containers)`
 }
 
 /** `docker compose` (v2 plugin) if present, else Debian's `docker-compose` 1.29. */

@@ -19,7 +19,7 @@ import { checkApiGuard, checkGracefulStop, checkReady, checkSurvivors, checkTabl
 import { checkFileSharing } from './checks-files.js'
 import { checkDelivery, checkDirect, checkSubscribe } from './checks-messaging.js'
 import { percentile } from './curl.js'
-import { composeCommand, ensureBaseImage, ensureEngine, sh } from './engine.js'
+import { composeCommand, ensureBaseImage, ensureEngine, ensureNeighbourTable, sh } from './engine.js'
 import { log } from './log.js'
 import { Report, SkipError } from './report.js'
 import { ComposeSwarm } from './swarm.js'
@@ -88,7 +88,8 @@ async function setUp () {
     compose = await composeCommand()
     const version = await sh('docker', ['version', '--format', '{{.Server.Version}}'])
     return `${engine}; server ${version}; compose command \`${compose.join(' ')}\``
-  }) && await report.check('base image node:24-bookworm-slim', ensureBaseImage)
+  }) && await report.check('host neighbour table', async () => ensureNeighbourTable(TOTAL))
+    && await report.check('base image node:24-bookworm-slim', ensureBaseImage)
   if (!ok) return false
   swarm = new ComposeSwarm({
     compose,
