@@ -2,7 +2,7 @@
  * Swarm crawl: `GET /swarm` on one node of a settled swarm, which asks every node over /gossipd/peers/1.0.0 and
  * answers the graph (the dashboard's picture). Target: a 40-node swarm crawled in under 2 s. Each crawl is
  * timed by the node itself (`durationMs`) and end to end by the client. The crawls start once the swarm has
- * joined and gone quiet (`settle` in bench/lib/swarm.js), from the last node started (not the bootstrap, which
+ * joined and gone quiet (`LocalSwarm.settle`), from the last node started (not the bootstrap, which
  * is connected to everyone): the first crawl dials the nodes it is not connected to, later ones show the steady
  * state of a dashboard refreshing.
  *
@@ -11,7 +11,7 @@
 import { isMain, parseArgs } from './lib/args.js'
 import { load, printRows, row, writeResult } from './lib/report.js'
 import { summarize } from './lib/stats.js'
-import { api, settle, sleep, startSwarm } from './lib/swarm.js'
+import { api, sleep, startSwarm } from './lib/swarm.js'
 
 export const DEFAULTS = { nodes: 40, crawls: 5, targetMs: 2000 }
 
@@ -23,7 +23,7 @@ export async function run (opts = {}, shared) {
     // the last node to start, not the bootstrap: the bootstrap is connected to everyone, this one is not
     const origin = ctx.nodes[ctx.nodes.length - 1]
     // a joined, quiet swarm: the crawl is what a dashboard does to a running swarm, not a race with its join
-    const settled = await settle(ctx)
+    const settled = await ctx.swarm.settle()
     // peers the first crawl has to dial, because the origin holds no connection to them
     const unconnected = ctx.nodes.length - 1 - (await api(origin, '/peers')).peers.length
     const crawls = []

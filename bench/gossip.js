@@ -11,7 +11,7 @@ import { isMain, parseArgs } from './lib/args.js'
 import { load, printRows, row, writeFileIn, writeResult } from './lib/report.js'
 import { percentile, ratio, summarize } from './lib/stats.js'
 import { lineChart } from './lib/svg.js'
-import { api, settle, sleep, startSwarm, textBody, waitFor } from './lib/swarm.js'
+import { api, sleep, startSwarm, textBody, waitFor } from './lib/swarm.js'
 
 export const DEFAULTS = { nodes: 50, rate: 10, seconds: 60, messageBytes: 1024, drainMs: 5000, meshTimeoutMs: 90_000, settleTimeoutMs: 180_000 }
 
@@ -57,8 +57,8 @@ export async function run (opts = {}, shared) {
   const topic = `bench-gossip-${Date.now()}`
   const random = prng(42)
   try {
-    // a joined, quiet swarm: steady-state figures, not the join storm's (bench/lib/swarm.js settle)
-    const settled = await settle(ctx, { timeoutMs: o.settleTimeoutMs })
+    // a joined, quiet swarm: steady-state figures, not the join storm's (LocalSwarm.settle)
+    const settled = await ctx.swarm.settle({ timeoutMs: o.settleTimeoutMs })
     await Promise.all(nodes.map(async n => api(n, `/topics/${topic}`, { method: 'PUT' })))
     // a mesh forms over a few heartbeats; publish only once every node has peers in it
     const wantMesh = Math.min(4, nodes.length - 1)

@@ -122,35 +122,3 @@ export function textBody (prefix, size) {
   while (s.length < size) s += pad[(s.length * 7) % pad.length]
   return s.slice(0, size)
 }
-
-/**
- * Wait until a swarm has joined (every node has `minPeers` connections and `minRoutingTable` DHT peers, or all
- * the others in a small swarm) and has gone quiet: its processes together use less than `maxCores` over a
- * `windowMs` window. On a 2-core machine a swarm of dozens keeps both cores busy for tens of seconds while it
- * joins; a benchmark of steady-state work started in that storm measures the storm. Answers how long each took,
- * and whether the swarm got there before `timeoutMs`.
- */
-export async function settle (ctx, { minPeers = 8, minRoutingTable = 15, maxCores = 1, windowMs = 3000, timeoutMs = 180_000 } = {}) {
-  const t0 = performance.now()
-  const others = ctx.nodes.length - 1
-  const peers = Math.min(minPeers, others)
-  const table = Math.min(minRoutingTable, others)
-  const joined = await waitFor(async () => {
-    const state = await Promise.all(ctx.nodes.map(async n => ({
-      peers: (await api(n, '/peers')).peers.length,
-      table: (await api(n, '/dht/routing-table')).size
-    })))
-    return state.every(s => s.peers >= peers && s.table >= table)
-  }, { timeoutMs, intervalMs: 1000 })
-  const joinedMs = Math.round(performance.now() - t0)
-  const swarmCpu = async () => (await Promise.all(ctx.nodes.map(async n => cpuSeconds(n.pid).catch(() => 0)))).reduce((a, b) => a + b, 0)
-  let cores = Infinity
-  while (performance.now() - t0 < timeoutMs) {
-    const c0 = await swarmCpu()
-    const w0 = performance.now()
-    await sleep(windowMs)
-    cores = ((await swarmCpu()) - c0) / ((performance.now() - w0) / 1000)
-    if (cores < maxCores) break
-  }
-  return { joined: joined === true, joinedMs, quiet: cores < maxCores, quietMs: Math.round(performance.now() - t0), cores: Math.round(cores * 100) / 100 }
-}

@@ -7,6 +7,9 @@ import type { Connection, PeerId } from '@libp2p/interface'
 import { PING_MAX_FAILURES, PING_TIMEOUT_MS } from '../constants.js'
 import type { Logger } from '../logger.js'
 
+/** Misses in one round from which, when they are most of the peers, the node blames itself (see `round`). */
+const SELF_OVERLOAD_MIN_MISSES = 3
+
 export interface LivenessComponents {
   getConnections(): Connection[]
   ping(peer: PeerId, options: { signal: AbortSignal }): Promise<number>
@@ -95,33 +98,54 @@ export class Liveness {
     if (!this.controller.signal.aborted) void this.check(peer)
   }
 
-  /** Ping every connected peer once. */
+  /**
+   * Ping every connected peer once. When most of them miss at once, the fault is this node's (an event loop too
+   * busy to read the answers in time), not theirs: hanging up on every peer would cut the node off and add a
+   * storm of reconnections to the overload, so such a round counts against no one.
+   */
   async round (): Promise<void> {
     const peers = new Map<string, PeerId>()
     for (const conn of this.components.getConnections()) {
       peers.set(conn.remotePeer.toString(), conn.remotePeer)
     }
-    await Promise.all([...peers.values()].map(async peer => this.check(peer)))
+    const results = await Promise.all([...peers.values()].map(async peer => ({ peer, err: await this.ping(peer) })))
+    const missed = results.filter(r => r.err != null)
+    if (this.controller.signal.aborted) return
+    if (missed.length >= SELF_OVERLOAD_MIN_MISSES && missed.length * 2 > results.length) {
+      this.components.log.warn({ missed: missed.length, of: results.length }, 'most pings missed at once: this node is overloaded; no peer is blamed')
+      return
+    }
+    for (const { peer, err } of missed) await this.failed(peer, err as Error)
   }
 
   private async check (peer: PeerId): Promise<void> {
+    const err = await this.ping(peer)
+    if (err != null && !this.controller.signal.aborted) await this.failed(peer, err)
+  }
+
+  /** Ping once, recording the latency; answers the error of a failed ping. */
+  private async ping (peer: PeerId): Promise<Error | undefined> {
     const key = peer.toString()
     try {
       const ms = await this.components.ping(peer, { signal: AbortSignal.any([this.controller.signal, AbortSignal.timeout(this.timeoutMs)]) })
       this.latency.set(key, ms)
       this.failures.delete(key)
+      return undefined
     } catch (err) {
-      if (this.controller.signal.aborted) {
-        return
-      }
-      const failures = (this.failures.get(key) ?? 0) + 1
-      this.failures.set(key, failures)
-      if (failures >= this.maxFailures) {
-        this.components.log.info({ peer: key, failures, err: (err as Error).message }, 'peer stopped answering pings; closing its connections')
-        this.failures.delete(key)
-        await this.components.hangUp(peer).catch(() => {})
-        await this.components.forget(peer).catch(() => {})
-      }
+      return err as Error
+    }
+  }
+
+  /** Count a missed ping; at `maxFailures` in a row the peer's connections are closed. */
+  private async failed (peer: PeerId, err: Error): Promise<void> {
+    const key = peer.toString()
+    const failures = (this.failures.get(key) ?? 0) + 1
+    this.failures.set(key, failures)
+    if (failures >= this.maxFailures) {
+      this.components.log.info({ peer: key, failures, err: err.message }, 'peer stopped answering pings; closing its connections')
+      this.failures.delete(key)
+      await this.components.hangUp(peer).catch(() => {})
+      await this.components.forget(peer).catch(() => {})
     }
   }
 }

@@ -4,7 +4,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process'
 import { createWriteStream, existsSync } from 'node:fs'
-import { mkdir } from 'node:fs/promises'
+import { mkdir, readFile } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
 import { packageRoot } from '../package-root.js'
 import { freePorts } from './ports.js'
@@ -51,6 +51,42 @@ export const CLI_PATH = findCli()
  * `v8.setFlagsFromString` at run time does not resize the heap.
  */
 export const NODE_PROCESS_FLAGS = ['--max-semi-space-size=2']
+
+export interface SettleOptions {
+  /** Connected peers every node must have (or all the others, in a smaller swarm). @default 8 */
+  minPeers?: number
+  /** DHT routing-table entries every node must have (or all the others). @default 15 */
+  minRoutingTable?: number
+  /** Quiet: the swarm's processes together use fewer cores than this over `windowMs`. @default 1 */
+  maxCores?: number
+  /** @default 3000 */
+  windowMs?: number
+  /** Give up (and say so) after this long. @default 180 s */
+  timeoutMs?: number
+}
+
+export interface Settled {
+  /** Every node reached the peer and routing-table minimums. */
+  joined: boolean
+  joinedMs: number
+  /** The swarm then went quiet. */
+  quiet: boolean
+  quietMs: number
+  /** Cores the swarm used over the last window. */
+  cores: number
+}
+
+/** CPU seconds (user + system) a process has used, from /proc/<pid>/stat; 0 where there is no /proc. */
+async function cpuSecondsOf (pid: number | undefined): Promise<number> {
+  if (pid == null) return 0
+  try {
+    const stat = await readFile(`/proc/${pid}/stat`, 'utf8')
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+    return (Number(fields[11]) + Number(fields[12])) / 100
+  } catch {
+    return 0
+  }
+}
 
 export class LocalSwarm {
   readonly nodes: SwarmNode[] = []
@@ -119,6 +155,55 @@ export class LocalSwarm {
       await new Promise(resolve => setTimeout(resolve, 100))
     }
     throw new Error(`${node.name} did not answer on ${node.apiUrl} in time; see ${node.logFile}`)
+  }
+
+  /**
+   * Wait until the swarm has joined (every running node has `minPeers` connections and `minRoutingTable` DHT
+   * peers) and gone quiet (its processes together use fewer than `maxCores`). A swarm of dozens joining at once
+   * keeps a small machine's cores busy for tens of seconds: whatever measures steady-state behaviour (a
+   * benchmark, a churn drill) starts after this, or it measures the join storm. Never throws for a swarm that
+   * does not get there; the answer says how far it got.
+   */
+  async settle (opts: SettleOptions = {}): Promise<Settled> {
+    const { maxCores = 1, windowMs = 3000, timeoutMs = 180_000 } = opts
+    const t0 = Date.now()
+    const running = this.nodes.filter(n => this.children.has(n.index))
+    const peers = Math.min(opts.minPeers ?? 8, running.length - 1)
+    const table = Math.min(opts.minRoutingTable ?? 15, running.length - 1)
+    const get = async <T>(node: SwarmNode, path: string): Promise<T> => {
+      const res = await fetch(`${node.apiUrl}${path}`, { headers: this.authHeaders(), signal: AbortSignal.timeout(10_000) })
+      if (!res.ok) throw new Error(`${path} on ${node.name}: ${res.status}`)
+      return await res.json() as T
+    }
+    let joined = false
+    while (!joined && Date.now() - t0 < timeoutMs) {
+      try {
+        const state = await Promise.all(running.map(async n => ({
+          peers: (await get<{ peers: unknown[] }>(n, '/peers')).peers.length,
+          table: (await get<{ size: number }>(n, '/dht/routing-table')).size
+        })))
+        joined = state.every(s => s.peers >= peers && s.table >= table)
+      } catch {
+        // a node busy past the request timeout is not joined yet
+      }
+      if (!joined) await new Promise(resolve => setTimeout(resolve, 1000))
+    }
+    const joinedMs = Date.now() - t0
+    const swarmCpu = async (): Promise<number> => (await Promise.all(running.map(async n => cpuSecondsOf(n.pid)))).reduce((a, b) => a + b, 0)
+    let cores = Number.POSITIVE_INFINITY
+    while (Date.now() - t0 < timeoutMs) {
+      const c0 = await swarmCpu()
+      const w0 = Date.now()
+      await new Promise(resolve => setTimeout(resolve, windowMs))
+      cores = ((await swarmCpu()) - c0) / ((Date.now() - w0) / 1000)
+      if (cores < maxCores) break
+    }
+    return { joined, joinedMs, quiet: cores < maxCores, quietMs: Date.now() - t0, cores: Math.round(cores * 100) / 100 }
+  }
+
+  private authHeaders (): Record<string, string> {
+    const token = process.env.GOSSIPD_API_TOKEN
+    return token != null && token !== '' ? { authorization: `Bearer ${token}` } : {}
   }
 
   isRunning (index: number): boolean {

@@ -45,4 +45,30 @@ describe('liveness', () => {
     await liveness.round()
     expect(hungUp).toEqual([dead.toString()])
   })
+
+  it('blames no peer when most pings miss at once (this node is the one too busy to answer), and still closes one dead peer among live ones', async () => {
+    const peers = await Promise.all(Array.from({ length: 6 }, peer))
+    const hungUp: string[] = []
+    let answering = new Set(peers.map(String))
+    const liveness = new Liveness({
+      getConnections: () => peers.map(p => ({ remotePeer: p }) as unknown as Connection),
+      ping: async (p) => {
+        if (!answering.has(p.toString())) throw new Error('timeout')
+        return 5
+      },
+      hangUp: async (p) => { hungUp.push(p.toString()) },
+      forget: async () => {},
+      isConnected: () => true,
+      log: pino({ level: 'silent' })
+    }, { intervalMs: 1000 })
+    // 4 of 6 miss, three rounds running: an overloaded node, not 4 dead peers
+    answering = new Set(peers.slice(4).map(String))
+    for (let i = 0; i < 3; i++) await liveness.round()
+    expect(hungUp).toEqual([])
+    // 1 of 6 misses twice: that peer is gone
+    answering = new Set(peers.slice(1).map(String))
+    await liveness.round()
+    await liveness.round()
+    expect(hungUp).toEqual([peers[0].toString()])
+  })
 })
