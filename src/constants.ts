@@ -327,6 +327,12 @@ export const PEERS_MAX_STREAMS = 4
 /** Timeout of one peers-protocol query (dial included): a node slower than this is shown as unreached. */
 export const CRAWL_QUERY_TIMEOUT_MS = 3_000
 
+/**
+ * A connection opened only to crawl a peer closes this long after its last use: shorter than a liveness check's
+ * memory of an expected disconnect (60 s), longer than a dashboard's refresh.
+ */
+export const CRAWL_LINGER_MS = 20_000
+
 /** Hops from the crawling node a crawl follows by default; local swarms of dozens have a diameter of 3 or 4. */
 export const CRAWL_DEFAULT_DEPTH = 6
 

@@ -5,7 +5,7 @@
 import type { Connection, PeerId, Stream, StreamHandler } from '@libp2p/interface'
 import { peerIdFromString } from '@libp2p/peer-id'
 import { multiaddr, type Multiaddr } from '@multiformats/multiaddr'
-import { CRAWL_QUERY_TIMEOUT_MS, PEERS_MAX_STREAMS, PEERS_PROTOCOL } from '../constants.js'
+import { CRAWL_LINGER_MS, CRAWL_QUERY_TIMEOUT_MS, PEERS_MAX_STREAMS, PEERS_PROTOCOL } from '../constants.js'
 import type { Logger } from '../logger.js'
 import { crawlSwarm, type CrawlOptions, type SwarmGraph } from './crawler.js'
 import { localReport, type LocalReportComponents } from './local-report.js'
@@ -16,7 +16,6 @@ export interface SwarmViewComponents extends LocalReportComponents {
   dial(target: PeerId | Multiaddr[], options: { signal: AbortSignal }): Promise<Connection>
   /** The node is about to close its connections to a peer on purpose (no liveness alarm). */
   expectDisconnect(peer: PeerId): void
-  hangUp(peer: PeerId): Promise<void>
   handle(protocol: string, handler: StreamHandler, options: { maxInboundStreams: number, maxOutboundStreams: number }): Promise<void>
   unhandle(protocol: string): Promise<void>
   log: Logger
@@ -25,6 +24,8 @@ export interface SwarmViewComponents extends LocalReportComponents {
 export class SwarmView {
   /** Crawls under way, by their options: dashboards polling at once share one crawl instead of each starting one. */
   private readonly crawls = new Map<string, Promise<SwarmGraph>>()
+  /** Connections this node opened only to crawl, by peer id, until they are closed. */
+  private readonly lingering = new Map<string, { conn: Connection, timer: ReturnType<typeof setTimeout> }>()
 
   constructor (private readonly c: SwarmViewComponents) {}
 
@@ -42,6 +43,8 @@ export class SwarmView {
   }
 
   async stop (): Promise<void> {
+    for (const { timer } of this.lingering.values()) clearTimeout(timer)
+    this.lingering.clear()
     await this.c.unhandle(PEERS_PROTOCOL)
   }
 
@@ -50,9 +53,15 @@ export class SwarmView {
     return localReport(this.c)
   }
 
-  /** Ask one peer for its report; a connection opened just for this is closed again. */
+  /**
+   * Ask one peer for its report. A connection opened just for this is closed again, CRAWL_LINGER_MS after its
+   * last use: a dashboard refreshing its graph every few seconds reuses it instead of dialing (and hanging up on)
+   * the same peers on every crawl.
+   */
   async ask (peerId: string, addrs: string[], options: { signal: AbortSignal }): Promise<PeerReport> {
     const peer = peerIdFromString(peerId)
+    const ours = this.lingering.get(peerId)
+    const reusable = ours != null && ours.conn.status === 'open' ? ours.conn : undefined
     const connected = this.c.getConnections().some(conn => conn.status === 'open' && conn.remotePeer.equals(peer))
     const dialable = addrs.flatMap(a => {
       try {
@@ -61,18 +70,27 @@ export class SwarmView {
         return []
       }
     })
-    const conn = await this.c.dial(connected || dialable.length === 0 ? peer : dialable, options)
-    const transient = !connected && this.c.getConnections().filter(other => other.remotePeer.equals(peer)).length <= 1
+    const conn = reusable ?? await this.c.dial(connected || dialable.length === 0 ? peer : dialable, options)
+    const transient = reusable != null || (!connected && this.c.getConnections().filter(other => other.remotePeer.equals(peer)).length <= 1)
     try {
       const stream = await conn.newStream(PEERS_PROTOCOL, options)
       return await askPeers(stream, { transient }, options)
     } finally {
-      if (transient) {
-        this.c.expectDisconnect(peer)
-        // closing waits for the other end; the crawl need not
-        void this.c.hangUp(peer).catch(err => this.c.log.debug({ peer: peerId, err: (err as Error).message }, 'closing a crawl connection failed'))
-      }
+      if (transient) this.linger(peerId, conn)
     }
+  }
+
+  private linger (peerId: string, conn: Connection): void {
+    clearTimeout(this.lingering.get(peerId)?.timer)
+    const timer = setTimeout(() => {
+      this.lingering.delete(peerId)
+      if (conn.status !== 'open') return
+      this.c.expectDisconnect(conn.remotePeer)
+      // closing waits for the other end; nobody waits for it
+      void conn.close().catch(err => this.c.log.debug({ peer: peerId, err: (err as Error).message }, 'closing a crawl connection failed'))
+    }, CRAWL_LINGER_MS)
+    timer.unref()
+    this.lingering.set(peerId, { conn, timer })
   }
 
   /** Crawl the swarm from this node within the given limits. */

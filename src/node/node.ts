@@ -93,7 +93,6 @@ export class GossipdNode {
       info: () => this.info(),
       dial: async (target, opts) => libp2p.dial(target, opts),
       expectDisconnect: peer => { this.liveness.expectDisconnect(peer) },
-      hangUp: async peer => libp2p.hangUp(peer),
       handle: async (protocol, handler, opts) => this.handle(protocol, handler, opts),
       unhandle: async protocol => this.unhandle(protocol),
       log
