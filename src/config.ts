@@ -62,7 +62,7 @@ export const SETTINGS: Setting[] = [
   { key: 'minConnections', flag: '--min-connections', env: 'GOSSIPD_MIN_CONNECTIONS', kind: 'int', default: C.DEFAULT_MIN_CONNECTIONS, description: 'connections the node opens to DHT peers it finds' },
   { key: 'maxConnections', flag: '--max-connections', env: 'GOSSIPD_MAX_CONNECTIONS', kind: 'int', default: C.DEFAULT_MAX_CONNECTIONS, description: 'open connections above which the least useful are pruned' },
   { key: 'inboundConnectionThreshold', flag: '--inbound-rate', env: 'GOSSIPD_INBOUND_RATE', kind: 'int', default: C.DEFAULT_INBOUND_CONNECTION_THRESHOLD, description: 'inbound connections accepted per second from one IP' },
-  { key: 'pingInterval', flag: '--ping-interval', env: 'GOSSIPD_PING_INTERVAL', kind: 'int', default: C.DEFAULT_PING_INTERVAL_MS, description: 'ms between liveness pings of each peer; 2 misses close the connection' },
+  { key: 'pingInterval', flag: '--ping-interval', env: 'GOSSIPD_PING_INTERVAL', kind: 'int', default: C.DEFAULT_PING_INTERVAL_MS, description: 'ms between liveness pings of each peer; 2 misses in a row close the connection' },
   { key: 'dhtProtocol', flag: '--dht-protocol', env: 'GOSSIPD_DHT_PROTOCOL', kind: 'string', default: C.DHT_PROTOCOL, description: 'Kademlia protocol id; nodes with different ids form separate DHTs' },
   { key: 'historyLimit', flag: '--history-limit', env: 'GOSSIPD_HISTORY_LIMIT', kind: 'int', default: C.DEFAULT_HISTORY_LIMIT, description: 'messages kept per topic and in the direct inbox; the oldest are dropped first' },
   { key: 'maxMessageSize', flag: '--max-message-size', env: 'GOSSIPD_MAX_MESSAGE_SIZE', kind: 'int', default: C.DEFAULT_MAX_MESSAGE_BYTES, description: 'largest topic or direct message body in bytes; bigger ones answer 413' },
