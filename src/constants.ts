@@ -266,9 +266,6 @@ export const FILES_MAX_PROVIDER_FAILURES = 3
 /** How often a running download looks for new providers in the DHT (swarming: other downloaders appear). */
 export const FILES_PROVIDER_REFRESH_MS = 5_000
 
-/** A download's first provider lookups repeat this soon, doubling up to FILES_PROVIDER_REFRESH_MS. */
-export const FILES_PROVIDER_REFRESH_FIRST_MS = 500
-
 /** Timeout of one DHT provider lookup. */
 export const FILES_FIND_PROVIDERS_TIMEOUT_MS = 15_000
 

@@ -14,7 +14,7 @@ import { peerIdFromString } from '@libp2p/peer-id'
 import type { CID } from 'multiformats/cid'
 import {
   FILES_FIND_PROVIDERS_TIMEOUT_MS, FILES_MAX_CHUNK_ATTEMPTS, FILES_MAX_PROVIDER_FAILURES, FILES_NO_PROVIDER_TIMEOUT_MS,
-  FILES_PROVIDER_COOLDOWN_MS, FILES_PROVIDER_REFRESH_FIRST_MS, FILES_PROVIDER_REFRESH_MS, FILES_REQUEST_TIMEOUT_MS, FILES_STREAMS_PER_PEER, FILES_UNAVAILABLE_RETRY_MS
+  FILES_PROVIDER_COOLDOWN_MS, FILES_PROVIDER_REFRESH_MS, FILES_REQUEST_TIMEOUT_MS, FILES_STREAMS_PER_PEER, FILES_UNAVAILABLE_RETRY_MS
 } from '../constants.js'
 import { FileTooLargeError, FileTransferError } from '../errors.js'
 import type { Logger } from '../logger.js'
@@ -258,14 +258,9 @@ export class DownloadJob {
     }
   }
 
-  /**
-   * Keep adding providers: the `from` peers first, then whoever the DHT knows, again and again. The first lookups
-   * come fast (FILES_PROVIDER_REFRESH_FIRST_MS, doubling up to FILES_PROVIDER_REFRESH_MS): a file shared a moment
-   * ago may not be in the DHT yet, and the other downloaders of a file everyone starts fetching at once announce
-   * themselves only after their first chunk.
-   */
+  /** Keep adding providers: the `from` peers first, then whoever the DHT knows, again every few seconds. */
   private async discover (): Promise<void> {
-    for (let round = 0; !this.signal.aborted; round++) {
+    while (!this.signal.aborted) {
       for (const p of this.record.from) this.addProvider(peerIdFromString(p))
       try {
         const signal = AbortSignal.any([this.signal, AbortSignal.timeout(FILES_FIND_PROVIDERS_TIMEOUT_MS)])
@@ -273,7 +268,7 @@ export class DownloadJob {
       } catch (err) {
         this.c.log.debug({ job: this.id, err: (err as Error).message }, 'provider lookup failed')
       }
-      await sleep(Math.min(FILES_PROVIDER_REFRESH_MS, FILES_PROVIDER_REFRESH_FIRST_MS * 2 ** round), this.signal)
+      await sleep(FILES_PROVIDER_REFRESH_MS, this.signal)
     }
   }
 
