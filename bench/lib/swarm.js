@@ -5,7 +5,10 @@
 import { mkdtemp, readFile, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { LocalSwarm, NODE_PROCESS_FLAGS } from '../../dist/src/swarm/local-swarm.js'
+import { LocalSwarm, NODE_PROCESS_FLAGS, cpuSeconds } from '../../dist/src/swarm/local-swarm.js'
+
+/** CPU seconds a process has used so far (LocalSwarm's reading of /proc). */
+export { cpuSeconds }
 
 /** Extra node flags for every process a benchmark starts (BENCH_NODE_FLAGS), e.g. `--max-semi-space-size=8`. */
 export const EXTRA_NODE_FLAGS = (process.env.BENCH_NODE_FLAGS ?? '').split(/\s+/).filter(Boolean)
@@ -108,12 +111,6 @@ export async function processMemory (pid) {
   }
 }
 
-/** CPU seconds (user + system) a process has used so far, from /proc/<pid>/stat (clock ticks of 1/100 s). */
-export async function cpuSeconds (pid) {
-  const stat = await readFile(`/proc/${pid}/stat`, 'utf8')
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
-  return (Number(fields[11]) + Number(fields[12])) / 100
-}
 
 /** Random bytes that are printable, so a message body reads back as UTF-8 unchanged. */
 export function textBody (prefix, size) {

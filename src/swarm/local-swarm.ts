@@ -76,16 +76,11 @@ export interface Settled {
   cores: number
 }
 
-/** CPU seconds (user + system) a process has used, from /proc/<pid>/stat; 0 where there is no /proc. */
-async function cpuSecondsOf (pid: number | undefined): Promise<number> {
-  if (pid == null) return 0
-  try {
-    const stat = await readFile(`/proc/${pid}/stat`, 'utf8')
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
-    return (Number(fields[11]) + Number(fields[12])) / 100
-  } catch {
-    return 0
-  }
+/** CPU seconds (user + system) a process has used so far, from /proc/<pid>/stat (clock ticks of 1/100 s). */
+export async function cpuSeconds (pid: number): Promise<number> {
+  const stat = await readFile(`/proc/${pid}/stat`, 'utf8')
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+  return (Number(fields[11]) + Number(fields[12])) / 100
 }
 
 export class LocalSwarm {
@@ -189,7 +184,8 @@ export class LocalSwarm {
       if (!joined) await new Promise(resolve => setTimeout(resolve, 1000))
     }
     const joinedMs = Date.now() - t0
-    const swarmCpu = async (): Promise<number> => (await Promise.all(running.map(async n => cpuSecondsOf(n.pid)))).reduce((a, b) => a + b, 0)
+    // a process that is gone (or a system without /proc) counts as using none
+    const swarmCpu = async (): Promise<number> => (await Promise.all(running.map(async n => n.pid == null ? 0 : cpuSeconds(n.pid).catch(() => 0)))).reduce((a, b) => a + b, 0)
     let cores = Number.POSITIVE_INFINITY
     while (Date.now() - t0 < timeoutMs) {
       const c0 = await swarmCpu()
