@@ -173,6 +173,56 @@ export const LIVE_QUEUE_LIMIT = 1024
 /** Interval of SSE comment lines, so proxies and clients see a quiet stream is still alive. */
 export const SSE_KEEPALIVE_MS = 15_000
 
+/** Topic history catch-up (docs/PROTOCOLS.md, "History"): a node asks a topic peer for what it stored lately. */
+export const HISTORY_PROTOCOL = '/gossipd/history/1.0.0'
+
+/** Largest history request: a topic name and two numbers. */
+export const HISTORY_MAX_REQUEST_BYTES = 2048
+
+/** Messages in one history answer, at most: the newest this many of the window asked for. */
+export const HISTORY_MAX_MESSAGES = 1_000
+
+/** Room in a history frame beyond the message body: author, sequence number, topic, signature and key. */
+export const HISTORY_FRAME_OVERHEAD_BYTES = 4096
+
+/** Longest window a node asks for, and answers: a restarted node catches up on at most this much. */
+export const HISTORY_MAX_WINDOW_MS = 10 * 60_000
+
+/** What a node that subscribes to a topic it holds no message of asks for: the topic's last minute. */
+export const HISTORY_BACKFILL_MS = 60_000
+
+/**
+ * How often a settled node checks a topic against a random topic peer. Gossip delivers in well under a second
+ * when the mesh is whole; this is the backstop for what it missed, at the cost of one request per topic and
+ * interval.
+ */
+export const HISTORY_SYNC_INTERVAL_MS = 30_000
+
+/**
+ * How often a node catches up while its mesh for a topic is not whole: for `HISTORY_SETTLE_MS` after it
+ * subscribes (or starts), and whenever the mesh is smaller than gossipsub's lower bound. A node that joins
+ * during churn may have an empty or badly placed mesh for seconds; 2 s bounds what that costs it.
+ */
+export const HISTORY_SYNC_FAST_INTERVAL_MS = 2_000
+
+/** How long after subscribing (or starting) a node counts as joining, and catches up every few seconds. */
+export const HISTORY_SETTLE_MS = 30_000
+
+/**
+ * The window a joining node asks for, at least: each message is then asked of several random peers, so one
+ * peer that missed it too (another newcomer) loses nothing.
+ */
+export const HISTORY_FAST_WINDOW_MS = 15_000
+
+/** Added to every window: messages the peer was still receiving when the last catch-up was answered. */
+export const HISTORY_OVERLAP_MS = 2_000
+
+/** One catch-up request, answer included. */
+export const HISTORY_TIMEOUT_MS = 5_000
+
+/** History streams per connection and direction: one per topic being caught up, a few at once. */
+export const HISTORY_MAX_STREAMS = 4
+
 /** The direct-message protocol: one length-prefixed JSON frame per message, each answered by an ack frame. */
 export const DM_PROTOCOL = '/gossipd/dm/1.0.0'
 
@@ -390,6 +440,12 @@ export const GOSSIPSUB_INVALID_MESSAGE_DECAY = 0.99
 export const GOSSIPSUB_GOSSIP_THRESHOLD = -10
 export const GOSSIPSUB_PUBLISH_THRESHOLD = -50
 export const GOSSIPSUB_GRAYLIST_THRESHOLD = -80
+/**
+ * Peer exchange on PRUNE is taken from peers scoring at least this (gossipsub's default, 10, is reached only
+ * after minutes in a quiet topic). A node that joins through a bootstrap whose mesh is full is pruned at once;
+ * with the bootstrap's list of other topic peers it connects to them instead of waiting for its DHT walk.
+ */
+export const GOSSIPSUB_ACCEPT_PX_THRESHOLD = 0
 
 /** How long the HTTP server waits for a request's headers: a client trickling them (slowloris) is cut off. */
 export const API_HEADERS_TIMEOUT_MS = 10_000

@@ -209,6 +209,14 @@ export class DirectProtocolError extends GossipdError {
   readonly status = 502
 }
 
+/** A history peer broke the protocol (bad request or answer, a message of another topic). */
+export class HistoryProtocolError extends GossipdError {
+  static override name = 'HistoryProtocolError'
+  override name = 'HistoryProtocolError'
+  readonly code = 'history-protocol'
+  readonly status = 502
+}
+
 export function isGossipdError (err: unknown): err is GossipdError {
   return err instanceof GossipdError
 }

@@ -21,6 +21,17 @@ export interface StoredMessage {
   sentAt?: number
   /** When this node stored it (ms since epoch). */
   receivedAt: number
+  /** The author's signature over the message, for topic messages: what lets another node check it was not forged. */
+  signed?: Signature
+}
+
+/** A gossipsub StrictSign message's proof of authorship, kept so the message can be served to other nodes. */
+export interface Signature {
+  /** 8-byte big-endian sequence number. */
+  seqno: Uint8Array
+  signature: Uint8Array
+  /** The author's public key (protobuf), only when its peer id does not embed it. */
+  key?: Uint8Array
 }
 
 export type NewMessage = Omit<StoredMessage, 'seq' | 'receivedAt'> & { receivedAt?: number }
@@ -41,6 +52,9 @@ interface Row {
   data: Uint8Array
   sent_at: number | null
   received_at: number
+  seqno: Uint8Array | null
+  signature: Uint8Array | null
+  pubkey: Uint8Array | null
 }
 
 function fromRow (r: Row): StoredMessage {
@@ -52,9 +66,15 @@ function fromRow (r: Row): StoredMessage {
     ...(r.nick != null ? { nick: r.nick } : {}),
     data: new Uint8Array(r.data),
     ...(r.sent_at != null ? { sentAt: r.sent_at } : {}),
-    receivedAt: r.received_at
+    receivedAt: r.received_at,
+    ...(r.seqno != null && r.signature != null
+      ? { signed: { seqno: new Uint8Array(r.seqno), signature: new Uint8Array(r.signature), ...(r.pubkey != null ? { key: new Uint8Array(r.pubkey) } : {}) } }
+      : {})
   }
 }
+
+/** Columns added after the first release; a store created before them gets them on open. */
+const ADDED_COLUMNS = ['seqno BLOB', 'signature BLOB', 'pubkey BLOB']
 
 /** Table names are fixed by the code, never by input; checked anyway because they are spliced into SQL. */
 function checkTable (name: string): string {
@@ -76,6 +96,8 @@ export class MessageLog {
   private readonly pageStmt
   private readonly lastSeqStmt
   private readonly channelsStmt
+  private readonly hasStmt
+  private readonly recentStmt
 
   constructor (db: Database, table: string, private readonly limit: number) {
     const t = checkTable(table)
@@ -93,20 +115,30 @@ export class MessageLog {
       `CREATE UNIQUE INDEX IF NOT EXISTS ${t}_channel_id ON ${t} (channel, id)`,
       `CREATE INDEX IF NOT EXISTS ${t}_channel_seq ON ${t} (channel, seq)`
     ])
-    this.insertStmt = db.prepare(`INSERT INTO ${t} (channel, id, sender, nick, data, sent_at, received_at)
-      VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (channel, id) DO NOTHING RETURNING seq`)
+    const have = new Set((db.prepare(`PRAGMA table_info(${t})`).all() as Array<{ name: string }>).map(c => c.name))
+    migrate(db, [
+      ...ADDED_COLUMNS.filter(c => !have.has(c.split(' ')[0])).map(c => `ALTER TABLE ${t} ADD COLUMN ${c}`),
+      `CREATE INDEX IF NOT EXISTS ${t}_channel_received ON ${t} (channel, received_at)`
+    ])
+    this.insertStmt = db.prepare(`INSERT INTO ${t} (channel, id, sender, nick, data, sent_at, received_at, seqno, signature, pubkey)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (channel, id) DO NOTHING RETURNING seq`)
     this.trimStmt = db.prepare(`DELETE FROM ${t} WHERE seq IN (
       SELECT seq FROM ${t} WHERE channel = ? ORDER BY seq LIMIT ?)`)
     this.countStmt = db.prepare(`SELECT COUNT(*) AS n FROM ${t} WHERE channel = ?`)
     this.pageStmt = db.prepare(`SELECT * FROM ${t} WHERE channel = ? AND seq > ? ORDER BY seq LIMIT ?`)
-    this.lastSeqStmt = db.prepare(`SELECT MAX(seq) AS seq, COUNT(*) AS n FROM ${t} WHERE channel = ?`)
+    this.lastSeqStmt = db.prepare(`SELECT MAX(seq) AS seq, COUNT(*) AS n, MAX(received_at) AS at FROM ${t} WHERE channel = ?`)
     this.channelsStmt = db.prepare(`SELECT DISTINCT channel FROM ${t}`)
+    this.hasStmt = db.prepare(`SELECT 1 AS x FROM ${t} WHERE channel = ? AND id = ?`)
+    this.recentStmt = db.prepare(`SELECT * FROM ${t} WHERE channel = ? AND received_at >= ? AND signature IS NOT NULL
+      ORDER BY received_at DESC, seq DESC LIMIT ?`)
   }
 
   /** Store a message; returns it with its sequence number, or undefined if this channel already holds its id. */
   append (msg: NewMessage): StoredMessage | undefined {
     const receivedAt = msg.receivedAt ?? Date.now()
-    const row = this.insertStmt.get(msg.channel, msg.id, msg.from, msg.nick ?? null, msg.data, msg.sentAt ?? null, receivedAt) as { seq: number } | undefined
+    const s = msg.signed
+    const row = this.insertStmt.get(msg.channel, msg.id, msg.from, msg.nick ?? null, msg.data, msg.sentAt ?? null, receivedAt,
+      s?.seqno ?? null, s?.signature ?? null, s?.key ?? null) as { seq: number } | undefined
     if (row == null) return undefined
     const known = this.counts.get(msg.channel)
     let count = known != null ? known + 1 : (this.countStmt.get(msg.channel) as { n: number }).n
@@ -122,10 +154,26 @@ export class MessageLog {
     return (this.pageStmt.all(channel, opts.after ?? 0, opts.limit) as unknown as Row[]).map(fromRow)
   }
 
-  /** The newest sequence number and message count of a channel (0 and 0 when empty). */
-  stats (channel: string): { lastSeq: number, count: number } {
-    const r = this.lastSeqStmt.get(channel) as { seq: number | null, n: number }
-    return { lastSeq: r.seq ?? 0, count: r.n }
+  /** Whether the channel holds a message with this id. */
+  has (channel: string, id: string): boolean {
+    return this.hasStmt.get(channel, id) != null
+  }
+
+  /**
+   * The signed messages this node stored at or after `since` (ms since epoch), oldest first; the newest `limit`
+   * of them when there are more.
+   */
+  signedSince (channel: string, since: number, limit: number): StoredMessage[] {
+    return (this.recentStmt.all(channel, since, limit) as unknown as Row[]).map(fromRow).reverse()
+  }
+
+  /**
+   * The newest sequence number and message count of a channel (0 and 0 when empty), and when its newest message
+   * was stored (undefined when empty).
+   */
+  stats (channel: string): { lastSeq: number, count: number, lastReceivedAt?: number } {
+    const r = this.lastSeqStmt.get(channel) as { seq: number | null, n: number, at: number | null }
+    return { lastSeq: r.seq ?? 0, count: r.n, ...(r.at != null ? { lastReceivedAt: r.at } : {}) }
   }
 
   channels (): string[] {

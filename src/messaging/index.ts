@@ -19,6 +19,7 @@ import type { DhtView } from '../node/dht.js'
 import { openDatabase } from '../storage/database.js'
 import { DirectMessages, type DirectComponents } from './direct.js'
 import { MessageLog } from './history.js'
+import { HistorySync } from './history-sync.js'
 import { Topics } from './topics.js'
 
 export { Topics } from './topics.js'
@@ -26,6 +27,7 @@ export type { TopicInfo, TopicPeers, PublishResult, TopicMessage, TopicValidator
 export { DirectMessages, INBOX } from './direct.js'
 export type { SendResult, SendOptions } from './direct.js'
 export type { StoredMessage, PageOptions } from './history.js'
+export { HistorySync, type CatchUpResult } from './history-sync.js'
 export type { OutboxEntry, OutboxStatus } from './outbox.js'
 export type { LiveReader } from './live.js'
 export { decodeBody, encodeBody, messageView, type MessageView, type Encoding } from './body.js'
@@ -44,6 +46,7 @@ export interface MessagingHost {
 export interface Messaging {
   topics: Topics
   direct: DirectMessages
+  history: HistorySync
   start(): Promise<void>
   stop(): Promise<void>
 }
@@ -52,13 +55,24 @@ export function createMessaging (host: MessagingHost): Messaging {
   const { config, libp2p, log, metrics } = host
   const db = openDatabase(config.dataDir)
   const mlog = log.child({ component: 'messaging' })
+  const topicLog = new MessageLog(db, 'topic_messages', config.historyLimit)
   const topics = new Topics({
     pubsub: libp2p.services.pubsub,
     peerId: libp2p.peerId,
     db,
-    history: new MessageLog(db, 'topic_messages', config.historyLimit),
+    history: topicLog,
     log: mlog,
     metrics
+  }, { maxMessageSize: config.maxMessageSize })
+  const history = new HistorySync({
+    pubsub: libp2p.services.pubsub,
+    history: topicLog,
+    ingest: async msg => topics.ingest(msg),
+    log: mlog,
+    metrics,
+    handle: host.handle,
+    unhandle: host.unhandle,
+    newStream: async (peer, protocol, opts) => libp2p.dialProtocol(peer, protocol, opts)
   }, { maxMessageSize: config.maxMessageSize })
   const direct = new DirectMessages({
     peerId: libp2p.peerId,
@@ -82,12 +96,15 @@ export function createMessaging (host: MessagingHost): Messaging {
   return {
     topics,
     direct,
+    history,
     async start () {
       topics.start()
+      await history.start()
       await direct.start()
     },
     async stop () {
       await direct.stop()
+      await history.stop()
       topics.stop()
     }
   }

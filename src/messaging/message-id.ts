@@ -4,13 +4,23 @@
  *
  * `publish` does not return the id of what it sent, so the id function also remembers the id of each message
  * by its data buffer: the publisher passes a buffer of its own and reads the id back after publishing. A
- * WeakMap keyed by buffers holds nothing once the buffer is gone, and no two publishes share a buffer.
+ * WeakMap keyed by buffers holds nothing once the buffer is gone, and no two publishes share a buffer. The
+ * signature is remembered the same way, so the publisher's own history can serve its messages to other nodes.
  */
 import { publicKeyToProtobuf } from '@libp2p/crypto/keys'
 import type { Message } from '@libp2p/gossipsub'
 import { InvalidRequestError } from '../errors.js'
+import type { Signature } from './history.js'
 
 const idsByData = new WeakMap<Uint8Array, string>()
+const signaturesByData = new WeakMap<Uint8Array, Signature>()
+
+/** A sequence number as it travels: 8 bytes, big-endian. */
+export function seqnoBytes (seqno: bigint): Uint8Array {
+  const out = new Uint8Array(8)
+  new DataView(out.buffer).setBigUint64(0, seqno, false)
+  return out
+}
 
 export function messageIdToString (id: Uint8Array): string {
   return Buffer.from(id.buffer, id.byteOffset, id.byteLength).toString('base64url')
@@ -26,10 +36,16 @@ export function messageId (msg: Message): Uint8Array {
   id.set(key, 0)
   new DataView(id.buffer).setBigUint64(key.byteLength, msg.sequenceNumber, false)
   idsByData.set(msg.data, messageIdToString(id))
+  signaturesByData.set(msg.data, { seqno: seqnoBytes(msg.sequenceNumber), signature: msg.signature })
   return id
 }
 
 /** The id gossipsub gave the message whose data was this very buffer. */
 export function idOfPublished (data: Uint8Array): string | undefined {
   return idsByData.get(data)
+}
+
+/** The author's signature of the message whose data was this very buffer. */
+export function signatureOfPublished (data: Uint8Array): Signature | undefined {
+  return signaturesByData.get(data)
 }

@@ -4,6 +4,7 @@
  */
 import type { GossipSub, GossipsubMessage, Message } from '@libp2p/gossipsub'
 import { TopicValidatorResult } from '@libp2p/gossipsub'
+import { publicKeyToProtobuf } from '@libp2p/crypto/keys'
 import type { PeerId } from '@libp2p/interface'
 import { LIVE_QUEUE_LIMIT } from '../constants.js'
 import { MessageRejectedError, NoSubscribersError, NotStartedError } from '../errors.js'
@@ -13,7 +14,8 @@ import { migrate, type Database } from '../storage/database.js'
 import { checkSize } from './body.js'
 import type { MessageLog, PageOptions, StoredMessage } from './history.js'
 import { LiveFeed, type LiveReader } from './live.js'
-import { idOfPublished } from './message-id.js'
+import { idOfPublished, seqnoBytes, signatureOfPublished } from './message-id.js'
+import type { VerifiedMessage } from './signed-message.js'
 import { isNoPeersError, meshPeersOf, publishStrict } from './pubsub.js'
 import { replayThenLive } from './replay.js'
 
@@ -175,7 +177,8 @@ export class Topics {
     }
     const id = idOfPublished(own)
     if (id == null) throw new Error('gossipsub published without computing a message id')
-    const stored = this.record({ channel: topic, id, from: this.components.peerId.toString(), data: own })
+    const signed = signatureOfPublished(own)
+    const stored = this.record({ channel: topic, id, from: this.components.peerId.toString(), data: own, ...(signed != null ? { signed } : {}) })
     this.components.metrics.counter('gossipd_topic_messages_published_total', 'Messages this node published to topics').inc()
     return { id, seq: stored?.seq ?? 0, topic, recipients }
   }
@@ -190,6 +193,21 @@ export class Topics {
    */
   stream (topic: string, opts: { after?: number } = {}): LiveReader<StoredMessage> {
     return replayThenLive(this.live.subscribe(m => m.channel === topic), opts.after, after => this.components.history.page(topic, { after, limit: 500 }))
+  }
+
+  /**
+   * Take a message caught up from a peer's history (its signature already checked): the topic's validator
+   * decides as for gossip, and it is stored and streamed unless this node holds it already. Returns whether it
+   * was new.
+   */
+  async ingest (msg: VerifiedMessage): Promise<boolean> {
+    if (!this.isSubscribed(msg.topic) || this.components.history.has(msg.topic, msg.id)) return false
+    if (await this.validate({ topic: msg.topic, from: msg.from, data: msg.data }) !== TopicValidatorResult.Accept) return false
+    const stored = this.record({ channel: msg.topic, id: msg.id, from: msg.from, data: msg.data, signed: msg.signed })
+    if (stored != null) {
+      this.components.metrics.counter('gossipd_topic_messages_caught_up_total', 'Topic messages gossip had not delivered, stored from a peer\'s history').inc()
+    }
+    return stored != null
   }
 
   private join (topic: string): void {
@@ -215,7 +233,18 @@ export class Topics {
 
   private receive (msgId: string, msg: Message): void {
     if (msg.type !== 'signed') return
-    const stored = this.record({ channel: msg.topic, id: msgId, from: msg.from.toString(), data: msg.data })
+    const stored = this.record({
+      channel: msg.topic,
+      id: msgId,
+      from: msg.from.toString(),
+      data: msg.data,
+      signed: {
+        seqno: seqnoBytes(msg.sequenceNumber),
+        signature: msg.signature,
+        // RSA authors' ids are hashes of their key: keep the key, or nobody could check the signature later
+        ...(msg.from.publicKey == null ? { key: publicKeyToProtobuf(msg.key) } : {})
+      }
+    })
     if (stored != null) {
       this.components.metrics.counter('gossipd_topic_messages_received_total', 'Topic messages received and stored').inc()
     }

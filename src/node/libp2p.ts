@@ -22,6 +22,7 @@ import {
 import { GOSSIPSUB_DECODE_LIMITS, GOSSIPSUB_MAX_INBOUND_STREAMS, GOSSIPSUB_MAX_RPC_BYTES } from '../constants.js'
 import { PEER_SCORE_PARAMS, PEER_SCORE_THRESHOLDS, scoreEveryTopic } from './gossip-scoring.js'
 import { messageId, messageIdToString } from '../messaging/message-id.js'
+import { cacheEd25519Verification } from './verify-cache.js'
 
 export interface Services extends Record<string, unknown> {
   identify: Identify
@@ -60,6 +61,7 @@ export function gossipsubRpcLimit (maxMessageSize: number): number {
 
 export async function buildLibp2p (config: NodeConfig, privateKey: PrivateKey, opts: Libp2pOptions = {}): Promise<GossipdLibp2p> {
   const tagged = bootstrapWithPeerIds(config.bootstrap)
+  cacheEd25519Verification()
   const node = await createLibp2p<Services>({
     privateKey,
     start: false,
@@ -121,6 +123,9 @@ export async function buildLibp2p (config: NodeConfig, privateKey: PrivateKey, o
         floodPublish: GOSSIPSUB_FLOOD_PUBLISH,
         mcacheLength: GOSSIPSUB_MCACHE_LENGTH,
         mcacheGossip: GOSSIPSUB_MCACHE_GOSSIP,
+        // a peer pruned from a full mesh (a newcomer grafting onto its bootstrap) is told of other topic peers,
+        // as signed peer records, and connects to them (GOSSIPSUB_ACCEPT_PX_THRESHOLD)
+        doPX: true,
         // a hostile peer's oversized frame or entry-stuffed RPC is refused before it is buffered or decoded
         maxInboundDataLength: gossipsubRpcLimit(config.maxMessageSize),
         decodeRpcLimits: GOSSIPSUB_DECODE_LIMITS,

@@ -18,7 +18,7 @@ import { buildLibp2p, type GossipdLibp2p, type Libp2pOptions } from './libp2p.js
 import { Liveness } from './liveness.js'
 import { createMetrics, type NodeMetrics } from './metrics.js'
 import { FileSharing } from '../files/file-sharing.js'
-import { createMessaging, type DirectMessages, type Topics } from '../messaging/index.js'
+import { createMessaging, type DirectMessages, type HistorySync, type Topics } from '../messaging/index.js'
 import { PeerTable } from './peers.js'
 
 export interface CreateNodeOptions extends Libp2pOptions {
@@ -60,6 +60,8 @@ export class GossipdNode {
   readonly topics: Topics
   /** Acknowledged direct messages: send, inbox, outbox. */
   readonly direct: DirectMessages
+  /** Topic history catch-up: answers `/gossipd/history/1.0.0` and fills in what gossip missed. */
+  readonly history: HistorySync
   /** The swarm graph: answers `/gossipd/peers/1.0.0` and crawls the swarm. */
   readonly swarm: SwarmView
   /** File sharing: store, DHT providers, `/gossipd/files/1.0.0` and `/gossipd/index/1.0.0`, downloads. */
@@ -130,6 +132,7 @@ export class GossipdNode {
     })
     this.topics = messaging.topics
     this.direct = messaging.direct
+    this.history = messaging.history
     this.features.push(messaging)
     this.files = new FileSharing({
       peerId: this.peerId,

@@ -10,14 +10,15 @@ import type { FastifyInstance } from 'fastify'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { buildApi } from '../../src/api/server.js'
 import {
-  DHT_PROTOCOL, DM_MAX_STREAMS, DM_PROTOCOL, FILES_MAX_INBOUND_STREAMS, FILES_PROTOCOL, INDEX_PROTOCOL, PEERS_MAX_STREAMS, PEERS_PROTOCOL
+  DHT_PROTOCOL, DM_MAX_STREAMS, DM_PROTOCOL, FILES_MAX_INBOUND_STREAMS, FILES_PROTOCOL, HISTORY_MAX_STREAMS, HISTORY_PROTOCOL, INDEX_PROTOCOL,
+  PEERS_MAX_STREAMS, PEERS_PROTOCOL
 } from '../../src/constants.js'
 import type { GossipdNode } from '../../src/index.js'
 import { TestNodes, waitFor } from '../helpers/nodes.js'
 import { createRawPeer, openStream, remoteCloses, type RawPeer } from '../helpers/raw-peer.js'
 
 const MESHSUB = '/meshsub/1.2.0'
-const PROTOCOLS = [DM_PROTOCOL, FILES_PROTOCOL, INDEX_PROTOCOL, PEERS_PROTOCOL, DHT_PROTOCOL, MESHSUB]
+const PROTOCOLS = [DM_PROTOCOL, FILES_PROTOCOL, INDEX_PROTOCOL, PEERS_PROTOCOL, HISTORY_PROTOCOL, DHT_PROTOCOL, MESHSUB]
 
 /** Deterministic pseudo-random bytes (xorshift), so a failure reproduces. */
 function randomBytes (n: number, seed: number): Uint8Array {
@@ -118,7 +119,8 @@ describe('hostile peers', () => {
   it.each([
     [DM_PROTOCOL, DM_MAX_STREAMS],
     [FILES_PROTOCOL, FILES_MAX_INBOUND_STREAMS],
-    [PEERS_PROTOCOL, PEERS_MAX_STREAMS]
+    [PEERS_PROTOCOL, PEERS_MAX_STREAMS],
+    [HISTORY_PROTOCOL, HISTORY_MAX_STREAMS]
   ])('refuses %s streams beyond its per-connection limit', async (protocol, limit) => {
     const raw = await rawPeer()
     const opened: Array<Stream | Error> = []

@@ -1,0 +1,99 @@
+/**
+ * `/gossipd/history/1.0.0` on one stream: the asker writes one length-prefixed JSON request for a topic's
+ * recent messages; the answering node writes a JSON header frame with a count, then that many frames, each one
+ * gossipsub `Message` protobuf exactly as its author signed it, oldest first, and both close. The asker checks
+ * every message as gossipsub would (it hands them to gossipsub), so a peer can withhold messages but not forge
+ * them. See docs/PROTOCOLS.md, "History".
+ */
+import { RPC } from '@libp2p/gossipsub/message'
+import { peerIdFromString } from '@libp2p/peer-id'
+import type { Stream } from '@libp2p/interface'
+import { lpStream } from '@libp2p/utils'
+import { Type, type Static } from '@sinclair/typebox'
+import { Value } from '@sinclair/typebox/value'
+import { HISTORY_FRAME_OVERHEAD_BYTES, HISTORY_MAX_MESSAGES, HISTORY_MAX_REQUEST_BYTES, HISTORY_MAX_WINDOW_MS } from '../constants.js'
+import { HistoryProtocolError } from '../errors.js'
+import type { StoredMessage } from './history.js'
+
+export const HistoryRequestSchema = Type.Object({
+  topic: Type.String({ minLength: 1, maxLength: 1024 }),
+  /** Messages the answering node stored this many ms ago or later. */
+  withinMs: Type.Integer({ minimum: 0, maximum: HISTORY_MAX_WINDOW_MS }),
+  /** At most this many (the newest). */
+  limit: Type.Integer({ minimum: 1, maximum: HISTORY_MAX_MESSAGES })
+})
+export type HistoryRequest = Static<typeof HistoryRequestSchema>
+
+const HeaderSchema = Type.Object({ count: Type.Integer({ minimum: 0, maximum: HISTORY_MAX_MESSAGES }) })
+
+function decodeJson<T> (schema: Parameters<typeof Value.Check>[0], bytes: Uint8Array, what: string): T {
+  let value: unknown
+  try {
+    value = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes))
+  } catch (err) {
+    throw new HistoryProtocolError(`${what} is not UTF-8 JSON: ${(err as Error).message}`)
+  }
+  if (!Value.Check(schema, value)) {
+    const first = Value.Errors(schema, value).First()
+    throw new HistoryProtocolError(`${what} does not match the schema${first != null ? `: ${first.path || '/'} ${first.message}` : ''}`)
+  }
+  return value as T
+}
+
+function encodeJson (value: unknown): Uint8Array {
+  return new TextEncoder().encode(JSON.stringify(value))
+}
+
+/** A stored topic message as its author published it on gossipsub; undefined when its signature was not kept. */
+export function toWire (m: StoredMessage): RPC.Message | undefined {
+  if (m.signed == null) return undefined
+  return {
+    from: peerIdFromString(m.from).toMultihash().bytes,
+    data: m.data,
+    seqno: m.signed.seqno,
+    topic: m.channel,
+    signature: m.signed.signature,
+    ...(m.signed.key != null ? { key: m.signed.key } : {})
+  }
+}
+
+export interface ServeHistoryOptions {
+  signal: AbortSignal
+  /** The messages to answer a request with, oldest first (already bounded by the request's window and limit). */
+  messages(request: HistoryRequest): StoredMessage[]
+}
+
+/** Answer one inbound request. Throws (and the caller aborts the stream) on a malformed or oversized request. */
+export async function serveHistory (stream: Stream, options: ServeHistoryOptions): Promise<HistoryRequest> {
+  const lp = lpStream(stream, { maxDataLength: HISTORY_MAX_REQUEST_BYTES })
+  const request = decodeJson<HistoryRequest>(HistoryRequestSchema, (await lp.read({ signal: options.signal })).subarray(), 'history request')
+  const frames = options.messages(request).slice(-request.limit).map(toWire).filter(m => m != null).map(m => RPC.Message.encode(m))
+  await lp.writeV([encodeJson({ count: frames.length }), ...frames], { signal: options.signal })
+  await stream.close({ signal: options.signal })
+  return request
+}
+
+/**
+ * Ask the node at the other end of a fresh stream for a topic's recent messages. Every answer is checked to be
+ * of the topic asked for; signatures are left to gossipsub.
+ */
+export async function askHistory (stream: Stream, request: HistoryRequest, options: { signal: AbortSignal, maxMessageSize: number }): Promise<RPC.Message[]> {
+  const lp = lpStream(stream, { maxDataLength: options.maxMessageSize + HISTORY_FRAME_OVERHEAD_BYTES })
+  await lp.write(encodeJson(request), { signal: options.signal })
+  const { count } = decodeJson<{ count: number }>(HeaderSchema, (await lp.read({ signal: options.signal })).subarray(), 'history answer header')
+  if (count > request.limit) throw new HistoryProtocolError(`history answer announces ${count} messages, ${request.limit} were asked for`)
+  const messages: RPC.Message[] = []
+  for (let i = 0; i < count; i++) {
+    const frame = (await lp.read({ signal: options.signal })).subarray()
+    let m: RPC.Message
+    try {
+      m = RPC.Message.decode(frame)
+    } catch (err) {
+      throw new HistoryProtocolError(`history answer frame ${i} is not a gossipsub message: ${(err as Error).message}`)
+    }
+    if (m.topic !== request.topic) throw new HistoryProtocolError(`history answer holds a message of another topic than "${request.topic}"`)
+    messages.push(m)
+  }
+  await stream.close({ signal: options.signal }).catch(() => { stream.abort(new Error('close failed')) })
+  return messages
+}

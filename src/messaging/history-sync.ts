@@ -1,0 +1,167 @@
+/**
+ * Topic history catch-up. Gossip delivers a message in well under a second to every node in a whole mesh; what
+ * it cannot deliver is a message published while a node's mesh was not whole: the seconds after a node joins,
+ * before its mesh forms (or while it sits in a corner of the swarm with other newcomers), a node that was down,
+ * a mesh emptied by churn or a partition. So each node asks a random peer subscribed to the topic for the
+ * messages it stored lately (`/gossipd/history/1.0.0`), checks their signatures, and stores those it lacks:
+ *
+ * - on subscribing (or starting), for the topic's last `HISTORY_BACKFILL_MS`, or, when it holds messages of the
+ *   topic already (a restart), for everything since the newest of them, up to `HISTORY_MAX_WINDOW_MS`;
+ * - every `HISTORY_SYNC_FAST_INTERVAL_MS` while joining (`HISTORY_SETTLE_MS` after subscribing) and whenever
+ *   the mesh is smaller than gossipsub's lower bound, each time for at least `HISTORY_FAST_WINDOW_MS`, so every
+ *   message is asked of several peers;
+ * - every `HISTORY_SYNC_INTERVAL_MS` otherwise, for the time since the last catch-up.
+ *
+ * Caught-up messages are stored and streamed like gossip (the topic's validator decides) but not forwarded:
+ * every node catches up for itself, so an old message never floods the swarm a second time.
+ */
+import type { GossipSub } from '@libp2p/gossipsub'
+import type { Connection, PeerId, Stream } from '@libp2p/interface'
+import {
+  GOSSIPSUB_DLO, HISTORY_BACKFILL_MS, HISTORY_FAST_WINDOW_MS, HISTORY_MAX_MESSAGES, HISTORY_MAX_STREAMS, HISTORY_MAX_WINDOW_MS,
+  HISTORY_OVERLAP_MS, HISTORY_PROTOCOL, HISTORY_SETTLE_MS, HISTORY_SYNC_FAST_INTERVAL_MS, HISTORY_SYNC_INTERVAL_MS, HISTORY_TIMEOUT_MS
+} from '../constants.js'
+import type { Logger } from '../logger.js'
+import type { NodeMetrics } from '../node/metrics.js'
+import type { MessageLog } from './history.js'
+import { askHistory, serveHistory } from './history-protocol.js'
+import { meshPeersOf } from './pubsub.js'
+import { idOfWire, verifyWire, type VerifiedMessage } from './signed-message.js'
+
+/** How often the catch-up schedule is looked at; the intervals above are multiples of it. */
+const TICK_MS = 1_000
+
+export interface HistorySyncComponents {
+  pubsub: GossipSub
+  history: MessageLog
+  /** Store a verified message (the topic validator decides); true when it was new. */
+  ingest(msg: VerifiedMessage): Promise<boolean>
+  log: Logger
+  metrics: NodeMetrics
+  handle(protocol: string, handler: (stream: Stream, connection: Connection) => Promise<void>, opts: { maxInboundStreams: number, maxOutboundStreams: number }): Promise<void>
+  unhandle(protocol: string): Promise<void>
+  newStream(peer: PeerId, protocol: string, opts: { signal: AbortSignal }): Promise<Stream>
+}
+
+export interface HistorySyncInit {
+  maxMessageSize: number
+}
+
+interface TopicState {
+  /** When this node subscribed (or started). */
+  joinedAt: number
+  /** What the first catch-up asks from: the newest message held then, or the backfill window. */
+  from: number
+  /** When the last catch-up that was answered began. */
+  lastOkAt?: number
+  /** No new attempt before this (after a failure). */
+  retryAt: number
+  busy: boolean
+}
+
+export interface CatchUpResult {
+  topic: string
+  peer: string
+  withinMs: number
+  /** Messages the peer answered with. */
+  answered: number
+  /** Of those, messages this node did not hold and stored. */
+  stored: number
+}
+
+export class HistorySync {
+  private readonly topics = new Map<string, TopicState>()
+  private timer?: ReturnType<typeof setInterval>
+
+  constructor (private readonly c: HistorySyncComponents, private readonly init: HistorySyncInit) {}
+
+  async start (): Promise<void> {
+    await this.c.handle(HISTORY_PROTOCOL, async stream => {
+      await serveHistory(stream, {
+        signal: AbortSignal.timeout(HISTORY_TIMEOUT_MS),
+        messages: request => {
+          // only topics this node takes part in: it serves what any subscriber would receive anyway
+          if (!this.c.pubsub.getTopics().includes(request.topic)) return []
+          return this.c.history.signedSince(request.topic, Date.now() - request.withinMs, request.limit)
+        }
+      })
+    }, { maxInboundStreams: HISTORY_MAX_STREAMS, maxOutboundStreams: HISTORY_MAX_STREAMS })
+    this.timer = setInterval(() => { this.tick() }, TICK_MS)
+    this.timer.unref?.()
+  }
+
+  async stop (): Promise<void> {
+    clearInterval(this.timer)
+    this.topics.clear()
+    await this.c.unhandle(HISTORY_PROTOCOL).catch(() => {})
+  }
+
+  /** Start every catch-up that is due. */
+  tick (now = Date.now()): void {
+    const subscribed = new Set(this.c.pubsub.getTopics())
+    for (const topic of this.topics.keys()) if (!subscribed.has(topic)) this.topics.delete(topic)
+    for (const topic of subscribed) {
+      let s = this.topics.get(topic)
+      s ??= this.track(topic, now)
+      if (s.busy || now < s.retryAt) continue
+      const peers = this.c.pubsub.getSubscribers(topic)
+      if (peers.length === 0) continue
+      const joining = this.isJoining(topic, s, now, peers.length)
+      if (s.lastOkAt != null && now - s.lastOkAt < (joining ? HISTORY_SYNC_FAST_INTERVAL_MS : HISTORY_SYNC_INTERVAL_MS) - TICK_MS / 2) continue
+      const peer = peers[Math.floor(Math.random() * peers.length)]
+      void this.catchUp(topic, peer, this.windowFor(s, now, joining)).catch(() => {})
+    }
+  }
+
+  /**
+   * Ask one peer for a topic's messages of the last `withinMs` and store those this node lacks. Throws when the
+   * peer cannot be asked or breaks the protocol (nothing it sent before the fault is stored).
+   */
+  async catchUp (topic: string, peer: PeerId, withinMs: number): Promise<CatchUpResult> {
+    const s = this.topics.get(topic) ?? this.track(topic, Date.now())
+    s.busy = true
+    const startedAt = Date.now()
+    const syncs = this.c.metrics.counter('gossipd_history_catch_ups_total', 'Topic history catch-ups asked of peers, by result', ['result'])
+    let stream: Stream | undefined
+    try {
+      const signal = AbortSignal.timeout(HISTORY_TIMEOUT_MS)
+      stream = await this.c.newStream(peer, HISTORY_PROTOCOL, { signal })
+      const answer = await askHistory(stream, { topic, withinMs: Math.round(withinMs), limit: HISTORY_MAX_MESSAGES }, { signal, maxMessageSize: this.init.maxMessageSize })
+      const fresh = answer.filter(m => !this.c.history.has(topic, idOfWire(m)))
+      // every signature is checked before anything is stored: a peer that forges one message is trusted for none
+      const verified = await Promise.all(fresh.map(verifyWire))
+      let stored = 0
+      for (const m of verified) if (await this.c.ingest(m)) stored++
+      s.lastOkAt = startedAt
+      syncs.inc({ result: 'ok' })
+      if (stored > 0) this.c.log.debug({ topic, peer: peer.toString(), withinMs, stored }, 'caught up on messages gossip had not delivered')
+      return { topic, peer: peer.toString(), withinMs, answered: answer.length, stored }
+    } catch (err) {
+      s.retryAt = Date.now() + HISTORY_SYNC_FAST_INTERVAL_MS
+      syncs.inc({ result: 'failed' })
+      this.c.log.debug({ topic, peer: peer.toString(), err: (err as Error).message }, 'history catch-up failed')
+      stream?.abort(err as Error)
+      throw err
+    } finally {
+      s.busy = false
+    }
+  }
+
+  private track (topic: string, now: number): TopicState {
+    const newest = this.c.history.stats(topic).lastReceivedAt
+    const s = { joinedAt: now, from: newest ?? now - HISTORY_BACKFILL_MS, retryAt: 0, busy: false }
+    this.topics.set(topic, s)
+    return s
+  }
+
+  /** Joining: just subscribed, or the mesh is below gossipsub's lower bound (and could be larger). */
+  private isJoining (topic: string, s: TopicState, now: number, subscribers: number): boolean {
+    return now - s.joinedAt < HISTORY_SETTLE_MS || meshPeersOf(this.c.pubsub, topic).length < Math.min(GOSSIPSUB_DLO, subscribers)
+  }
+
+  private windowFor (s: TopicState, now: number, joining: boolean): number {
+    let window = now - (s.lastOkAt ?? s.from) + HISTORY_OVERLAP_MS
+    if (joining) window = Math.max(window, HISTORY_FAST_WINDOW_MS)
+    return Math.min(Math.max(window, 0), HISTORY_MAX_WINDOW_MS)
+  }
+}

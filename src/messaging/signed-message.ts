@@ -1,0 +1,82 @@
+/**
+ * A gossipsub StrictSign message checked outside gossipsub: the message a history peer serves is verified here
+ * exactly as gossipsub verifies one that arrives by gossip (the pubsub spec: an Ed25519, secp256k1 or RSA
+ * signature by the author's key over "libp2p-pubsub:" and the protobuf of from, data, seqno and topic).
+ */
+import { publicKeyFromProtobuf, publicKeyToProtobuf } from '@libp2p/crypto/keys'
+import { RPC } from '@libp2p/gossipsub/message'
+import type { PublicKey } from '@libp2p/interface'
+import { peerIdFromMultihash } from '@libp2p/peer-id'
+import * as Digest from 'multiformats/hashes/digest'
+import { HistoryProtocolError } from '../errors.js'
+import type { Signature } from './history.js'
+import { messageIdToString } from './message-id.js'
+
+const SIGN_PREFIX = new TextEncoder().encode('libp2p-pubsub:')
+
+/** A message whose signature checked out, with the id gossipsub gives it. */
+export interface VerifiedMessage {
+  id: string
+  topic: string
+  from: string
+  data: Uint8Array
+  signed: Signature
+}
+
+function authorKey (m: RPC.Message): { from: string, key: PublicKey, embedded: boolean } {
+  if (m.from == null) throw new HistoryProtocolError('message has no author')
+  let author
+  try {
+    author = peerIdFromMultihash(Digest.decode(m.from))
+  } catch {
+    throw new HistoryProtocolError('message author is not a peer id')
+  }
+  if (m.key != null) {
+    let key: PublicKey
+    try {
+      key = publicKeyFromProtobuf(m.key)
+    } catch {
+      throw new HistoryProtocolError('message key is not a public key')
+    }
+    if (!author.equals(key.toMultihash().bytes)) throw new HistoryProtocolError('message key is not its author\'s')
+    return { from: author.toString(), key, embedded: author.publicKey != null }
+  }
+  if (author.publicKey == null) throw new HistoryProtocolError('message carries no key and its author id embeds none')
+  return { from: author.toString(), key: author.publicKey, embedded: true }
+}
+
+/** The message's gossipsub id without checking its signature (to skip what this node already holds). */
+export function idOfWire (m: RPC.Message): string {
+  const { key } = authorKey(m)
+  if (m.seqno?.byteLength !== 8) throw new HistoryProtocolError('message sequence number is not 8 bytes')
+  const keyBytes = publicKeyToProtobuf(key)
+  const id = new Uint8Array(keyBytes.byteLength + 8)
+  id.set(keyBytes, 0)
+  id.set(m.seqno, keyBytes.byteLength)
+  return messageIdToString(id)
+}
+
+/** Check a message's signature; throws `HistoryProtocolError` saying what is wrong. */
+export async function verifyWire (m: RPC.Message): Promise<VerifiedMessage> {
+  const { from, key, embedded } = authorKey(m)
+  const id = idOfWire(m)
+  if (m.signature == null) throw new HistoryProtocolError('message is not signed')
+  const signed = RPC.Message.encode({ from: m.from, data: m.data, seqno: m.seqno, topic: m.topic })
+  const bytes = new Uint8Array(SIGN_PREFIX.byteLength + signed.byteLength)
+  bytes.set(SIGN_PREFIX, 0)
+  bytes.set(signed, SIGN_PREFIX.byteLength)
+  let valid: boolean
+  try {
+    valid = await key.verify(bytes, m.signature)
+  } catch {
+    valid = false
+  }
+  if (!valid) throw new HistoryProtocolError('message signature does not verify')
+  return {
+    id,
+    topic: m.topic,
+    from,
+    data: m.data ?? new Uint8Array(0),
+    signed: { seqno: m.seqno as Uint8Array, signature: m.signature, ...(embedded ? {} : { key: m.key as Uint8Array }) }
+  }
+}
