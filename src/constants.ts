@@ -176,8 +176,8 @@ export const SSE_KEEPALIVE_MS = 15_000
 /** Topic history catch-up (docs/PROTOCOLS.md, "History"): a node asks a topic peer for what it stored lately. */
 export const HISTORY_PROTOCOL = '/gossipd/history/1.0.0'
 
-/** Largest history request: a topic name and two numbers. */
-export const HISTORY_MAX_REQUEST_BYTES = 2048
+/** Largest history request: a topic name, two numbers and up to `HISTORY_MAX_MESSAGES` ids the asker holds. */
+export const HISTORY_MAX_REQUEST_BYTES = 128 * 1024
 
 /** Messages in one history answer, at most: the newest this many of the window asked for. */
 export const HISTORY_MAX_MESSAGES = 1_000

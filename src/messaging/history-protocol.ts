@@ -20,7 +20,9 @@ export const HistoryRequestSchema = Type.Object({
   /** Messages the answering node stored this many ms ago or later. */
   withinMs: Type.Integer({ minimum: 0, maximum: HISTORY_MAX_WINDOW_MS }),
   /** At most this many (the newest). */
-  limit: Type.Integer({ minimum: 1, maximum: HISTORY_MAX_MESSAGES })
+  limit: Type.Integer({ minimum: 1, maximum: HISTORY_MAX_MESSAGES }),
+  /** Ids of messages the asker holds already: left out of the answer. */
+  have: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 256 }), { maxItems: HISTORY_MAX_MESSAGES }))
 })
 export type HistoryRequest = Static<typeof HistoryRequestSchema>
 

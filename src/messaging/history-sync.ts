@@ -82,7 +82,7 @@ export class HistorySync {
         messages: request => {
           // only topics this node takes part in: it serves what any subscriber would receive anyway
           if (!this.c.pubsub.getTopics().includes(request.topic)) return []
-          return this.c.history.signedSince(request.topic, Date.now() - request.withinMs, request.limit)
+          return this.c.history.signedSince(request.topic, Date.now() - request.withinMs, request.limit, request.have)
         }
       })
     }, { maxInboundStreams: HISTORY_MAX_STREAMS, maxOutboundStreams: HISTORY_MAX_STREAMS })
@@ -126,7 +126,9 @@ export class HistorySync {
     try {
       const signal = AbortSignal.timeout(HISTORY_TIMEOUT_MS)
       stream = await this.c.newStream(peer, HISTORY_PROTOCOL, { signal })
-      const answer = await askHistory(stream, { topic, withinMs: Math.round(withinMs), limit: HISTORY_MAX_MESSAGES }, { signal, maxMessageSize: this.init.maxMessageSize })
+      // what this node holds of the window (with a margin for the two nodes' receive times) is not sent again
+      const have = this.c.history.idsSince(topic, startedAt - withinMs - HISTORY_OVERLAP_MS, HISTORY_MAX_MESSAGES)
+      const answer = await askHistory(stream, { topic, withinMs: Math.round(withinMs), limit: HISTORY_MAX_MESSAGES, have }, { signal, maxMessageSize: this.init.maxMessageSize })
       const fresh = answer.filter(m => !this.c.history.has(topic, idOfWire(m)))
       // every signature is checked before anything is stored: a peer that forges one message is trusted for none
       const verified = await Promise.all(fresh.map(verifyWire))

@@ -98,6 +98,7 @@ export class MessageLog {
   private readonly channelsStmt
   private readonly hasStmt
   private readonly recentStmt
+  private readonly recentIdsStmt
 
   constructor (db: Database, table: string, private readonly limit: number) {
     const t = checkTable(table)
@@ -130,7 +131,8 @@ export class MessageLog {
     this.channelsStmt = db.prepare(`SELECT DISTINCT channel FROM ${t}`)
     this.hasStmt = db.prepare(`SELECT 1 AS x FROM ${t} WHERE channel = ? AND id = ?`)
     this.recentStmt = db.prepare(`SELECT * FROM ${t} WHERE channel = ? AND received_at >= ? AND signature IS NOT NULL
-      ORDER BY received_at DESC, seq DESC LIMIT ?`)
+      AND id NOT IN (SELECT value FROM json_each(?)) ORDER BY received_at DESC, seq DESC LIMIT ?`)
+    this.recentIdsStmt = db.prepare(`SELECT id FROM ${t} WHERE channel = ? AND received_at >= ? ORDER BY received_at DESC, seq DESC LIMIT ?`)
   }
 
   /** Store a message; returns it with its sequence number, or undefined if this channel already holds its id. */
@@ -161,10 +163,15 @@ export class MessageLog {
 
   /**
    * The signed messages this node stored at or after `since` (ms since epoch), oldest first; the newest `limit`
-   * of them when there are more.
+   * of them when there are more. Messages whose id is in `except` are left out (the asker holds them).
    */
-  signedSince (channel: string, since: number, limit: number): StoredMessage[] {
-    return (this.recentStmt.all(channel, since, limit) as unknown as Row[]).map(fromRow).reverse()
+  signedSince (channel: string, since: number, limit: number, except: string[] = []): StoredMessage[] {
+    return (this.recentStmt.all(channel, since, JSON.stringify(except), limit) as unknown as Row[]).map(fromRow).reverse()
+  }
+
+  /** Ids of the newest `limit` messages stored at or after `since`. */
+  idsSince (channel: string, since: number, limit: number): string[] {
+    return (this.recentIdsStmt.all(channel, since, limit) as Array<{ id: string }>).map(r => r.id)
   }
 
   /**
