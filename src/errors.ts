@@ -209,6 +209,18 @@ export class DirectProtocolError extends GossipdError {
   readonly status = 502
 }
 
+/** An operation that only uses an open connection found none to the peer. */
+export class NotConnectedError extends GossipdError {
+  static override name = 'NotConnectedError'
+  override name = 'NotConnectedError'
+  readonly code = 'not-connected'
+  readonly status = 409
+
+  constructor (peer: string) {
+    super(`not connected to ${peer}`)
+  }
+}
+
 /** A history peer broke the protocol (bad request or answer, a message of another topic). */
 export class HistoryProtocolError extends GossipdError {
   static override name = 'HistoryProtocolError'

@@ -40,6 +40,7 @@ export interface HistorySyncComponents {
   metrics: NodeMetrics
   handle(protocol: string, handler: (stream: Stream, connection: Connection) => Promise<void>, opts: { maxInboundStreams: number, maxOutboundStreams: number }): Promise<void>
   unhandle(protocol: string): Promise<void>
+  /** A stream on an open connection to the peer (never a dial). */
   newStream(peer: PeerId, protocol: string, opts: { signal: AbortSignal }): Promise<Stream>
 }
 

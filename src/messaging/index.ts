@@ -16,6 +16,7 @@ import type { Logger } from '../logger.js'
 import type { GossipdLibp2p } from '../node/libp2p.js'
 import type { NodeMetrics } from '../node/metrics.js'
 import type { DhtView } from '../node/dht.js'
+import { NotConnectedError } from '../errors.js'
 import { openDatabase } from '../storage/database.js'
 import { DirectMessages, type DirectComponents } from './direct.js'
 import { MessageLog } from './history.js'
@@ -72,7 +73,12 @@ export function createMessaging (host: MessagingHost): Messaging {
     metrics,
     handle: host.handle,
     unhandle: host.unhandle,
-    newStream: async (peer, protocol, opts) => libp2p.dialProtocol(peer, protocol, opts)
+    // only over a connection that is open: catching up never dials (a peer just hung up on stays hung up on)
+    newStream: async (peer, protocol, opts) => {
+      const conn = libp2p.getConnections(peer).find(c => c.status === 'open')
+      if (conn == null) throw new NotConnectedError(peer.toString())
+      return conn.newStream(protocol, opts)
+    }
   }, { maxMessageSize: config.maxMessageSize })
   const direct = new DirectMessages({
     peerId: libp2p.peerId,

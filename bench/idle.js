@@ -1,0 +1,55 @@
+/**
+ * Idle cost: CPU of a joined, quiet swarm in which nothing is published, in cores (CPU seconds per second, all
+ * node processes together) and in ms of CPU per node per second. What every node pays to stay in the swarm
+ * (liveness pings, gossipsub heartbeats, DHT and history upkeep), and the floor under every other swarm
+ * benchmark on a small machine. Extra `gossipd start` arguments after `--` compare settings in the same way.
+ *
+ *   npm run build && node bench/idle.js [--nodes=40] [--seconds=30] [-- --ping-interval 60000]
+ */
+import { isMain, parseArgs } from './lib/args.js'
+import { load, printRows, row, writeResult } from './lib/report.js'
+import { summarize } from './lib/stats.js'
+import { api, cpuSeconds, startSwarm } from './lib/swarm.js'
+
+export const DEFAULTS = { nodes: 40, seconds: 30, topic: 'idle', settleTimeoutMs: 180_000, afterSettleMs: 35_000 }
+
+const sleep = async ms => new Promise(resolve => setTimeout(resolve, ms))
+
+export async function run (opts = {}, extraArgs = []) {
+  const o = { ...DEFAULTS, ...opts }
+  const loadBefore = load()
+  const ctx = await startSwarm({ nodes: o.nodes, extraArgs })
+  try {
+    await Promise.all(ctx.nodes.map(async n => api(n, `/topics/${o.topic}`, { method: 'PUT' })))
+    const settled = await ctx.swarm.settle({ timeoutMs: o.settleTimeoutMs })
+    // past the joining period of history catch-up (HISTORY_SETTLE_MS), which asks every 2 s
+    await sleep(o.afterSettleMs)
+    const cpu = async () => (await Promise.all(ctx.nodes.map(async n => cpuSeconds(n.pid)))).reduce((a, b) => a + b, 0)
+    const windows = []
+    for (let left = o.seconds; left > 0; left -= 10) {
+      const c0 = await cpu()
+      const t0 = performance.now()
+      await sleep(Math.min(10, left) * 1000)
+      windows.push((await cpu() - c0) / ((performance.now() - t0) / 1000))
+    }
+    const peers = summarize(await Promise.all(ctx.nodes.map(async n => (await api(n, '/peers')).peers.length)))
+    const cores = summarize(windows)
+    const rows = [
+      row('nodes, extra arguments', `${ctx.nodes.length}, ${extraArgs.join(' ') || '-'}`),
+      row('connected peers per node p50 (min)', `${peers.p50} (${peers.min})`),
+      row('idle swarm, cores (10 s windows, p50)', `${cores.p50.toFixed(3)} (${windows.map(w => w.toFixed(3)).join(', ')})`),
+      row('CPU per node, ms per second', (1000 * cores.p50 / ctx.nodes.length).toFixed(1))
+    ]
+    return { params: { ...o, nodes: ctx.nodes.length, extraArgs, nodeFlags: ctx.nodeFlags }, load: { before: loadBefore, after: load() }, settled, cores: windows, peers, rows }
+  } finally {
+    await ctx.stop()
+  }
+}
+
+if (isMain(import.meta.url)) {
+  const argv = process.argv.slice(2)
+  const cut = argv.indexOf('--')
+  const result = await run(parseArgs(cut < 0 ? argv : argv.slice(0, cut), DEFAULTS), cut < 0 ? [] : argv.slice(cut + 1))
+  printRows('idle swarm', result.rows)
+  process.stdout.write(`written ${await writeResult('idle', result)}\n`)
+}

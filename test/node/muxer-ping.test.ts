@@ -1,0 +1,73 @@
+/**
+ * Liveness pings over the connection's muxer (Yamux PING frames): a real round trip between two nodes, the
+ * ping protocol as fallback, and a slow answer that the caller stops waiting for without the connection being
+ * torn down when it arrives at last.
+ */
+import { generateKeyPair } from '@libp2p/crypto/keys'
+import type { Connection, PeerId } from '@libp2p/interface'
+import { peerIdFromPrivateKey } from '@libp2p/peer-id'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { pingPeer, pingingMuxerOf } from '../../src/node/muxer-ping.js'
+import { connect, startNode, stopNode, type TestNode } from '../messaging/helpers.js'
+
+describe('muxer pings', () => {
+  let a: TestNode
+  let b: TestNode
+
+  beforeAll(async () => {
+    a = await startNode()
+    b = await startNode()
+    await connect(a, b)
+  })
+
+  afterAll(async () => {
+    await stopNode(a)
+    await stopNode(b)
+  })
+
+  it('measures a round trip over the Yamux connection, with no stream opened', async () => {
+    const conn = a.node.libp2p.getConnections(b.node.peerId)[0]
+    expect(pingingMuxerOf(conn)).toBeDefined()
+    // count the streams this ping opens on the connection (other features may open their own meanwhile)
+    const opened: string[] = []
+    const newStream = conn.newStream.bind(conn)
+    conn.newStream = async (protocols, options) => {
+      opened.push(String(protocols))
+      return newStream(protocols, options)
+    }
+    let protocolPings = 0
+    const rtt = await pingPeer({
+      getConnections: p => a.node.libp2p.getConnections(p),
+      pingProtocol: async () => { protocolPings++; return -1 }
+    }, b.node.peerId, { signal: AbortSignal.timeout(5_000) })
+    expect(rtt).toBeGreaterThanOrEqual(0)
+    expect(protocolPings).toBe(0)
+    expect(opened.filter(p => p.includes('ping'))).toEqual([])
+    expect(conn.status).toBe('open')
+    conn.newStream = newStream
+  })
+
+  it('falls back to the ping protocol when no connection has a pinging muxer', async () => {
+    const peer: PeerId = peerIdFromPrivateKey(await generateKeyPair('Ed25519'))
+    const rtt = await pingPeer({
+      getConnections: () => [{ status: 'open' } as unknown as Connection],
+      pingProtocol: async () => 42
+    }, peer, { signal: AbortSignal.timeout(1_000) })
+    expect(rtt).toBe(42)
+  })
+
+  it('stops waiting at the signal and leaves the muxer its pending ping', async () => {
+    let answer: ((ms: number) => void) | undefined
+    let pings = 0
+    const muxer = { ping: async () => { pings++; return new Promise<number>(resolve => { answer = resolve }) } }
+    const conn = { status: 'open', muxer } as unknown as Connection
+    const peer = peerIdFromPrivateKey(await generateKeyPair('Ed25519'))
+    const route = { getConnections: () => [conn], pingProtocol: async () => -1 }
+    await expect(pingPeer(route, peer, { signal: AbortSignal.timeout(50) })).rejects.toThrow()
+    // the late answer resolves the muxer's own promise, which nobody aborted
+    answer?.(900)
+    expect(pings).toBe(1)
+    await expect(pingPeer(route, peer, { signal: AbortSignal.abort() })).rejects.toThrow()
+    expect(pings).toBe(1)
+  })
+})
