@@ -182,6 +182,13 @@ export const HISTORY_MAX_REQUEST_BYTES = 128 * 1024
 /** Messages in one history answer, at most: the newest this many of the window asked for. */
 export const HISTORY_MAX_MESSAGES = 1_000
 
+/**
+ * Messages a node asks for in one history request. An answer is sent newest first and the asker lists what it
+ * holds, so a longer window comes in batches, newest first: a small answer finishes in time even from a busy
+ * peer (a bootstrap that a dozen newcomers ask at once), and the next request brings the next batch.
+ */
+export const HISTORY_BATCH_MESSAGES = 100
+
 /** Room in a history frame beyond the message body: author, sequence number, topic, signature and key. */
 export const HISTORY_FRAME_OVERHEAD_BYTES = 4096
 
@@ -440,12 +447,6 @@ export const GOSSIPSUB_INVALID_MESSAGE_DECAY = 0.99
 export const GOSSIPSUB_GOSSIP_THRESHOLD = -10
 export const GOSSIPSUB_PUBLISH_THRESHOLD = -50
 export const GOSSIPSUB_GRAYLIST_THRESHOLD = -80
-/**
- * Peer exchange on PRUNE is taken from peers scoring at least this (gossipsub's default, 10, is reached only
- * after minutes in a quiet topic). A node that joins through a bootstrap whose mesh is full is pruned at once;
- * with the bootstrap's list of other topic peers it connects to them instead of waiting for its DHT walk.
- */
-export const GOSSIPSUB_ACCEPT_PX_THRESHOLD = 0
 
 /** How long the HTTP server waits for a request's headers: a client trickling them (slowloris) is cut off. */
 export const API_HEADERS_TIMEOUT_MS = 10_000

@@ -1,9 +1,9 @@
 /**
  * `/gossipd/history/1.0.0` on one stream: the asker writes one length-prefixed JSON request for a topic's
  * recent messages; the answering node writes a JSON header frame with a count, then that many frames, each one
- * gossipsub `Message` protobuf exactly as its author signed it, oldest first, and both close. The asker checks
- * every message as gossipsub would (it hands them to gossipsub), so a peer can withhold messages but not forge
- * them. See docs/PROTOCOLS.md, "History".
+ * gossipsub `Message` protobuf exactly as its author signed it, newest first, and both close. The asker checks
+ * every message's signature before it stores it, so a peer can withhold messages but not forge them. See
+ * docs/PROTOCOLS.md, "History".
  */
 import { RPC } from '@libp2p/gossipsub/message'
 import { peerIdFromString } from '@libp2p/peer-id'
@@ -46,11 +46,19 @@ function encodeJson (value: unknown): Uint8Array {
   return new TextEncoder().encode(JSON.stringify(value))
 }
 
-/** A stored topic message as its author published it on gossipsub; undefined when its signature was not kept. */
-export function toWire (m: StoredMessage): RPC.Message | undefined {
+/**
+ * A stored topic message as its author published it on gossipsub; undefined when its signature was not kept.
+ * `authors` caches the binary form of authors' peer ids across the messages of one answer.
+ */
+export function toWire (m: StoredMessage, authors = new Map<string, Uint8Array>()): RPC.Message | undefined {
   if (m.signed == null) return undefined
+  let from = authors.get(m.from)
+  if (from == null) {
+    from = peerIdFromString(m.from).toMultihash().bytes
+    authors.set(m.from, from)
+  }
   return {
-    from: peerIdFromString(m.from).toMultihash().bytes,
+    from,
     data: m.data,
     seqno: m.signed.seqno,
     topic: m.channel,
@@ -61,7 +69,7 @@ export function toWire (m: StoredMessage): RPC.Message | undefined {
 
 export interface ServeHistoryOptions {
   signal: AbortSignal
-  /** The messages to answer a request with, oldest first (already bounded by the request's window and limit). */
+  /** The messages to answer a request with, newest first (already bounded by the request's window and limit). */
   messages(request: HistoryRequest): StoredMessage[]
 }
 
@@ -69,22 +77,23 @@ export interface ServeHistoryOptions {
 export async function serveHistory (stream: Stream, options: ServeHistoryOptions): Promise<HistoryRequest> {
   const lp = lpStream(stream, { maxDataLength: HISTORY_MAX_REQUEST_BYTES })
   const request = decodeJson<HistoryRequest>(HistoryRequestSchema, (await lp.read({ signal: options.signal })).subarray(), 'history request')
-  const frames = options.messages(request).slice(-request.limit).map(toWire).filter(m => m != null).map(m => RPC.Message.encode(m))
+  const authors = new Map<string, Uint8Array>()
+  const frames = options.messages(request).slice(0, request.limit).map(m => toWire(m, authors)).filter(m => m != null).map(m => RPC.Message.encode(m))
   await lp.writeV([encodeJson({ count: frames.length }), ...frames], { signal: options.signal })
   await stream.close({ signal: options.signal })
   return request
 }
 
 /**
- * Ask the node at the other end of a fresh stream for a topic's recent messages. Every answer is checked to be
- * of the topic asked for; signatures are left to gossipsub.
+ * Ask the node at the other end of a fresh stream for a topic's recent messages, and read them as they arrive
+ * (newest first). Each is checked to be of the topic asked for; signatures are the caller's to check. Throws
+ * `HistoryProtocolError` at the first fault, after yielding what came before it.
  */
-export async function askHistory (stream: Stream, request: HistoryRequest, options: { signal: AbortSignal, maxMessageSize: number }): Promise<RPC.Message[]> {
+export async function * askHistory (stream: Stream, request: HistoryRequest, options: { signal: AbortSignal, maxMessageSize: number }): AsyncGenerator<RPC.Message> {
   const lp = lpStream(stream, { maxDataLength: options.maxMessageSize + HISTORY_FRAME_OVERHEAD_BYTES })
   await lp.write(encodeJson(request), { signal: options.signal })
   const { count } = decodeJson<{ count: number }>(HeaderSchema, (await lp.read({ signal: options.signal })).subarray(), 'history answer header')
   if (count > request.limit) throw new HistoryProtocolError(`history answer announces ${count} messages, ${request.limit} were asked for`)
-  const messages: RPC.Message[] = []
   for (let i = 0; i < count; i++) {
     const frame = (await lp.read({ signal: options.signal })).subarray()
     let m: RPC.Message
@@ -94,8 +103,7 @@ export async function askHistory (stream: Stream, request: HistoryRequest, optio
       throw new HistoryProtocolError(`history answer frame ${i} is not a gossipsub message: ${(err as Error).message}`)
     }
     if (m.topic !== request.topic) throw new HistoryProtocolError(`history answer holds a message of another topic than "${request.topic}"`)
-    messages.push(m)
+    yield m
   }
   await stream.close({ signal: options.signal }).catch(() => { stream.abort(new Error('close failed')) })
-  return messages
 }

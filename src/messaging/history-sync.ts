@@ -18,7 +18,7 @@
 import type { GossipSub } from '@libp2p/gossipsub'
 import type { Connection, PeerId, Stream } from '@libp2p/interface'
 import {
-  GOSSIPSUB_DLO, HISTORY_BACKFILL_MS, HISTORY_FAST_WINDOW_MS, HISTORY_MAX_MESSAGES, HISTORY_MAX_STREAMS, HISTORY_MAX_WINDOW_MS,
+  GOSSIPSUB_DLO, HISTORY_BACKFILL_MS, HISTORY_BATCH_MESSAGES, HISTORY_FAST_WINDOW_MS, HISTORY_MAX_MESSAGES, HISTORY_MAX_STREAMS, HISTORY_MAX_WINDOW_MS,
   HISTORY_OVERLAP_MS, HISTORY_PROTOCOL, HISTORY_SETTLE_MS, HISTORY_SYNC_FAST_INTERVAL_MS, HISTORY_SYNC_INTERVAL_MS, HISTORY_TIMEOUT_MS
 } from '../constants.js'
 import type { Logger } from '../logger.js'
@@ -116,9 +116,11 @@ export class HistorySync {
 
   /**
    * Ask one peer for a topic's messages of the last `withinMs` and store those this node lacks. Throws when the
-   * peer cannot be asked or breaks the protocol (nothing it sent before the fault is stored).
+   * peer cannot be asked, breaks the protocol or sends a message whose signature does not check out (what it
+   * sent before the fault, each message checked, stays stored).
    */
   async catchUp (topic: string, peer: PeerId, withinMs: number): Promise<CatchUpResult> {
+    // a window longer than the answer can hold comes in batches, each asked as soon as the last is stored
     const s = this.topics.get(topic) ?? this.track(topic, Date.now())
     s.busy = true
     const startedAt = Date.now()
@@ -129,16 +131,26 @@ export class HistorySync {
       stream = await this.c.newStream(peer, HISTORY_PROTOCOL, { signal })
       // what this node holds of the window (with a margin for the two nodes' receive times) is not sent again
       const have = this.c.history.idsSince(topic, startedAt - withinMs - HISTORY_OVERLAP_MS, HISTORY_MAX_MESSAGES)
-      const answer = await askHistory(stream, { topic, withinMs: Math.round(withinMs), limit: HISTORY_MAX_MESSAGES, have }, { signal, maxMessageSize: this.init.maxMessageSize })
-      const fresh = answer.filter(m => !this.c.history.has(topic, idOfWire(m)))
-      // every signature is checked before anything is stored: a peer that forges one message is trusted for none
-      const verified = await Promise.all(fresh.map(verifyWire))
+      let answered = 0
+      // newest first on the wire, stored oldest first (the order they were published in, as gossip would have
+      // stored them) once the answer ends, or is cut short by the deadline or a fault: what arrived, each message
+      // checked, is kept
+      const checked: VerifiedMessage[] = []
       let stored = 0
-      for (const m of verified) if (await this.c.ingest(m)) stored++
-      s.lastOkAt = startedAt
+      try {
+        for await (const m of askHistory(stream, { topic, withinMs: Math.round(withinMs), limit: HISTORY_BATCH_MESSAGES, have }, { signal, maxMessageSize: this.init.maxMessageSize })) {
+          answered++
+          if (!this.c.history.has(topic, idOfWire(m))) checked.push(await verifyWire(m))
+        }
+      } finally {
+        stored = await this.store(checked.reverse())
+      }
+      if (answered < HISTORY_BATCH_MESSAGES) s.lastOkAt = startedAt
+      // a full batch: the window may hold more, older messages; ask again at the next tick for the rest
+      else s.retryAt = 0
       syncs.inc({ result: 'ok' })
       if (stored > 0) this.c.log.debug({ topic, peer: peer.toString(), withinMs, stored }, 'caught up on messages gossip had not delivered')
-      return { topic, peer: peer.toString(), withinMs, answered: answer.length, stored }
+      return { topic, peer: peer.toString(), withinMs, answered, stored }
     } catch (err) {
       s.retryAt = Date.now() + HISTORY_SYNC_FAST_INTERVAL_MS
       syncs.inc({ result: 'failed' })
@@ -148,6 +160,12 @@ export class HistorySync {
     } finally {
       s.busy = false
     }
+  }
+
+  private async store (messages: VerifiedMessage[]): Promise<number> {
+    let stored = 0
+    for (const m of messages) if (await this.c.ingest(m)) stored++
+    return stored
   }
 
   private track (topic: string, now: number): TopicState {

@@ -162,11 +162,11 @@ export class MessageLog {
   }
 
   /**
-   * The signed messages this node stored at or after `since` (ms since epoch), oldest first; the newest `limit`
-   * of them when there are more. Messages whose id is in `except` are left out (the asker holds them).
+   * The signed messages this node stored at or after `since` (ms since epoch), newest first, at most `limit`.
+   * Messages whose id is in `except` are left out (the asker holds them).
    */
   signedSince (channel: string, since: number, limit: number, except: string[] = []): StoredMessage[] {
-    return (this.recentStmt.all(channel, since, JSON.stringify(except), limit) as unknown as Row[]).map(fromRow).reverse()
+    return (this.recentStmt.all(channel, since, JSON.stringify(except), limit) as unknown as Row[]).map(fromRow)
   }
 
   /** Ids of the newest `limit` messages stored at or after `since`. */

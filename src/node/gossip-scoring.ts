@@ -8,7 +8,7 @@
 import type { GossipSub } from '@libp2p/gossipsub'
 import { createTopicScoreParams, type PeerScoreParams, type PeerScoreThresholds, type TopicScoreParams } from '@libp2p/gossipsub/score'
 import {
-  GOSSIPSUB_ACCEPT_PX_THRESHOLD, GOSSIPSUB_GOSSIP_THRESHOLD, GOSSIPSUB_GRAYLIST_THRESHOLD, GOSSIPSUB_INVALID_MESSAGE_DECAY, GOSSIPSUB_INVALID_MESSAGE_WEIGHT,
+  GOSSIPSUB_GOSSIP_THRESHOLD, GOSSIPSUB_GRAYLIST_THRESHOLD, GOSSIPSUB_INVALID_MESSAGE_DECAY, GOSSIPSUB_INVALID_MESSAGE_WEIGHT,
   GOSSIPSUB_PUBLISH_THRESHOLD
 } from '../constants.js'
 
@@ -43,8 +43,7 @@ export const PEER_SCORE_PARAMS: Partial<PeerScoreParams> = {
 export const PEER_SCORE_THRESHOLDS: Partial<PeerScoreThresholds> = {
   gossipThreshold: GOSSIPSUB_GOSSIP_THRESHOLD,
   publishThreshold: GOSSIPSUB_PUBLISH_THRESHOLD,
-  graylistThreshold: GOSSIPSUB_GRAYLIST_THRESHOLD,
-  acceptPXThreshold: GOSSIPSUB_ACCEPT_PX_THRESHOLD
+  graylistThreshold: GOSSIPSUB_GRAYLIST_THRESHOLD
 }
 
 interface Scored {

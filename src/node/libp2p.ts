@@ -123,9 +123,6 @@ export async function buildLibp2p (config: NodeConfig, privateKey: PrivateKey, o
         floodPublish: GOSSIPSUB_FLOOD_PUBLISH,
         mcacheLength: GOSSIPSUB_MCACHE_LENGTH,
         mcacheGossip: GOSSIPSUB_MCACHE_GOSSIP,
-        // a peer pruned from a full mesh (a newcomer grafting onto its bootstrap) is told of other topic peers,
-        // as signed peer records, and connects to them (GOSSIPSUB_ACCEPT_PX_THRESHOLD)
-        doPX: true,
         // a hostile peer's oversized frame or entry-stuffed RPC is refused before it is buffered or decoded
         maxInboundDataLength: gossipsubRpcLimit(config.maxMessageSize),
         decodeRpcLimits: GOSSIPSUB_DECODE_LIMITS,

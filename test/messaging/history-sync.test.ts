@@ -5,7 +5,7 @@
 import { RPC } from '@libp2p/gossipsub/message'
 import { lpStream } from '@libp2p/utils'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { HISTORY_PROTOCOL } from '../../src/constants.js'
+import { HISTORY_BATCH_MESSAGES, HISTORY_PROTOCOL } from '../../src/constants.js'
 import { HistoryProtocolError } from '../../src/errors.js'
 import { toWire } from '../../src/messaging/history-protocol.js'
 import { createRawPeer, type RawPeer } from '../helpers/raw-peer.js'
@@ -37,7 +37,7 @@ describe('topic history catch-up', () => {
     await stopNode(c)
   })
 
-  const idsAt = (n: TestNode): string[] => n.node.topics.history(TOPIC, { limit: 100 }).map(m => m.id)
+  const idsAt = (n: TestNode): string[] => n.node.topics.history(TOPIC, { limit: 1000 }).map(m => m.id)
 
   it('serves a node that subscribes late the topic\'s last minute, as its author signed it', async () => {
     for (const body of ['one', 'two', 'three']) published.push((await a.node.topics.publish(TOPIC, text(body))).id)
@@ -68,6 +68,24 @@ describe('topic history catch-up', () => {
     await connect(b, a)
     await waitFor(() => idsAt(b!).length === 5, 'catch-up after restart')
     expect(idsAt(b)).toEqual(published)
+  })
+
+  it('brings a window longer than one answer in batches, newest first, each stored once', async () => {
+    const dir = b!.dir
+    await stopNode(b!, { keepData: true })
+    b = undefined
+    const missed: string[] = []
+    for (let i = 0; i < HISTORY_BATCH_MESSAGES + 30; i++) missed.push((await a.node.topics.publish(TOPIC, text(`while down ${i}`))).id)
+    published.push(...missed)
+    b = await startNode({}, dir)
+    await connect(b, a)
+    await waitFor(() => idsAt(b!).length === published.length, 'every batch', 30_000)
+    const ids = b.node.topics.history(TOPIC, { limit: 1000 }).map(m => m.id)
+    expect(new Set(ids).size).toBe(ids.length)
+    expect(new Set(ids)).toEqual(new Set(published))
+    // the newest batch came first, the older rest after it
+    const order = ids.slice(-missed.length)
+    expect(order.indexOf(missed[missed.length - 1])).toBeLessThan(order.indexOf(missed[0]))
   })
 
   it('stores nothing from a peer that forges a message or answers with another topic', async () => {

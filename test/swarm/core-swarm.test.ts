@@ -36,15 +36,18 @@ describe(`a ${NODES}-node process swarm`, () => {
     const started = Date.now()
     let last: Array<{ peers: number, dht: number }> = []
     let sampledAt = 0
+    const progress: string[] = []
     while (Date.now() - started < DEADLINE_MS) {
       sampledAt = Date.now() - started
       last = await Promise.all(swarm.nodes.map(async n => ({
         peers: (await api<Peers>(n.apiUrl, '/peers')).peers.length,
         dht: (await api<RoutingTable>(n.apiUrl, '/dht/routing-table')).size
       })))
+      progress.push(`${(sampledAt / 1000).toFixed(1)} s: ${last.filter(s => s.peers >= MIN_PEERS).length}/${last.filter(s => s.dht >= MIN_ROUTING_TABLE).length}`)
       if (last.every(s => s.peers >= MIN_PEERS && s.dht >= MIN_ROUTING_TABLE)) break
       await new Promise(resolve => setTimeout(resolve, 500))
     }
+    console.log(`discovery: nodes at >= ${MIN_PEERS} peers / >= ${MIN_ROUTING_TABLE} DHT peers, by sample: ${progress.join(', ')}`)
     console.log(`discovery: all nodes at >= ${MIN_PEERS} peers and >= ${MIN_ROUTING_TABLE} DHT peers in the sample taken ${sampledAt} ms after the swarm was up (goal ${GOAL_MS} ms: ${sampledAt <= GOAL_MS ? 'met' : 'missed'}); min peers ${Math.min(...last.map(s => s.peers))}, min routing table ${Math.min(...last.map(s => s.dht))}`)
     for (const s of last) {
       expect(s.peers).toBeGreaterThanOrEqual(MIN_PEERS)
