@@ -3,12 +3,19 @@
  * closes connections to peers that miss `PING_MAX_FAILURES` pings in a row, and drops peers that went away
  * and cannot be dialed back from the DHT routing table.
  */
+import { monitorEventLoopDelay, type ELDHistogram } from 'node:perf_hooks'
 import type { Connection, PeerId } from '@libp2p/interface'
 import { PING_MAX_FAILURES, PING_TIMEOUT_MS } from '../constants.js'
 import type { Logger } from '../logger.js'
 
-/** Misses in one round from which, when they are most of the peers, the node blames itself (see `round`). */
+/** Misses in one round from which, when they are most of the peers, the node may blame itself (see `round`). */
 const SELF_OVERLOAD_MIN_MISSES = 3
+
+/**
+ * Event-loop delay (ms, the worst during a round) from which the node counts as overloaded: its timers and its
+ * reads of the answers ran that late. A healthy node's loop is late by milliseconds; a saturated one by seconds.
+ */
+export const OVERLOAD_EVENT_LOOP_DELAY_MS = 1_000
 
 export interface LivenessComponents {
   getConnections(): Connection[]
@@ -17,6 +24,10 @@ export interface LivenessComponents {
   /** Remove a peer that cannot be reached from the routing table. */
   forget(peer: PeerId): Promise<void>
   isConnected(peer: PeerId): boolean
+  /**
+   * The worst event-loop delay (ms) since the last call. @default measured with `perf_hooks.monitorEventLoopDelay`
+   */
+  eventLoopDelay?(): number
   log: Logger
 }
 
@@ -36,6 +47,7 @@ export class Liveness {
   private controller = new AbortController()
   private readonly timeoutMs: number
   private readonly maxFailures: number
+  private loopDelay?: ELDHistogram
 
   constructor (private readonly components: LivenessComponents, private readonly init: LivenessInit) {
     this.timeoutMs = init.timeoutMs ?? Math.min(PING_TIMEOUT_MS, init.intervalMs)
@@ -44,12 +56,17 @@ export class Liveness {
 
   start (): void {
     this.controller = new AbortController()
+    if (this.components.eventLoopDelay == null) {
+      this.loopDelay = monitorEventLoopDelay({ resolution: 50 })
+      this.loopDelay.enable()
+    }
     this.timer = setInterval(() => { void this.round() }, this.init.intervalMs)
     this.timer.unref()
   }
 
   stop (): void {
     clearInterval(this.timer)
+    this.loopDelay?.disable()
     this.controller.abort()
   }
 
@@ -98,12 +115,24 @@ export class Liveness {
     if (!this.controller.signal.aborted) void this.check(peer)
   }
 
+  /** The worst event-loop delay (ms) since the last call. */
+  private eventLoopDelay (): number {
+    if (this.components.eventLoopDelay != null) return this.components.eventLoopDelay()
+    const h = this.loopDelay
+    if (h == null) return 0
+    const ms = h.max / 1e6
+    h.reset()
+    return ms
+  }
+
   /**
-   * Ping every connected peer once. When most of them miss at once, the fault is this node's (an event loop too
-   * busy to read the answers in time), not theirs: hanging up on every peer would cut the node off and add a
-   * storm of reconnections to the overload, so such a round counts against no one.
+   * Ping every connected peer once. When most of them miss at once while this node's own event loop ran late,
+   * the fault is this node's (too busy to read the answers in time), not theirs: hanging up on every peer would
+   * cut the node off and add a storm of reconnections to the overload, so such a round counts against no one.
+   * When the loop was on time, the peers are gone (a partition cut off most of them) and are dropped as usual.
    */
   async round (): Promise<void> {
+    this.eventLoopDelay()
     const peers = new Map<string, PeerId>()
     for (const conn of this.components.getConnections()) {
       peers.set(conn.remotePeer.toString(), conn.remotePeer)
@@ -112,8 +141,11 @@ export class Liveness {
     const missed = results.filter(r => r.err != null)
     if (this.controller.signal.aborted) return
     if (missed.length >= SELF_OVERLOAD_MIN_MISSES && missed.length * 2 > results.length) {
-      this.components.log.warn({ missed: missed.length, of: results.length }, 'most pings missed at once: this node is overloaded; no peer is blamed')
-      return
+      const delayMs = this.eventLoopDelay()
+      if (delayMs >= OVERLOAD_EVENT_LOOP_DELAY_MS) {
+        this.components.log.warn({ missed: missed.length, of: results.length, eventLoopDelayMs: Math.round(delayMs) }, 'most pings missed at once while this node ran late: it is overloaded; no peer is blamed')
+        return
+      }
     }
     for (const { peer, err } of missed) await this.failed(peer, err as Error)
   }

@@ -46,10 +46,11 @@ describe('liveness', () => {
     expect(hungUp).toEqual([dead.toString()])
   })
 
-  it('blames no peer when most pings miss at once (this node is the one too busy to answer), and still closes one dead peer among live ones', async () => {
+  it('blames no peer when most pings miss at once while its own event loop runs late, and still closes one dead peer among live ones', async () => {
     const peers = await Promise.all(Array.from({ length: 6 }, peer))
     const hungUp: string[] = []
     let answering = new Set(peers.map(String))
+    const loopDelayMs = 3_000
     const liveness = new Liveness({
       getConnections: () => peers.map(p => ({ remotePeer: p }) as unknown as Connection),
       ping: async (p) => {
@@ -59,9 +60,10 @@ describe('liveness', () => {
       hangUp: async (p) => { hungUp.push(p.toString()) },
       forget: async () => {},
       isConnected: () => true,
+      eventLoopDelay: () => loopDelayMs,
       log: pino({ level: 'silent' })
     }, { intervalMs: 1000 })
-    // 4 of 6 miss, three rounds running: an overloaded node, not 4 dead peers
+    // 4 of 6 miss, three rounds running, the node's loop seconds late: an overloaded node, not 4 dead peers
     answering = new Set(peers.slice(4).map(String))
     for (let i = 0; i < 3; i++) await liveness.round()
     expect(hungUp).toEqual([])
@@ -70,5 +72,27 @@ describe('liveness', () => {
     await liveness.round()
     await liveness.round()
     expect(hungUp).toEqual([peers[0].toString()])
+  })
+
+  it('drops most of its peers at once when they stop answering while its own event loop is on time (a partition)', async () => {
+    const peers = await Promise.all(Array.from({ length: 7 }, peer))
+    const hungUp: string[] = []
+    const cutOff = new Set(peers.slice(0, 4).map(String))
+    const liveness = new Liveness({
+      getConnections: () => peers.map(p => ({ remotePeer: p }) as unknown as Connection),
+      ping: async (p) => {
+        if (cutOff.has(p.toString())) throw new Error('timeout')
+        return 5
+      },
+      hangUp: async (p) => { hungUp.push(p.toString()) },
+      forget: async () => {},
+      isConnected: () => true,
+      eventLoopDelay: () => 20,
+      log: pino({ level: 'silent' })
+    }, { intervalMs: 1000 })
+    await liveness.round()
+    expect(hungUp).toEqual([])
+    await liveness.round()
+    expect(hungUp.sort()).toEqual([...cutOff].sort())
   })
 })
