@@ -4,8 +4,8 @@
  * before anything reads it.
  */
 import { Type, type Static } from '@sinclair/typebox'
-import { Value } from '@sinclair/typebox/value'
 import { PEERS_MAX_REPORTED_CONNECTIONS, PEERS_MAX_REPORTED_TOPICS } from '../constants.js'
+import { decodeJsonFrame, encodeJsonFrame } from '../json-frame.js'
 
 /** Wire bounds of single fields; a node trims its own report to them (local-report.ts). */
 export const REPORT_LIMITS = { addrs: 16, addrLength: 512, topicLength: 1024, nickLength: 64 } as const
@@ -58,30 +58,16 @@ export class InvalidReportError extends Error {
   override name = 'InvalidReportError'
 }
 
-function parseJson (bytes: Uint8Array): unknown {
-  try {
-    return JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes))
-  } catch (err) {
-    throw new InvalidReportError(`not UTF-8 JSON: ${(err as Error).message}`)
-  }
-}
-
-function check<T> (schema: Parameters<typeof Value.Check>[0], value: unknown, what: string): T {
-  if (!Value.Check(schema, value)) {
-    const first = Value.Errors(schema, value).First()
-    throw new InvalidReportError(`${what} does not match the schema${first != null ? `: ${first.path || '/'} ${first.message}` : ''}`)
-  }
-  return value as T
-}
+const invalid = (message: string): Error => new InvalidReportError(message)
 
 export function decodeReport (bytes: Uint8Array): PeerReport {
-  return check<PeerReport>(PeerReportSchema, parseJson(bytes), 'peers report')
+  return decodeJsonFrame<PeerReport>(PeerReportSchema, bytes, 'peers report', invalid)
 }
 
 export function decodeRequest (bytes: Uint8Array): PeersRequest {
-  return check<PeersRequest>(PeersRequestSchema, parseJson(bytes), 'peers request')
+  return decodeJsonFrame<PeersRequest>(PeersRequestSchema, bytes, 'peers request', invalid)
 }
 
 export function encodeJson (value: PeerReport | PeersRequest): Uint8Array {
-  return new TextEncoder().encode(JSON.stringify(value))
+  return encodeJsonFrame(value)
 }

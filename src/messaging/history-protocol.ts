@@ -10,9 +10,9 @@ import { peerIdFromString } from '@libp2p/peer-id'
 import type { Stream } from '@libp2p/interface'
 import { lpStream } from '@libp2p/utils'
 import { Type, type Static } from '@sinclair/typebox'
-import { Value } from '@sinclair/typebox/value'
 import { HISTORY_FRAME_OVERHEAD_BYTES, HISTORY_MAX_MESSAGES, HISTORY_MAX_REQUEST_BYTES, HISTORY_MAX_WINDOW_MS } from '../constants.js'
 import { HistoryProtocolError } from '../errors.js'
+import { decodeJsonFrame, encodeJsonFrame } from '../json-frame.js'
 import type { StoredMessage } from './history.js'
 
 export const HistoryRequestSchema = Type.Object({
@@ -28,23 +28,7 @@ export type HistoryRequest = Static<typeof HistoryRequestSchema>
 
 const HeaderSchema = Type.Object({ count: Type.Integer({ minimum: 0, maximum: HISTORY_MAX_MESSAGES }) })
 
-function decodeJson<T> (schema: Parameters<typeof Value.Check>[0], bytes: Uint8Array, what: string): T {
-  let value: unknown
-  try {
-    value = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes))
-  } catch (err) {
-    throw new HistoryProtocolError(`${what} is not UTF-8 JSON: ${(err as Error).message}`)
-  }
-  if (!Value.Check(schema, value)) {
-    const first = Value.Errors(schema, value).First()
-    throw new HistoryProtocolError(`${what} does not match the schema${first != null ? `: ${first.path || '/'} ${first.message}` : ''}`)
-  }
-  return value as T
-}
-
-function encodeJson (value: unknown): Uint8Array {
-  return new TextEncoder().encode(JSON.stringify(value))
-}
+const fault = (message: string): Error => new HistoryProtocolError(message)
 
 /**
  * A stored topic message as its author published it on gossipsub; undefined when its signature was not kept.
@@ -76,10 +60,10 @@ export interface ServeHistoryOptions {
 /** Answer one inbound request. Throws (and the caller aborts the stream) on a malformed or oversized request. */
 export async function serveHistory (stream: Stream, options: ServeHistoryOptions): Promise<HistoryRequest> {
   const lp = lpStream(stream, { maxDataLength: HISTORY_MAX_REQUEST_BYTES })
-  const request = decodeJson<HistoryRequest>(HistoryRequestSchema, (await lp.read({ signal: options.signal })).subarray(), 'history request')
+  const request = decodeJsonFrame<HistoryRequest>(HistoryRequestSchema, (await lp.read({ signal: options.signal })).subarray(), 'history request', fault)
   const authors = new Map<string, Uint8Array>()
   const frames = options.messages(request).slice(0, request.limit).map(m => toWire(m, authors)).filter(m => m != null).map(m => RPC.Message.encode(m))
-  await lp.writeV([encodeJson({ count: frames.length }), ...frames], { signal: options.signal })
+  await lp.writeV([encodeJsonFrame({ count: frames.length }), ...frames], { signal: options.signal })
   await stream.close({ signal: options.signal })
   return request
 }
@@ -91,8 +75,8 @@ export async function serveHistory (stream: Stream, options: ServeHistoryOptions
  */
 export async function * askHistory (stream: Stream, request: HistoryRequest, options: { signal: AbortSignal, maxMessageSize: number }): AsyncGenerator<RPC.Message> {
   const lp = lpStream(stream, { maxDataLength: options.maxMessageSize + HISTORY_FRAME_OVERHEAD_BYTES })
-  await lp.write(encodeJson(request), { signal: options.signal })
-  const { count } = decodeJson<{ count: number }>(HeaderSchema, (await lp.read({ signal: options.signal })).subarray(), 'history answer header')
+  await lp.write(encodeJsonFrame(request), { signal: options.signal })
+  const { count } = decodeJsonFrame<{ count: number }>(HeaderSchema, (await lp.read({ signal: options.signal })).subarray(), 'history answer header', fault)
   if (count > request.limit) throw new HistoryProtocolError(`history answer announces ${count} messages, ${request.limit} were asked for`)
   for (let i = 0; i < count; i++) {
     const frame = (await lp.read({ signal: options.signal })).subarray()
