@@ -9,6 +9,7 @@
  */
 import { publicKeyToProtobuf } from '@libp2p/crypto/keys'
 import type { Message } from '@libp2p/gossipsub'
+import type { PublicKey } from '@libp2p/interface'
 import { InvalidRequestError } from '../errors.js'
 import type { Signature } from './history.js'
 
@@ -26,17 +27,24 @@ export function messageIdToString (id: Uint8Array): string {
   return Buffer.from(id.buffer, id.byteOffset, id.byteLength).toString('base64url')
 }
 
+/** The spec's id of a signed message: its author's key (protobuf) followed by its 8-byte sequence number. */
+export function signedMessageId (key: PublicKey, seqno: Uint8Array): Uint8Array {
+  const keyBytes = publicKeyToProtobuf(key)
+  const id = new Uint8Array(keyBytes.byteLength + seqno.byteLength)
+  id.set(keyBytes, 0)
+  id.set(seqno, keyBytes.byteLength)
+  return id
+}
+
 /** Gossipsub's `msgIdFn`: the spec's id of a signed message (key protobuf ++ 8-byte big-endian seqno). */
 export function messageId (msg: Message): Uint8Array {
   if (msg.type !== 'signed') {
     throw new InvalidRequestError('unsigned message: this node accepts StrictSign messages only')
   }
-  const key = publicKeyToProtobuf(msg.key)
-  const id = new Uint8Array(key.byteLength + 8)
-  id.set(key, 0)
-  new DataView(id.buffer).setBigUint64(key.byteLength, msg.sequenceNumber, false)
+  const seqno = seqnoBytes(msg.sequenceNumber)
+  const id = signedMessageId(msg.key, seqno)
   idsByData.set(msg.data, messageIdToString(id))
-  signaturesByData.set(msg.data, { seqno: seqnoBytes(msg.sequenceNumber), signature: msg.signature })
+  signaturesByData.set(msg.data, { seqno, signature: msg.signature })
   return id
 }
 

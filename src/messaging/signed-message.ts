@@ -3,14 +3,14 @@
  * exactly as gossipsub verifies one that arrives by gossip (the pubsub spec: an Ed25519, secp256k1 or RSA
  * signature by the author's key over "libp2p-pubsub:" and the protobuf of from, data, seqno and topic).
  */
-import { publicKeyFromProtobuf, publicKeyToProtobuf } from '@libp2p/crypto/keys'
+import { publicKeyFromProtobuf } from '@libp2p/crypto/keys'
 import { RPC } from '@libp2p/gossipsub/message'
 import type { PublicKey } from '@libp2p/interface'
 import { peerIdFromMultihash } from '@libp2p/peer-id'
 import * as Digest from 'multiformats/hashes/digest'
 import { HistoryProtocolError } from '../errors.js'
 import type { Signature } from './history.js'
-import { messageIdToString } from './message-id.js'
+import { messageIdToString, signedMessageId } from './message-id.js'
 
 const SIGN_PREFIX = new TextEncoder().encode('libp2p-pubsub:')
 
@@ -45,21 +45,20 @@ function authorKey (m: RPC.Message): { from: string, key: PublicKey, embedded: b
   return { from: author.toString(), key: author.publicKey, embedded: true }
 }
 
+function idOf (m: RPC.Message, key: PublicKey): string {
+  if (m.seqno?.byteLength !== 8) throw new HistoryProtocolError('message sequence number is not 8 bytes')
+  return messageIdToString(signedMessageId(key, m.seqno))
+}
+
 /** The message's gossipsub id without checking its signature (to skip what this node already holds). */
 export function idOfWire (m: RPC.Message): string {
-  const { key } = authorKey(m)
-  if (m.seqno?.byteLength !== 8) throw new HistoryProtocolError('message sequence number is not 8 bytes')
-  const keyBytes = publicKeyToProtobuf(key)
-  const id = new Uint8Array(keyBytes.byteLength + 8)
-  id.set(keyBytes, 0)
-  id.set(m.seqno, keyBytes.byteLength)
-  return messageIdToString(id)
+  return idOf(m, authorKey(m).key)
 }
 
 /** Check a message's signature; throws `HistoryProtocolError` saying what is wrong. */
 export async function verifyWire (m: RPC.Message): Promise<VerifiedMessage> {
   const { from, key, embedded } = authorKey(m)
-  const id = idOfWire(m)
+  const id = idOf(m, key)
   if (m.signature == null) throw new HistoryProtocolError('message is not signed')
   const signed = RPC.Message.encode({ from: m.from, data: m.data, seqno: m.seqno, topic: m.topic })
   const bytes = new Uint8Array(SIGN_PREFIX.byteLength + signed.byteLength)
