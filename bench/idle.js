@@ -9,7 +9,7 @@
 import { isMain, parseArgs } from './lib/args.js'
 import { load, printRows, row, writeResult } from './lib/report.js'
 import { summarize } from './lib/stats.js'
-import { api, cpuSeconds, startSwarm } from './lib/swarm.js'
+import { api, startSwarm } from './lib/swarm.js'
 
 export const DEFAULTS = { nodes: 40, seconds: 30, topic: 'idle', settleTimeoutMs: 180_000, afterSettleMs: 35_000 }
 
@@ -24,13 +24,12 @@ export async function run (opts = {}, extraArgs = []) {
     const settled = await ctx.swarm.settle({ timeoutMs: o.settleTimeoutMs })
     // past the joining period of history catch-up (HISTORY_SETTLE_MS), which asks every 2 s
     await sleep(o.afterSettleMs)
-    const cpu = async () => (await Promise.all(ctx.nodes.map(async n => cpuSeconds(n.pid)))).reduce((a, b) => a + b, 0)
     const windows = []
     for (let left = o.seconds; left > 0; left -= 10) {
-      const c0 = await cpu()
+      const c0 = await ctx.swarm.cpuSecondsUsed()
       const t0 = performance.now()
       await sleep(Math.min(10, left) * 1000)
-      windows.push((await cpu() - c0) / ((performance.now() - t0) / 1000))
+      windows.push((await ctx.swarm.cpuSecondsUsed() - c0) / ((performance.now() - t0) / 1000))
     }
     const peers = summarize(await Promise.all(ctx.nodes.map(async n => (await api(n, '/peers')).peers.length)))
     const cores = summarize(windows)

@@ -102,8 +102,7 @@ export class HistorySync {
     const subscribed = new Set(this.c.pubsub.getTopics())
     for (const topic of this.topics.keys()) if (!subscribed.has(topic)) this.topics.delete(topic)
     for (const topic of subscribed) {
-      let s = this.topics.get(topic)
-      s ??= this.track(topic, now)
+      const s = this.topics.get(topic) ?? this.track(topic, now)
       if (s.busy || now < s.retryAt) continue
       const peers = this.c.pubsub.getSubscribers(topic)
       if (peers.length === 0) continue
@@ -120,7 +119,6 @@ export class HistorySync {
    * sent before the fault, each message checked, stays stored).
    */
   async catchUp (topic: string, peer: PeerId, withinMs: number): Promise<CatchUpResult> {
-    // a window longer than the answer can hold comes in batches, each asked as soon as the last is stored
     const s = this.topics.get(topic) ?? this.track(topic, Date.now())
     s.busy = true
     const startedAt = Date.now()

@@ -29,10 +29,10 @@ export interface PingRoute {
  * ping of the same connection waits for the same answer); only this call stops waiting.
  */
 export async function pingPeer (route: PingRoute, peer: PeerId, options: { signal: AbortSignal }): Promise<number> {
-  const conn = route.getConnections(peer).find(c => c.status === 'open' && pingingMuxerOf(c) != null)
-  if (conn == null) return route.pingProtocol(peer, options)
+  const muxer = route.getConnections(peer).filter(c => c.status === 'open').map(pingingMuxerOf).find(m => m != null)
+  if (muxer == null) return route.pingProtocol(peer, options)
   options.signal.throwIfAborted()
-  const pong = pingingMuxerOf(conn)!.ping()
+  const pong = muxer.ping()
   let onAbort: (() => void) | undefined
   const aborted = new Promise<never>((_resolve, reject) => {
     onAbort = () => { reject(options.signal.reason) }

@@ -184,17 +184,24 @@ export class LocalSwarm {
       if (!joined) await new Promise(resolve => setTimeout(resolve, 1000))
     }
     const joinedMs = Date.now() - t0
-    // a process that is gone (or a system without /proc) counts as using none
-    const swarmCpu = async (): Promise<number> => (await Promise.all(running.map(async n => n.pid == null ? 0 : cpuSeconds(n.pid).catch(() => 0)))).reduce((a, b) => a + b, 0)
     let cores = Number.POSITIVE_INFINITY
     while (Date.now() - t0 < timeoutMs) {
-      const c0 = await swarmCpu()
+      const c0 = await this.cpuSecondsUsed(running)
       const w0 = Date.now()
       await new Promise(resolve => setTimeout(resolve, windowMs))
-      cores = ((await swarmCpu()) - c0) / ((Date.now() - w0) / 1000)
+      cores = ((await this.cpuSecondsUsed(running)) - c0) / ((Date.now() - w0) / 1000)
       if (cores < maxCores) break
     }
     return { joined, joinedMs, quiet: cores < maxCores, quietMs: Date.now() - t0, cores: Math.round(cores * 100) / 100 }
+  }
+
+  /**
+   * CPU seconds the given nodes' processes (by default every running one) have used so far, together. A process
+   * that is gone (or a system without /proc) counts as using none.
+   */
+  async cpuSecondsUsed (nodes: SwarmNode[] = this.nodes.filter(n => this.children.has(n.index))): Promise<number> {
+    const each = await Promise.all(nodes.map(async n => n.pid == null ? 0 : cpuSeconds(n.pid).catch(() => 0)))
+    return each.reduce((a, b) => a + b, 0)
   }
 
   private authHeaders (): Record<string, string> {

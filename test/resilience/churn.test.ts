@@ -7,7 +7,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises'
 import { cpus } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { cpuSeconds, type LocalSwarm, type SwarmNode } from '../../src/swarm/local-swarm.js'
+import type { LocalSwarm, SwarmNode } from '../../src/swarm/local-swarm.js'
 import { eventually, http, sleep, startProcessSwarm } from '../helpers/process-nodes.js'
 
 const NODES = 40
@@ -50,12 +50,6 @@ describe.skipIf(tooBusy != null)(`churn in a ${NODES}-node swarm${tooBusy != nul
   const life = new Map<string, { index: number, subscribedAt: number, killedAt?: number }>()
   const incarnation = new Map<number, number>()
   const key = (index: number): string => `${index}.${incarnation.get(index) ?? 0}`
-
-  /** CPU seconds used so far by every running node process (killed ones count until they die). */
-  async function swarmCpu (): Promise<number> {
-    const all = await Promise.all(swarm.nodes.map(async n => n.pid != null && swarm.isRunning(n.index) ? cpuSeconds(n.pid).catch(() => 0) : 0))
-    return all.reduce((a, b) => a + b, 0)
-  }
 
   async function subscribe (node: SwarmNode): Promise<void> {
     const res = await http(node, `/topics/${TOPIC}`, { method: 'PUT' })
@@ -120,9 +114,9 @@ describe.skipIf(tooBusy != null)(`churn in a ${NODES}-node swarm${tooBusy != nul
     await sleep(2_000)
     // as many new nodes join, each with a fresh identity and data directory, on the killed nodes' ports
     const joinStarted = Date.now()
-    const cpuBefore = await swarmCpu()
-    const bootstrapPid = swarm.nodes[0].pid
-    const bootstrapBefore = bootstrapPid != null ? await cpuSeconds(bootstrapPid) : 0
+    const cpuBefore = await swarm.cpuSecondsUsed()
+    const bootstrap = [swarm.nodes[0]]
+    const bootstrapBefore = await swarm.cpuSecondsUsed(bootstrap)
     await Promise.all(victims.map(async v => {
       const fresh = await mkdtemp(join(dir, `new-${v.index}-`))
       v.args[v.args.indexOf('--data-dir') + 1] = fresh
@@ -138,9 +132,9 @@ describe.skipIf(tooBusy != null)(`churn in a ${NODES}-node swarm${tooBusy != nul
     await sleep(10_000)
     // how busy the machine was while they joined: the newcomers' start-up and every node's new connections
     const seconds = (Date.now() - joinStarted) / 1000
-    const cores = (await swarmCpu() - cpuBefore) / seconds
+    const cores = (await swarm.cpuSecondsUsed() - cpuBefore) / seconds
     // every newcomer's first peer: its DHT lookups, subscriptions and first catch-ups all start there
-    const bootstrapCores = bootstrapPid != null ? (await cpuSeconds(bootstrapPid) - bootstrapBefore) / seconds : NaN
+    const bootstrapCores = (await swarm.cpuSecondsUsed(bootstrap) - bootstrapBefore) / seconds
     console.log(`churn: ${victims.length} new nodes up and subscribed in ${joinedIn} ms; from their start to 10 s later the swarm used ${cores.toFixed(2)} cores, the bootstrap alone ${bootstrapCores.toFixed(2)}`)
     await sleep(15_000)
     publishing = false
