@@ -81,7 +81,8 @@ describe(`a ${NODES}-node process swarm`, () => {
 
   it('drops a killed node from every peer table within 30 s, and a restart keeps its PeerID', async () => {
     const victim = swarm.nodes[NODES - 1]
-    process.kill(victim.pid!, 'SIGKILL')
+    // on a retry the first attempt's victim is dead already (and its restart stopped)
+    try { process.kill(victim.pid!, 'SIGKILL') } catch { /* gone already */ }
     const killedAt = Date.now()
     const alive = swarm.nodes.filter(n => n !== victim)
     let holders = alive.length
