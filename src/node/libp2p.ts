@@ -23,6 +23,7 @@ import { GOSSIPSUB_DECODE_LIMITS, GOSSIPSUB_MAX_INBOUND_STREAMS, GOSSIPSUB_MAX_R
 import { PEER_SCORE_PARAMS, PEER_SCORE_THRESHOLDS, scoreEveryTopic } from './gossip-scoring.js'
 import { messageId, messageIdToString } from '../messaging/message-id.js'
 import { cacheEd25519Verification } from './verify-cache.js'
+import { halveYamuxWindowUpdates } from './yamux-window.js'
 
 export interface Services extends Record<string, unknown> {
   identify: Identify
@@ -62,6 +63,7 @@ export function gossipsubRpcLimit (maxMessageSize: number): number {
 export async function buildLibp2p (config: NodeConfig, privateKey: PrivateKey, opts: Libp2pOptions = {}): Promise<GossipdLibp2p> {
   const tagged = bootstrapWithPeerIds(config.bootstrap)
   cacheEd25519Verification()
+  halveYamuxWindowUpdates()
   const node = await createLibp2p<Services>({
     privateKey,
     start: false,
