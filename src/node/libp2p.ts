@@ -8,7 +8,7 @@ import { gossipsub, type GossipSub } from '@libp2p/gossipsub'
 import { identify, type Identify } from '@libp2p/identify'
 import type { PrivateKey } from '@libp2p/interface'
 import { kadDHT, passthroughMapper, type KadDHT } from '@libp2p/kad-dht'
-import { ping, type Ping } from '@libp2p/ping'
+import type { Ping } from '@libp2p/ping'
 import { tcp } from '@libp2p/tcp'
 import { isLoopback } from '@libp2p/utils'
 import { multiaddr, type Multiaddr } from '@multiformats/multiaddr'
@@ -24,6 +24,7 @@ import { PEER_SCORE_PARAMS, PEER_SCORE_THRESHOLDS, scoreEveryTopic } from './gos
 import { messageId, messageIdToString } from '../messaging/message-id.js'
 import { cacheEd25519Verification } from './verify-cache.js'
 import { halveYamuxWindowUpdates } from './yamux-window.js'
+import { muxerFirstPing } from './muxer-ping.js'
 
 export interface Services extends Record<string, unknown> {
   identify: Identify
@@ -92,8 +93,9 @@ export async function buildLibp2p (config: NodeConfig, privateKey: PrivateKey, o
     connectionMonitor: { enabled: false },
     services: {
       identify: identify(),
-      // the liveness check and kad-dht's contact checks may ping one peer at the same moment
-      ping: ping({ maxOutboundStreams: PING_MAX_STREAMS, maxInboundStreams: PING_MAX_STREAMS }),
+      // the liveness check and kad-dht's contact checks may ping one peer at the same moment; pings of a
+      // connected peer go over its Yamux connection, with no stream (node/muxer-ping.ts)
+      ping: muxerFirstPing({ maxOutboundStreams: PING_MAX_STREAMS, maxInboundStreams: PING_MAX_STREAMS }),
       dht: kadDHT({
         protocol: config.dhtProtocol,
         // private swarms have no public addresses: without this the node would stay a client forever

@@ -5,7 +5,8 @@
  * thirds of all the swarm's idle CPU (docs/PERFORMANCE.md). A connection whose muxer cannot ping falls back to
  * the ping protocol.
  */
-import type { AbortOptions, Connection, PeerId } from '@libp2p/interface'
+import { isPeerId, type AbortOptions, type Connection, type PeerId } from '@libp2p/interface'
+import { ping, type Ping, type PingComponents, type PingInit } from '@libp2p/ping'
 
 interface PingingMuxer {
   ping(options?: AbortOptions): Promise<number>
@@ -43,5 +44,31 @@ export async function pingPeer (route: PingRoute, peer: PeerId, options: { signa
   } finally {
     options.signal.removeEventListener('abort', onAbort!)
     pong.catch(() => {})
+  }
+}
+
+/** How long a ping without a signal of its own may take (the ping service's own default). */
+const DEFAULT_PING_TIMEOUT_MS = 10_000
+
+/**
+ * libp2p's ping service, which still answers `/ipfs/ping/1.0.0` for every peer, with its own pings of a connected
+ * peer sent over the muxer. kad-dht pings each new routing-table contact before adding it (and old contacts
+ * before evicting them) through this service: while a swarm joins, that was a stream opened, negotiated and closed
+ * on both sides for every contact of every node. Pings of an address, or of a peer with no pinging connection,
+ * go over the protocol as before.
+ */
+export function muxerFirstPing (init: PingInit = {}): (components: PingComponents) => Ping {
+  const protocolPing = ping(init)
+  return components => {
+    const service = protocolPing(components)
+    const viaProtocol = service.ping.bind(service)
+    service.ping = async (peer, options = {}) => {
+      if (!isPeerId(peer)) return viaProtocol(peer, options)
+      return pingPeer({
+        getConnections: p => components.connectionManager.getConnections(p),
+        pingProtocol: viaProtocol
+      }, peer, { signal: options.signal ?? AbortSignal.timeout(init.timeout ?? DEFAULT_PING_TIMEOUT_MS) })
+    }
+    return service
   }
 }

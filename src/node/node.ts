@@ -16,7 +16,6 @@ import { Discovery } from './discovery.js'
 import { loadOrCreateIdentity } from './identity.js'
 import { buildLibp2p, type GossipdLibp2p, type Libp2pOptions } from './libp2p.js'
 import { Liveness } from './liveness.js'
-import { pingPeer } from './muxer-ping.js'
 import { createMetrics, type NodeMetrics } from './metrics.js'
 import { FileSharing } from '../files/file-sharing.js'
 import { createMessaging, type DirectMessages, type HistorySync, type Topics } from '../messaging/index.js'
@@ -79,10 +78,8 @@ export class GossipdNode {
     this.dht = new DhtView(dht)
     this.liveness = new Liveness({
       getConnections: () => libp2p.getConnections(),
-      ping: async (peer, opts) => pingPeer({
-        getConnections: p => libp2p.getConnections(p),
-        pingProtocol: async (p, o) => libp2p.services.ping.ping(p, o)
-      }, peer, opts),
+      // over the muxer when it can (the ping service is muxerFirstPing)
+      ping: async (peer, opts) => libp2p.services.ping.ping(peer, opts),
       hangUp: async peer => libp2p.hangUp(peer),
       forget: async peer => this.dht.remove(peer),
       isConnected: peer => libp2p.getConnections(peer).length > 0,

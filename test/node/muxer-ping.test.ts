@@ -70,4 +70,24 @@ describe('muxer pings', () => {
     await expect(pingPeer(route, peer, { signal: AbortSignal.abort() })).rejects.toThrow()
     expect(pings).toBe(1)
   })
+
+  it('is what the ping service does for a connected peer (kad-dht checks its contacts with it); an address still gets the protocol', async () => {
+    const conn = a.node.libp2p.getConnections(b.node.peerId)[0]
+    const opened: string[] = []
+    const newStream = conn.newStream.bind(conn)
+    conn.newStream = async (protocols, options) => {
+      opened.push(String(protocols))
+      return newStream(protocols, options)
+    }
+    try {
+      const rtt = await a.node.libp2p.services.ping.ping(b.node.peerId, { signal: AbortSignal.timeout(5_000) })
+      expect(rtt).toBeGreaterThanOrEqual(0)
+      expect(opened.filter(p => p.includes('ping'))).toEqual([])
+      // dialing an address is the protocol's job: it opens a ping stream (here on the same connection)
+      await a.node.libp2p.services.ping.ping(b.node.libp2p.getMultiaddrs()[0], { signal: AbortSignal.timeout(5_000) })
+      expect(opened.filter(p => p.includes('ping'))).toHaveLength(1)
+    } finally {
+      conn.newStream = newStream
+    }
+  })
 })
