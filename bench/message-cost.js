@@ -1,0 +1,65 @@
+/**
+ * What a topic message costs: the CPU a joined swarm spends per node on each 1 KiB message (swarm CPU while
+ * publishing at a steady rate, less the same swarm's idle CPU just before, per node per message). On a machine
+ * of few cores this figure sets gossip latency: one publish is a burst of (nodes x cost) of CPU that the cores
+ * work off before the last receiver has it. Extra `gossipd start` arguments after `--` compare settings.
+ *
+ *   npm run build && node bench/message-cost.js [--nodes=40] [--rate=3] [--seconds=45] [-- --max-connections 30]
+ */
+import { isMain, parseArgs } from './lib/args.js'
+import { load, printRows, row, writeResult } from './lib/report.js'
+import { api, sleep, startSwarm, textBody } from './lib/swarm.js'
+
+export const DEFAULTS = { nodes: 40, rate: 3, seconds: 45, idleSeconds: 10, messageBytes: 1024, topic: 'cost', settleTimeoutMs: 180_000, afterSettleMs: 35_000 }
+
+async function coresOver (swarm, work) {
+  const c0 = await swarm.cpuSecondsUsed()
+  const t0 = performance.now()
+  await work()
+  return (await swarm.cpuSecondsUsed() - c0) / ((performance.now() - t0) / 1000)
+}
+
+export async function run (opts = {}, extraArgs = []) {
+  const o = { ...DEFAULTS, ...opts }
+  const loadBefore = load()
+  const ctx = await startSwarm({ nodes: o.nodes, extraArgs })
+  try {
+    const nodes = ctx.nodes
+    await Promise.all(nodes.map(async n => api(n, `/topics/${o.topic}`, { method: 'PUT' })))
+    const settled = await ctx.swarm.settle({ timeoutMs: o.settleTimeoutMs })
+    // past the joining period of history catch-up, which asks every 2 s
+    await sleep(o.afterSettleMs)
+    const idle = await coresOver(ctx.swarm, async () => sleep(o.idleSeconds * 1000))
+    let accepted = 0
+    let i = 0
+    const busy = await coresOver(ctx.swarm, async () => {
+      const started = performance.now()
+      const inFlight = []
+      while (performance.now() - started < o.seconds * 1000) {
+        const n = nodes[i++ % nodes.length]
+        inFlight.push(api(n, `/topics/${o.topic}/messages`, { method: 'POST', headers: { 'content-type': 'text/plain' }, body: textBody(`${i}:`, o.messageBytes) }).then(() => { accepted++ }, () => {}))
+        await sleep(Math.max(0, started + i * 1000 / o.rate - performance.now()))
+      }
+      await Promise.all(inFlight)
+    })
+    const perMessageMs = (busy - idle) * 1000 / (o.rate * nodes.length)
+    const rows = [
+      row('nodes, extra arguments', `${nodes.length}, ${extraArgs.join(' ') || '-'}`),
+      row('messages accepted / published', `${accepted} / ${i}`),
+      row('swarm cores, idle / publishing', `${idle.toFixed(3)} / ${busy.toFixed(3)}`),
+      row('CPU per node per message (ms)', perMessageMs.toFixed(2)),
+      row('one publish across the swarm (ms of CPU)', (perMessageMs * nodes.length).toFixed(0))
+    ]
+    return { params: { ...o, nodes: nodes.length, extraArgs, nodeFlags: ctx.nodeFlags }, load: { before: loadBefore, after: load() }, settled, idleCores: idle, busyCores: busy, accepted, published: i, perMessageMs, rows }
+  } finally {
+    await ctx.stop()
+  }
+}
+
+if (isMain(import.meta.url)) {
+  const argv = process.argv.slice(2)
+  const cut = argv.indexOf('--')
+  const result = await run(parseArgs(cut < 0 ? argv : argv.slice(0, cut), DEFAULTS), cut < 0 ? [] : argv.slice(cut + 1))
+  printRows('message cost', result.rows)
+  process.stdout.write(`written ${await writeResult('message-cost', result)}\n`)
+}
