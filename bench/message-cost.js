@@ -6,7 +6,7 @@
  *
  *   npm run build && node bench/message-cost.js [--nodes=40] [--rate=3] [--seconds=45] [-- --max-connections 30]
  */
-import { isMain, parseArgs } from './lib/args.js'
+import { isMain, parseArgsAndNodeArgs } from './lib/args.js'
 import { load, printRows, row, writeResult } from './lib/report.js'
 import { api, sleep, startSwarm, textBody } from './lib/swarm.js'
 
@@ -57,9 +57,8 @@ export async function run (opts = {}, extraArgs = []) {
 }
 
 if (isMain(import.meta.url)) {
-  const argv = process.argv.slice(2)
-  const cut = argv.indexOf('--')
-  const result = await run(parseArgs(cut < 0 ? argv : argv.slice(0, cut), DEFAULTS), cut < 0 ? [] : argv.slice(cut + 1))
+  const { opts, extraArgs } = parseArgsAndNodeArgs(process.argv.slice(2), DEFAULTS)
+  const result = await run(opts, extraArgs)
   printRows('message cost', result.rows)
   process.stdout.write(`written ${await writeResult('message-cost', result)}\n`)
 }

@@ -18,6 +18,15 @@ export function parseArgs (argv, defaults) {
   return out
 }
 
+/**
+ * A benchmark that compares `gossipd start` settings: its own options before `--`, the node arguments after it
+ * (`node bench/idle.js --nodes=20 -- --ping-interval 60000`).
+ */
+export function parseArgsAndNodeArgs (argv, defaults) {
+  const cut = argv.indexOf('--')
+  return { opts: parseArgs(cut < 0 ? argv : argv.slice(0, cut), defaults), extraArgs: cut < 0 ? [] : argv.slice(cut + 1) }
+}
+
 function coerce (value, like) {
   if (Array.isArray(like)) return value.split(',').map(v => coerce(v, like[0]))
   if (typeof like === 'number') return Number(value)
