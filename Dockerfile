@@ -31,7 +31,9 @@ RUN groupadd --system --gid 10001 gossipd \
  && useradd --system --uid 10001 --gid gossipd --home-dir /data --no-create-home --shell /usr/sbin/nologin gossipd \
  && mkdir -p /data && chown gossipd:gossipd /data
 WORKDIR /app
+# MALLOC_ARENA_MAX: two malloc arenas instead of one per allocating thread (src/swarm/local-swarm.ts, NODE_PROCESS_ENV)
 ENV NODE_ENV=production \
+    MALLOC_ARENA_MAX=2 \
     GOSSIPD_DATA_DIR=/data \
     GOSSIPD_LISTEN=/ip4/0.0.0.0/tcp/4001 \
     GOSSIPD_API=0.0.0.0:8080
