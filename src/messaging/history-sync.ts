@@ -26,7 +26,7 @@ import type { NodeMetrics } from '../node/metrics.js'
 import type { MessageLog } from './history.js'
 import { askHistory, serveHistory } from './history-protocol.js'
 import { meshPeersOf } from './pubsub.js'
-import { idOfWire, verifyWire, type VerifiedMessage } from './signed-message.js'
+import { readWire, type VerifiedMessage } from './signed-message.js'
 
 /** How often the catch-up schedule is looked at; the intervals above are multiples of it. */
 const TICK_MS = 1_000
@@ -138,7 +138,8 @@ export class HistorySync {
       try {
         for await (const m of askHistory(stream, { topic, withinMs: Math.round(withinMs), limit: HISTORY_BATCH_MESSAGES, have }, { signal, maxMessageSize: this.init.maxMessageSize })) {
           answered++
-          if (!this.c.history.has(topic, idOfWire(m))) checked.push(await verifyWire(m))
+          const wire = readWire(m)
+          if (!this.c.history.has(topic, wire.id)) checked.push(await wire.verify())
         }
       } finally {
         stored = await this.store(checked.reverse())

@@ -50,15 +50,25 @@ function idOf (m: RPC.Message, key: PublicKey): string {
   return messageIdToString(signedMessageId(key, m.seqno))
 }
 
-/** The message's gossipsub id without checking its signature (to skip what this node already holds). */
-export function idOfWire (m: RPC.Message): string {
-  return idOf(m, authorKey(m).key)
+/** A message read off the wire: its gossipsub id, known before its signature is checked. */
+export interface WireMessage {
+  id: string
+  /** Check the signature; throws `HistoryProtocolError` saying what is wrong. */
+  verify(): Promise<VerifiedMessage>
 }
 
-/** Check a message's signature; throws `HistoryProtocolError` saying what is wrong. */
-export async function verifyWire (m: RPC.Message): Promise<VerifiedMessage> {
+/**
+ * Read a message's author and id (to skip what this node already holds without checking a signature); throws
+ * `HistoryProtocolError` when they are malformed. The author's key is decoded once, for the id and the check.
+ */
+export function readWire (m: RPC.Message): WireMessage {
   const { from, key, embedded } = authorKey(m)
   const id = idOf(m, key)
+  return { id, verify: async () => verify(m, { id, from, key, embedded }) }
+}
+
+async function verify (m: RPC.Message, author: { id: string, from: string, key: PublicKey, embedded: boolean }): Promise<VerifiedMessage> {
+  const { id, from, key, embedded } = author
   if (m.signature == null) throw new HistoryProtocolError('message is not signed')
   const signed = RPC.Message.encode({ from: m.from, data: m.data, seqno: m.seqno, topic: m.topic })
   const bytes = new Uint8Array(SIGN_PREFIX.byteLength + signed.byteLength)
