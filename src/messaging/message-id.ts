@@ -9,6 +9,7 @@
  */
 import { publicKeyToProtobuf } from '@libp2p/crypto/keys'
 import type { Message } from '@libp2p/gossipsub'
+import type { RPC } from '@libp2p/gossipsub/message'
 import type { PublicKey } from '@libp2p/interface'
 import { InvalidRequestError } from '../errors.js'
 import type { Signature } from './history.js'
@@ -46,6 +47,24 @@ export function messageId (msg: Message): Uint8Array {
   idsByData.set(msg.data, messageIdToString(id))
   signaturesByData.set(msg.data, { seqno, signature: msg.signature })
   return id
+}
+
+/**
+ * Gossipsub's `fastMsgIdFn`: the same pair, author and sequence number, read straight from the wire fields
+ * (`from`, the author's peer id, which a valid signature binds to its key; `seqno`), with no key decoding and
+ * no signature check. Gossipsub verifies a message's signature before it asks whether the message is new, so
+ * without this every copy of a message (one from each mesh peer that forwards it, up to D) was verified again.
+ * With it, a copy whose fast id belongs to a message that already passed validation is dropped as a duplicate
+ * first. Gossipsub records a fast id only once its message is valid, so a forged copy of an unseen id is still
+ * checked, and rejected, as before.
+ *
+ * `.` separates the two parts: base64url and hex never contain it, so no two (from, seqno) pairs share an id.
+ */
+export function fastMessageId (msg: RPC.Message): string {
+  const { from, seqno } = msg
+  // no author or sequence number: invalid under StrictSign, so this id never enters the cache of valid ones
+  if (from == null || seqno == null) return ''
+  return `${Buffer.from(from.buffer, from.byteOffset, from.byteLength).toString('base64url')}.${Buffer.from(seqno.buffer, seqno.byteOffset, seqno.byteLength).toString('hex')}`
 }
 
 /** The id gossipsub gave the message whose data was this very buffer. */

@@ -21,9 +21,10 @@ import {
 } from '../constants.js'
 import { GOSSIPSUB_DECODE_LIMITS, GOSSIPSUB_MAX_INBOUND_STREAMS, GOSSIPSUB_MAX_RPC_BYTES } from '../constants.js'
 import { PEER_SCORE_PARAMS, PEER_SCORE_THRESHOLDS, scoreEveryTopic } from './gossip-scoring.js'
-import { messageId, messageIdToString } from '../messaging/message-id.js'
+import { fastMessageId, messageId, messageIdToString } from '../messaging/message-id.js'
 import { cacheEd25519Verification } from './verify-cache.js'
 import { halveYamuxWindowUpdates } from './yamux-window.js'
+import { noiseCrypto } from './noise-crypto.js'
 import { muxerFirstPing } from './muxer-ping.js'
 
 export interface Services extends Record<string, unknown> {
@@ -74,7 +75,8 @@ export async function buildLibp2p (config: NodeConfig, privateKey: PrivateKey, o
       announceFilter: announceable
     },
     transports: [tcp()],
-    connectionEncrypters: [noise()],
+    // Noise with each session's cipher key imported once, not once per frame (node/noise-crypto.ts)
+    connectionEncrypters: [noise({ crypto: noiseCrypto })],
     streamMuxers: [yamux()],
     connectionManager: {
       maxConnections: config.maxConnections,
@@ -119,6 +121,9 @@ export async function buildLibp2p (config: NodeConfig, privateKey: PrivateKey, o
         globalSignaturePolicy: 'StrictSign',
         msgIdFn: messageId,
         msgIdToStrFn: messageIdToString,
+        // each message arrives once from every mesh peer that forwards it: copies of a message already validated
+        // are dropped by this id before their signature is checked again
+        fastMsgIdFn: fastMessageId,
         D: GOSSIPSUB_D,
         Dlo: GOSSIPSUB_DLO,
         Dhi: GOSSIPSUB_DHI,
