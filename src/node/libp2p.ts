@@ -25,6 +25,7 @@ import { fastMessageId, messageId, messageIdToString } from '../messaging/messag
 import { cacheEd25519Verification } from './verify-cache.js'
 import { halveYamuxWindowUpdates } from './yamux-window.js'
 import { noiseCrypto } from './noise-crypto.js'
+import { cheapEmptyLengthPrefix } from './length-prefix.js'
 import { muxerFirstPing } from './muxer-ping.js'
 
 export interface Services extends Record<string, unknown> {
@@ -66,6 +67,7 @@ export async function buildLibp2p (config: NodeConfig, privateKey: PrivateKey, o
   const tagged = bootstrapWithPeerIds(config.bootstrap)
   cacheEd25519Verification()
   halveYamuxWindowUpdates()
+  cheapEmptyLengthPrefix()
   const node = await createLibp2p<Services>({
     privateKey,
     start: false,
