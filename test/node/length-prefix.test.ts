@@ -7,8 +7,11 @@ import { Uint8ArrayList } from 'uint8arraylist'
 import { describe, expect, it } from 'vitest'
 import { NO_LENGTH_YET, cheapEmptyLengthPrefix, guardEmpty } from '../../src/node/length-prefix.js'
 
+/** What a length decoder reads: a chunk, or a list of chunks (of whichever uint8arraylist copy). */
+type Buffered = Uint8Array | { byteLength: number, getUint16(offset: number): number }
+
 /** A 2-byte big-endian length decoder, as Noise's, recording the buffer sizes it is asked about. */
-function uint16Decoder (seen: number[]): (data: Uint8ArrayList | Uint8Array) => number {
+function uint16Decoder (seen: number[]): (data: Buffered) => number {
   return data => {
     seen.push(data.byteLength)
     if (data.byteLength < 2) throw new RangeError('Could not decode int16BE')
