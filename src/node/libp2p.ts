@@ -26,6 +26,7 @@ import { cacheEd25519Verification } from './verify-cache.js'
 import { halveYamuxWindowUpdates } from './yamux-window.js'
 import { noiseCrypto } from './noise-crypto.js'
 import { cheapEmptyLengthPrefix } from './length-prefix.js'
+import { corkSocketWrites } from './socket-writes.js'
 import { muxerFirstPing } from './muxer-ping.js'
 
 export interface Services extends Record<string, unknown> {
@@ -146,5 +147,6 @@ export async function buildLibp2p (config: NodeConfig, privateKey: PrivateKey, o
     }
   })
   if (opts.gossipsub?.scoreParams?.topics == null) scoreEveryTopic(node.services.pubsub)
+  corkSocketWrites(node)
   return node
 }
