@@ -27,6 +27,7 @@ import { halveYamuxWindowUpdates } from './yamux-window.js'
 import { noiseCrypto } from './noise-crypto.js'
 import { cheapEmptyLengthPrefix } from './length-prefix.js'
 import { corkSocketWrites } from './socket-writes.js'
+import { concurrentOutboundStreams } from './gossip-streams.js'
 import { muxerFirstPing } from './muxer-ping.js'
 
 export interface Services extends Record<string, unknown> {
@@ -147,6 +148,8 @@ export async function buildLibp2p (config: NodeConfig, privateKey: PrivateKey, o
     }
   })
   if (opts.gossipsub?.scoreParams?.topics == null) scoreEveryTopic(node.services.pubsub)
+  // a peer slow to negotiate must not hold back gossipsub's streams to every other peer (node/gossip-streams.ts)
+  concurrentOutboundStreams(node.services.pubsub)
   corkSocketWrites(node)
   return node
 }
