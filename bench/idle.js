@@ -9,11 +9,9 @@
 import { isMain, parseArgsAndNodeArgs } from './lib/args.js'
 import { load, printRows, row, writeResult } from './lib/report.js'
 import { summarize } from './lib/stats.js'
-import { api, startSwarm } from './lib/swarm.js'
+import { api, coresOver, sleep, startSwarm } from './lib/swarm.js'
 
 export const DEFAULTS = { nodes: 40, seconds: 30, topic: 'idle', settleTimeoutMs: 180_000, afterSettleMs: 35_000 }
-
-const sleep = async ms => new Promise(resolve => setTimeout(resolve, ms))
 
 export async function run (opts = {}, extraArgs = []) {
   const o = { ...DEFAULTS, ...opts }
@@ -26,10 +24,7 @@ export async function run (opts = {}, extraArgs = []) {
     await sleep(o.afterSettleMs)
     const windows = []
     for (let left = o.seconds; left > 0; left -= 10) {
-      const c0 = await ctx.swarm.cpuSecondsUsed()
-      const t0 = performance.now()
-      await sleep(Math.min(10, left) * 1000)
-      windows.push((await ctx.swarm.cpuSecondsUsed() - c0) / ((performance.now() - t0) / 1000))
+      windows.push(await coresOver(ctx.swarm, async () => sleep(Math.min(10, left) * 1000)))
     }
     const peers = summarize(await Promise.all(ctx.nodes.map(async n => (await api(n, '/peers')).peers.length)))
     const cores = summarize(windows)

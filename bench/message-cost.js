@@ -8,16 +8,9 @@
  */
 import { isMain, parseArgsAndNodeArgs } from './lib/args.js'
 import { load, printRows, row, writeResult } from './lib/report.js'
-import { api, sleep, startSwarm, textBody } from './lib/swarm.js'
+import { api, coresOver, sleep, startSwarm, textBody } from './lib/swarm.js'
 
 export const DEFAULTS = { nodes: 40, rate: 3, seconds: 45, idleSeconds: 10, messageBytes: 1024, topic: 'cost', settleTimeoutMs: 180_000, afterSettleMs: 35_000 }
-
-async function coresOver (swarm, work) {
-  const c0 = await swarm.cpuSecondsUsed()
-  const t0 = performance.now()
-  await work()
-  return (await swarm.cpuSecondsUsed() - c0) / ((performance.now() - t0) / 1000)
-}
 
 export async function run (opts = {}, extraArgs = []) {
   const o = { ...DEFAULTS, ...opts }

@@ -77,6 +77,14 @@ export async function api (node, path, { method = 'GET', body, headers = {}, sig
 
 export const sleep = async ms => new Promise(resolve => setTimeout(resolve, ms))
 
+/** Cores the swarm's processes used while `work` ran: CPU seconds (all of them together) per second of wall time. */
+export async function coresOver (swarm, work) {
+  const c0 = await swarm.cpuSecondsUsed()
+  const t0 = performance.now()
+  await work()
+  return (await swarm.cpuSecondsUsed() - c0) / ((performance.now() - t0) / 1000)
+}
+
 /** Poll `check` until it returns a truthy value or `timeoutMs` passes (then the last value, or undefined). */
 export async function waitFor (check, { timeoutMs = 60_000, intervalMs = 200 } = {}) {
   const deadline = Date.now() + timeoutMs
