@@ -17,7 +17,7 @@ import type { NodeConfig } from '../config.js'
 import { AGENT_VERSION, DEFAULT_MAX_INCOMING_PENDING, DIAL_ADDRESS_TIMEOUT_MS, DIAL_TIMEOUT_MS, DHT_ALPHA, DHT_DISJOINT_PATHS, DHT_INITIAL_QUERY_SELF_MS, DHT_TABLE_UPDATE_CONCURRENCY, PING_MAX_STREAMS } from '../constants.js'
 import {
   GOSSIPSUB_D, GOSSIPSUB_DHI, GOSSIPSUB_DLAZY, GOSSIPSUB_DLO, GOSSIPSUB_FLOOD_PUBLISH, GOSSIPSUB_HEARTBEAT_MS,
-  GOSSIPSUB_MCACHE_GOSSIP, GOSSIPSUB_MCACHE_LENGTH
+  GOSSIPSUB_IDONTWANT_MIN_BYTES, GOSSIPSUB_MCACHE_GOSSIP, GOSSIPSUB_MCACHE_LENGTH
 } from '../constants.js'
 import { GOSSIPSUB_DECODE_LIMITS, GOSSIPSUB_MAX_INBOUND_STREAMS, GOSSIPSUB_MAX_RPC_BYTES } from '../constants.js'
 import { PEER_SCORE_PARAMS, PEER_SCORE_THRESHOLDS, scoreEveryTopic } from './gossip-scoring.js'
@@ -136,6 +136,7 @@ export async function buildLibp2p (config: NodeConfig, privateKey: PrivateKey, o
         floodPublish: GOSSIPSUB_FLOOD_PUBLISH,
         mcacheLength: GOSSIPSUB_MCACHE_LENGTH,
         mcacheGossip: GOSSIPSUB_MCACHE_GOSSIP,
+        idontwantMinDataSize: GOSSIPSUB_IDONTWANT_MIN_BYTES,
         // a hostile peer's oversized frame or entry-stuffed RPC is refused before it is buffered or decoded
         maxInboundDataLength: gossipsubRpcLimit(config.maxMessageSize),
         decodeRpcLimits: GOSSIPSUB_DECODE_LIMITS,
