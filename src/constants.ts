@@ -298,6 +298,9 @@ export const FILE_CHUNK_SIZE = 256 * 1024
 export const FILE_MIN_CHUNK_SIZE = 16 * 1024
 export const FILE_MAX_CHUNK_SIZE = 4 * 1024 * 1024
 
+/** Stored files kept open for serving chunks (src/files/read-handles.ts); the least recently read are closed. */
+export const FILE_READ_HANDLES = 32
+
 /** Largest manifest accepted from a peer: 16 GiB at 256 KiB is 65,536 hashes, about 4.3 MB of JSON. */
 export const FILE_MAX_MANIFEST_BYTES = 8 * 1024 * 1024
 

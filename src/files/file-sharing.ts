@@ -139,6 +139,7 @@ export class FileSharing extends EventEmitter<FileSharingEvents> {
     await r.downloads.stop()
     await this.c.unhandle(FILES_PROTOCOL).catch(() => {})
     await this.c.unhandle(INDEX_PROTOCOL).catch(() => {})
+    await r.store.close()
     r.db.close()
   }
 

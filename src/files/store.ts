@@ -6,14 +6,17 @@
  */
 import { randomUUID } from 'node:crypto'
 import { createReadStream, type ReadStream } from 'node:fs'
-import { mkdir, open, readFile, rename, rm, writeFile } from 'node:fs/promises'
+import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
+import type { StatementSync } from 'node:sqlite'
 import type { CID } from 'multiformats/cid'
+import { FILE_READ_HANDLES } from '../constants.js'
 import { FileNotFoundError, RangeNotSatisfiableError } from '../errors.js'
 import { migrate, type Database } from '../storage/database.js'
 import { ingest } from './ingest.js'
 import { chunkLength, encodeManifest, manifestId, MANIFEST_VERSION, type Manifest } from './manifest.js'
 import { checkFileName } from './names.js'
+import { ReadHandles } from './read-handles.js'
 
 export type FileOrigin = 'upload' | 'download'
 
@@ -64,12 +67,16 @@ export class FileStore {
   readonly root: string
   private readonly storeDir: string
   private readonly tmpDir: string
+  private readonly handles = new ReadHandles(FILE_READ_HANDLES)
+  private readonly findRow: StatementSync
 
   constructor (private readonly opts: FileStoreOptions) {
     this.root = join(opts.dataDir, 'files')
     this.storeDir = join(this.root, 'store')
     this.tmpDir = join(this.root, 'tmp')
     migrate(opts.db, SCHEMA)
+    // asked for every chunk served: prepared once
+    this.findRow = opts.db.prepare('SELECT * FROM files WHERE id = ?')
   }
 
   get chunkSize (): number { return this.opts.chunkSize }
@@ -105,6 +112,7 @@ export class FileStore {
   /** Move verified bytes (a finished download or an upload) into the store and index them. */
   async commit (id: CID, manifestBytes: Uint8Array, manifest: Manifest, dataFile: string, origin: FileOrigin): Promise<FileEntry> {
     const key = id.toString()
+    await this.handles.drop(key)
     await writeFile(this.manifestPath(key), manifestBytes, { mode: 0o600 })
     await rename(dataFile, this.dataPath(key))
     const row: Row = {
@@ -116,12 +124,17 @@ export class FileStore {
     return toEntry(row)
   }
 
+  /** Close the files kept open for serving chunks. */
+  async close (): Promise<void> {
+    await this.handles.closeAll()
+  }
+
   list (): FileEntry[] {
     return (this.opts.db.prepare('SELECT * FROM files ORDER BY added_at, id').all() as unknown as Row[]).map(toEntry)
   }
 
   find (id: string): FileEntry | undefined {
-    const row = this.opts.db.prepare('SELECT * FROM files WHERE id = ?').get(id) as unknown as Row | undefined
+    const row = this.findRow.get(id) as unknown as Row | undefined
     return row == null ? undefined : toEntry(row)
   }
 
@@ -144,15 +157,7 @@ export class FileStore {
   async readChunk (id: string, index: number): Promise<Uint8Array> {
     const e = this.get(id)
     if (!Number.isInteger(index) || index < 0 || index >= e.chunks) throw new RangeNotSatisfiableError(`file ${id} has no chunk ${index}`)
-    const length = chunkLength(e, index)
-    const buf = Buffer.allocUnsafe(length)
-    const fh = await open(this.dataPath(id), 'r')
-    try {
-      const { bytesRead } = await fh.read(buf, 0, length, index * e.chunkSize)
-      return buf.subarray(0, bytesRead)
-    } finally {
-      await fh.close()
-    }
+    return this.handles.read(id, this.dataPath(id), chunkLength(e, index), index * e.chunkSize)
   }
 
   /** Stream the bytes from `start` to `end` inclusive (HTTP Range semantics). */
@@ -168,6 +173,7 @@ export class FileStore {
   async delete (id: string): Promise<FileEntry> {
     const e = this.get(id)
     this.opts.db.prepare('DELETE FROM files WHERE id = ?').run(id)
+    await this.handles.drop(id)
     await rm(this.dataPath(id), { force: true })
     await rm(this.manifestPath(id), { force: true })
     return e
