@@ -127,16 +127,19 @@ export const IDENTITY_FILE = 'identity.key'
 // --- messaging: topics (gossipsub) and direct messages ---
 
 /**
- * Gossipsub mesh degree. The spec's D=6 suits large networks; in a swarm of dozens where every node is connected
- * to most others, a wider mesh (8, kept within 6..12) gives each message more disjoint paths at little cost.
+ * Gossipsub mesh degree: the spec's 6 (kept within 4..12). Every node forwards each message to its mesh peers,
+ * and with flood publish most of them have it already from the publisher, so each mesh peer is one more copy
+ * to send, receive, decrypt and drop. A wider mesh of 8 cost CPU for nothing measurable: 40 nodes at 3 msg/s,
+ * runs interleaved, 7.17 / 7.30 ms of CPU per node per message at D = 8 against 6.26 / 5.92 at D = 6
+ * (`node bench/message-cost.js`, 2026-11-22).
  */
-export const GOSSIPSUB_D = 8
+export const GOSSIPSUB_D = 6
 /** Fewest mesh peers before the heartbeat grafts more. */
-export const GOSSIPSUB_DLO = 6
+export const GOSSIPSUB_DLO = 4
 /** Most mesh peers before the heartbeat prunes some. */
 export const GOSSIPSUB_DHI = 12
 /** Peers that receive IHAVE gossip each heartbeat: lazy repair for any message a mesh path lost. */
-export const GOSSIPSUB_DLAZY = 8
+export const GOSSIPSUB_DLAZY = 6
 /**
  * Gossipsub heartbeat. 700 ms (default 1 s) repairs meshes and re-gossips missing ids a little faster after a
  * join, and is still cheap for dozens of peers on a 2-core machine.
