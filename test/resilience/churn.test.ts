@@ -135,7 +135,9 @@ describe.skipIf(tooBusy != null)(`churn in a ${NODES}-node swarm${tooBusy != nul
     const cores = (await swarm.cpuSecondsUsed() - cpuBefore) / seconds
     // every newcomer's first peer: its DHT lookups, subscriptions and first catch-ups all start there
     const bootstrapCores = (await swarm.cpuSecondsUsed(bootstrap) - bootstrapBefore) / seconds
-    console.log(`churn: ${victims.length} new nodes up and subscribed in ${joinedIn} ms; from their start to 10 s later the swarm used ${cores.toFixed(2)} cores, the bootstrap alone ${bootstrapCores.toFixed(2)}`)
+    // the newcomers are fresh processes: everything they used, start-up included
+    const newcomersCpu = await swarm.cpuSecondsUsed(victims)
+    console.log(`churn: ${victims.length} new nodes up and subscribed in ${joinedIn} ms; from their start to 10 s later the swarm used ${cores.toFixed(2)} cores, the bootstrap alone ${bootstrapCores.toFixed(2)}, the new nodes ${(newcomersCpu / seconds).toFixed(2)} (${(newcomersCpu / victims.length).toFixed(2)} CPU s each)`)
     await sleep(15_000)
     publishing = false
     await Promise.all(loops)
