@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { publicKeyFromRaw } from '@libp2p/crypto/keys'
 import { RPC } from '@libp2p/gossipsub/message'
 import { fastMessageId } from '../../src/messaging/message-id.js'
-import { connect, startNode, stopNode, waitFor, type TestNode } from './helpers.js'
+import { startFullMesh, stopNode, waitFor, type TestNode } from './helpers.js'
 
 const TOPIC = 'dups'
 const MESSAGES = 30
@@ -47,12 +47,7 @@ describe('duplicate copies of a message between four fully connected nodes', () 
   const nodes: TestNode[] = []
 
   beforeAll(async () => {
-    for (let i = 0; i < 4; i++) nodes.push(await startNode({ nick: `n${i}` }))
-    for (let i = 0; i < nodes.length; i++) {
-      for (let j = i + 1; j < nodes.length; j++) await connect(nodes[i], nodes[j])
-    }
-    for (const n of nodes) n.node.topics.subscribe(TOPIC)
-    await waitFor(() => nodes.every(n => n.node.topics.info(TOPIC).meshPeers === nodes.length - 1), 'full meshes')
+    nodes.push(...await startFullMesh(4, TOPIC))
   })
 
   afterAll(async () => {

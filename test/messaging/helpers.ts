@@ -51,6 +51,18 @@ export async function waitFor (check: () => boolean | Promise<boolean>, what: st
   throw new Error(`timed out waiting for ${what}`)
 }
 
+/** `count` nodes, each connected to every other and subscribed to `topic`, once every mesh is full. */
+export async function startFullMesh (count: number, topic: string): Promise<TestNode[]> {
+  const nodes: TestNode[] = []
+  for (let i = 0; i < count; i++) nodes.push(await startNode({ nick: `n${i}` }))
+  for (let i = 0; i < nodes.length; i++) {
+    for (let j = i + 1; j < nodes.length; j++) await connect(nodes[i], nodes[j])
+  }
+  for (const n of nodes) n.node.topics.subscribe(topic)
+  await waitFor(() => nodes.every(n => n.node.topics.info(topic).meshPeers === nodes.length - 1), 'full meshes')
+  return nodes
+}
+
 /** Read an SSE or NDJSON response body as it arrives, collecting parsed events. */
 export function collectStream (res: Response, format: 'sse' | 'ndjson'): { events: Array<{ id?: string, event?: string, data: any }>, done: Promise<void> } {
   const events: Array<{ id?: string, event?: string, data: any }> = []

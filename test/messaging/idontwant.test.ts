@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { GOSSIPSUB_IDONTWANT_MIN_BYTES } from '../../src/constants.js'
-import { connect, startNode, stopNode, waitFor, type TestNode } from './helpers.js'
+import { startFullMesh, stopNode, waitFor, type TestNode } from './helpers.js'
 
 const TOPIC = 'idontwant'
 
@@ -14,12 +14,7 @@ describe('IDONTWANT between four fully connected nodes', () => {
   let received: Array<ReturnType<typeof vi.spyOn>>
 
   beforeAll(async () => {
-    for (let i = 0; i < 4; i++) nodes.push(await startNode({ nick: `n${i}` }))
-    for (let i = 0; i < nodes.length; i++) {
-      for (let j = i + 1; j < nodes.length; j++) await connect(nodes[i], nodes[j])
-    }
-    for (const n of nodes) n.node.topics.subscribe(TOPIC)
-    await waitFor(() => nodes.every(n => n.node.topics.info(TOPIC).meshPeers === nodes.length - 1), 'full meshes')
+    nodes.push(...await startFullMesh(4, TOPIC))
     received = nodes.map(n => vi.spyOn(n.node.libp2p.services.pubsub as any, 'handleIdontwant'))
   })
 
