@@ -135,8 +135,12 @@ export class LocalSwarm {
   spawn (node: SwarmNode): void {
     const out = createWriteStream(node.logFile, { flags: 'a' })
     const child = spawn(process.execPath, [...NODE_PROCESS_FLAGS, CLI_PATH, ...node.args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...NODE_PROCESS_ENV, ...process.env, GOSSIPD_API_TOKEN: process.env.GOSSIPD_API_TOKEN ?? '' } })
-    child.stdout?.pipe(out)
-    child.stderr?.pipe(out)
+    // both streams write to one log: neither may end it (the other may still have a last word, such as why the
+    // process could not start); it ends once the process and both streams are closed
+    child.stdout?.pipe(out, { end: false })
+    child.stderr?.pipe(out, { end: false })
+    child.once('close', () => { if (!out.writableEnded) out.end() })
+    child.once('error', err => { if (!out.writableEnded) out.end(`could not start: ${err.message}\n`) })
     node.pid = child.pid
     this.children.set(node.index, child)
     child.once('exit', () => {
