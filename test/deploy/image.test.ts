@@ -1,0 +1,26 @@
+/**
+ * The Docker image runs its node as LocalSwarm runs each of its processes: the same V8 flags on the entrypoint's
+ * command line and the same allocator settings in its environment (src/swarm/local-swarm.ts, where each is
+ * measured). The Dockerfile cannot import them, so this keeps the two copies alike.
+ */
+import { readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { describe, expect, it } from 'vitest'
+import { NODE_PROCESS_ENV, NODE_PROCESS_FLAGS } from '../../src/swarm/local-swarm.js'
+
+const dockerfile = readFileSync(join(import.meta.dirname, '..', '..', 'Dockerfile'), 'utf8')
+
+describe('the Docker image', () => {
+  it('starts node with LocalSwarm\'s V8 flags', () => {
+    const entrypoint = JSON.parse(/^ENTRYPOINT (\[.*\])$/m.exec(dockerfile)?.[1] ?? 'null') as string[] | null
+    expect(entrypoint?.[0]).toBe('node')
+    const flags = entrypoint?.slice(1, entrypoint.indexOf('bin/gossipd.js'))
+    expect(flags).toEqual(NODE_PROCESS_FLAGS)
+  })
+
+  it('sets LocalSwarm\'s allocator environment', () => {
+    for (const [name, value] of Object.entries(NODE_PROCESS_ENV)) {
+      expect(dockerfile).toMatch(new RegExp(`^\\s+${name}=${value}\\b`, 'm'))
+    }
+  })
+})
