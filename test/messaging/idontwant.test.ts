@@ -1,7 +1,8 @@
 /**
  * IDONTWANT is sent only for large messages (GOSSIPSUB_IDONTWANT_MIN_BYTES, src/constants.ts). Between fully
  * connected nodes every receiver of a large message tells its mesh peers it has it; a small message costs no
- * such frame. Counted on the receiving side: the IDONTWANT entries that arrive over the wire.
+ * such frame. Counted on the receiving side: the RPCs carrying IDONTWANT that arrive over the wire (gossipsub
+ * handles each with one `handleIdontwant` call).
  */
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { GOSSIPSUB_IDONTWANT_MIN_BYTES } from '../../src/constants.js'
@@ -23,7 +24,7 @@ describe('IDONTWANT between four fully connected nodes', () => {
     await Promise.all(nodes.map(async n => stopNode(n)))
   })
 
-  const entries = (): number => received.reduce((sum, spy) => sum + spy.mock.calls.length, 0)
+  const idontwantRpcs = (): number => received.reduce((sum, spy) => sum + spy.mock.calls.length, 0)
 
   async function publishAndWait (count: number, bytes: number, from: number): Promise<void> {
     const before = nodes.map(n => n.node.topics.history(TOPIC, { limit: 1_000 }).length)
@@ -35,12 +36,12 @@ describe('IDONTWANT between four fully connected nodes', () => {
 
   it('sends none for messages under the threshold', async () => {
     await publishAndWait(10, 1024, 0)
-    expect(entries()).toBe(0)
+    expect(idontwantRpcs()).toBe(0)
   })
 
   it('sends them for messages at the threshold and above', async () => {
     await publishAndWait(5, GOSSIPSUB_IDONTWANT_MIN_BYTES, 100)
     // each of the three receivers tells its two other mesh peers, for most of the five messages
-    expect(entries()).toBeGreaterThan(5)
+    expect(idontwantRpcs()).toBeGreaterThan(5)
   })
 })
