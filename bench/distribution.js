@@ -71,7 +71,11 @@ export async function run (opts = {}) {
   const ctx = await startSwarm({ nodes: maxN + 1, extraArgs: ['--upload-limit', String(u)] })
   const [seeder, ...peers] = ctx.nodes
   const points = []
+  let settled
   try {
+    // the first point measured the join storm of the swarm's processes (N = 1 took 12-13 s right after start,
+    // 7.2-7.7 s once the swarm had joined): start from a joined, quiet swarm (LocalSwarm.settle)
+    settled = await ctx.swarm.settle()
     for (const N of o.peers) {
       const targets = peers.slice(0, N)
       const one = await share(seeder, F)
@@ -107,7 +111,7 @@ export async function run (opts = {}) {
       { name: 'P2P bound', points: points.map(p => [p.N, p.p2pBoundSeconds]), dashed: true }
     ]
   })
-  return { params: { ...o, fileBytes: F, uploadBytesPerSecond: u, nodeFlags: ctx.nodeFlags }, load: { before: loadBefore, after: load() }, points, rows, svg }
+  return { params: { ...o, fileBytes: F, uploadBytesPerSecond: u, nodeFlags: ctx.nodeFlags }, settled, load: { before: loadBefore, after: load() }, points, rows, svg }
 }
 
 export async function save (result) {

@@ -371,6 +371,35 @@ export const FILES_UNAVAILABLE_RETRY_MS = 500
 /** A provider dropped for errors (not for bad data) may rejoin a download after this long, when found again. */
 export const FILES_PROVIDER_COOLDOWN_MS = 10_000
 
+/**
+ * A downloader asks a provider that is itself still downloading which chunks it holds (a `have` request) when it
+ * has nothing left to ask that provider for and its last answer is at least this old.
+ */
+export const FILES_HAVE_REFRESH_MS = 1_000
+
+/** Every provider is asked `have` at least this often during a download, for the fellow downloaders it names. */
+export const FILES_PEER_HINT_REFRESH_MS = 2_000
+
+/** Fellow downloaders named in one `have` answer; files and age for which they are remembered. */
+export const FILES_PEER_HINTS = 16
+export const FILES_PEER_HINT_FILES = 256
+export const FILES_PEER_HINT_TTL_MS = 60_000
+
+/**
+ * A node with an upload cap answers a chunk request `busy` instead of queueing it when the chunks already
+ * waiting for its cap would take longer than this to send: the asker fetches elsewhere meanwhile rather than
+ * holding a place in a queue of stale requests (with 20 downloaders of 4 streams each, a 1 MiB/s seeder's queue
+ * was 20 s deep, and mostly held chunks the downloaders' peers could have sent them).
+ */
+export const FILES_MAX_UPLOAD_BACKLOG_MS = 1_000
+
+/**
+ * A provider that answered `busy` is asked again after this long, doubled for each `busy` in a row up to
+ * FILES_BUSY_MAX_RETRY_MS, times a random 0.5-1.5 so its downloaders do not come back together.
+ */
+export const FILES_BUSY_RETRY_MS = 250
+export const FILES_BUSY_MAX_RETRY_MS = 2_000
+
 /** The connection-list protocol the swarm crawler asks every node (docs/PROTOCOLS.md, "Peers"). */
 export const PEERS_PROTOCOL = '/gossipd/peers/1.0.0'
 

@@ -1,7 +1,9 @@
 /**
- * One download: find providers (the `from` peers and the DHT, looked up again every few seconds so peers that
- * start downloading the same file join in), fetch the manifest from any of them, then fetch chunks in parallel
- * from all of them, verifying each against its SHA-256 and writing it at its offset in a partial file. A failed
+ * One download: find providers (the `from` peers, the DHT, looked up again every few seconds, and the fellow
+ * downloaders providers name in their `have` answers), fetch the manifest from any of them, then fetch chunks in
+ * parallel from all of them, rarest first among the chunks each provider holds (its `have` bitfield, asked again
+ * while it is itself downloading), verifying each against its SHA-256 and writing it at its offset in a partial
+ * file. A provider at its upload cap answers `busy` and is asked again shortly. A failed
  * or corrupt chunk is retried from another provider and the provider is penalised; after a few failures it is
  * dropped. Only when every chunk is in, and the whole file hashes to the manifest's hash, does the file enter
  * the store. Progress is persisted per chunk, so a restart resumes.
@@ -13,11 +15,14 @@ import type { PeerId } from '@libp2p/interface'
 import { peerIdFromString } from '@libp2p/peer-id'
 import type { CID } from 'multiformats/cid'
 import {
-  FILES_FIND_PROVIDERS_TIMEOUT_MS, FILES_MAX_CHUNK_ATTEMPTS, FILES_MAX_PROVIDER_FAILURES, FILES_NO_PROVIDER_TIMEOUT_MS,
-  FILES_PROVIDER_COOLDOWN_MS, FILES_PROVIDER_REFRESH_MS, FILES_REQUEST_TIMEOUT_MS, FILES_STREAMS_PER_PEER, FILES_UNAVAILABLE_RETRY_MS
+  FILES_BUSY_MAX_RETRY_MS, FILES_BUSY_RETRY_MS, FILES_FIND_PROVIDERS_TIMEOUT_MS, FILES_HAVE_REFRESH_MS, FILES_MAX_CHUNK_ATTEMPTS, FILES_MAX_PROVIDER_FAILURES,
+  FILES_NO_PROVIDER_TIMEOUT_MS, FILES_PEER_HINT_REFRESH_MS, FILES_PROVIDER_COOLDOWN_MS, FILES_PROVIDER_REFRESH_MS, FILES_REQUEST_TIMEOUT_MS,
+  FILES_STREAMS_PER_PEER, FILES_UNAVAILABLE_RETRY_MS
 } from '../constants.js'
 import { FileTooLargeError, FileTransferError } from '../errors.js'
 import type { Logger } from '../logger.js'
+import { Bitfield } from './bitfield.js'
+import { rarestFirst } from './piece-picker.js'
 import type { DownloadRecord, DownloadRecords, DownloadState } from './download-records.js'
 import { chunkLength, decodeManifest, parseFileId, type Manifest } from './manifest.js'
 import type { FilesSession } from './protocol.js'
@@ -75,6 +80,25 @@ interface ProviderRun extends ProviderStatus {
   droppedAt: number
   /** Chunks from it that failed their hash. */
   corrupt: number
+  /** The chunks it holds, as it last said (undefined: not asked yet, or it cannot say). */
+  have?: Bitfield
+  /** When it last answered `have` (0: never). */
+  haveAt: number
+  /** It answered `have` with `bad-request` (a node without the request): asked blindly for any chunk. */
+  haveUnknown: boolean
+  /** A `have` request in flight, shared by its workers. */
+  refreshing?: Promise<void>
+  /** Answered `busy` (at its upload cap): not asked again before this. */
+  busyUntil: number
+  /** `busy` answers in a row: each doubles the wait. */
+  busyStreak: number
+  /**
+   * Chunk requests it may have in flight: FILES_STREAMS_PER_PEER at first, halved by each `busy`, one more for
+   * each chunk served (a provider at its upload cap is asked by one or two streams, not hammered by four).
+   */
+  window: number
+  /** Chunk requests to it in flight. */
+  requests: number
 }
 
 /** The node is stopping: the job keeps its state and resumes at the next start. */
@@ -132,6 +156,10 @@ export class DownloadJob {
   /** Chunk -> provider -> time until which that provider is not asked for it again. */
   private readonly avoid = new Map<number, Map<string, number>>()
   private readonly providers = new Map<string, ProviderRun>()
+  /** Chunk -> how many active providers say they hold it (rarest first). */
+  private availability = new Uint16Array(0)
+  /** The chunks done here: what this node answers to `have`. */
+  private doneBits?: Bitfield
   private readonly controller = new AbortController()
   private readonly samples: Array<[number, number]> = []
   private bytesDone = 0
@@ -142,6 +170,8 @@ export class DownloadJob {
 
   constructor (private readonly c: JobComponents, readonly record: DownloadRecord) {
     this.cid = parseFileId(record.fileId)
+    // waiting workers wake when the job ends, without a listener of their own on its signal
+    this.signal.addEventListener('abort', () => { this.notify() }, { once: true })
   }
 
   get id (): string { return this.record.id }
@@ -211,6 +241,11 @@ export class DownloadJob {
 
   get manifestData (): Uint8Array | undefined { return this.manifestBytes }
 
+  /** The chunks held here, for a fellow downloader's `have`; 'unavailable' before the manifest is in. */
+  have (): Bitfield | 'unavailable' {
+    return this.doneBits?.copy() ?? 'unavailable'
+  }
+
   private setState (state: DownloadState, error: string | null = null): void {
     this.c.records.setState(this.id, state, error)
     Object.assign(this.record, this.c.records.get(this.id))
@@ -222,8 +257,14 @@ export class DownloadJob {
     this.wake = signal()
   }
 
+  /**
+   * Wait until something changes (a chunk in, a request ended, a provider added, the job aborted) or `ms` pass.
+   * Dozens of workers wait here and wake often: the timer is cleared on waking, not left to fire.
+   */
   private async waitChange (ms: number): Promise<void> {
-    await Promise.race([this.wake.promise, sleep(ms, this.signal)])
+    let timer: NodeJS.Timeout | undefined
+    await Promise.race([this.wake.promise, new Promise<void>(resolve => { timer = setTimeout(resolve, ms) })])
+    clearTimeout(timer)
   }
 
   private async run (): Promise<void> {
@@ -272,6 +313,16 @@ export class DownloadJob {
     }
   }
 
+  /** A peer named as a fellow downloader (in a `have` answer, or because it asked this node for the file). */
+  hint (peer: string): void {
+    if (this.providers.has(peer)) return
+    try {
+      this.addProvider(peerIdFromString(peer))
+    } catch {
+      // not a peer id: ignored
+    }
+  }
+
   private addProvider (peer: PeerId): void {
     const key = peer.toString()
     if (this.signal.aborted) return
@@ -281,12 +332,13 @@ export class DownloadJob {
       if (known.state === 'dropped' && !known.banned && Date.now() - known.droppedAt > FILES_PROVIDER_COOLDOWN_MS) {
         known.state = 'active'
         known.failures = 0
+        this.count(undefined, known.have)
         if (this.manifest != null && this.remaining.size > 0) this.startWorkers(known)
         this.notify()
       }
       return
     }
-    const p: ProviderRun = { peer, peerId: key, chunks: 0, bytes: 0, failures: 0, state: 'active', manifestAt: 0, workers: 0, banned: false, droppedAt: 0, corrupt: 0 }
+    const p: ProviderRun = { peer, peerId: key, chunks: 0, bytes: 0, failures: 0, state: 'active', manifestAt: 0, workers: 0, banned: false, droppedAt: 0, corrupt: 0, haveAt: 0, haveUnknown: false, busyUntil: 0, busyStreak: 0, window: FILES_STREAMS_PER_PEER, requests: 0 }
     this.providers.set(key, p)
     if (this.manifest != null && this.remaining.size > 0) this.startWorkers(p)
     this.notify()
@@ -306,6 +358,7 @@ export class DownloadJob {
     if (err instanceof CorruptChunkError) p.corrupt++
     if (ban || p.failures >= FILES_MAX_PROVIDER_FAILURES) {
       p.banned = ban || p.corrupt > 0
+      if (p.state === 'active') this.count(p.have, undefined)
       p.state = 'dropped'
       p.droppedAt = Date.now()
       this.c.log.info({ job: this.id, peer: p.peerId, err: err.message }, 'provider dropped')
@@ -346,12 +399,14 @@ export class DownloadJob {
     this.manifestBytes = bytes
     this.c.records.setManifest(this.id, { name: m.name, size: m.size, chunks: m.chunks.length })
     Object.assign(this.record, { name: m.name, size: m.size, chunks: m.chunks.length })
+    this.availability = new Uint16Array(m.chunks.length)
     for (const idx of this.c.records.doneChunks(this.id)) {
       if (idx < m.chunks.length) {
         this.done.add(idx)
         this.bytesDone += chunkLength(m, idx)
       }
     }
+    this.doneBits = Bitfield.of(m.chunks.length, this.done)
     this.c.announce(this.record.fileId)
   }
 
@@ -382,6 +437,7 @@ export class DownloadJob {
       if (pass > 0) throw new FileTransferError(`the file does not match its manifest after ${pass + 1} passes`)
       for (const idx of bad) {
         this.done.delete(idx)
+        this.doneBits?.clear(idx)
         this.bytesDone -= chunkLength(m, idx)
         this.c.records.unmark(this.id, idx)
       }
@@ -395,19 +451,82 @@ export class DownloadJob {
     }
   }
 
-  /** The next chunk to ask `p` for: the first free one it is not being avoided for. */
+  /** Add `after`'s chunks to the availability counts and take `before`'s away. */
+  private count (before: Bitfield | undefined, after: Bitfield | undefined): void {
+    if (this.availability.length === 0) return
+    Bitfield.diff(before, after, (idx, nowSet) => {
+      if (idx < this.availability.length) this.availability[idx] += nowSet ? 1 : -1
+    })
+  }
+
+  private setHave (p: ProviderRun, bits: Bitfield): void {
+    if (p.state === 'active') this.count(p.have, bits)
+    p.have = bits
+    p.haveAt = Date.now()
+  }
+
+  /** `p` said it does not hold chunk `idx` after all. */
+  private lacks (p: ProviderRun, idx: number): void {
+    if (p.have?.has(idx) !== true) return
+    p.have.clear(idx)
+    if (p.state === 'active') this.availability[idx]--
+  }
+
+  /**
+   * The next chunk to ask `p` for: of the free chunks it holds and is not being avoided for, one held by the
+   * fewest providers (rarest first: the chunks only the seeder has go out first, and from the seeder), ties in
+   * this job's random order.
+   */
   private pick (p: ProviderRun): number | undefined {
     const now = Date.now()
     let stuck: number | undefined
-    for (const idx of this.remaining) {
-      if (this.inflight.has(idx)) continue
+    const best = rarestFirst(this.remaining, this.availability, idx => {
+      if (this.inflight.has(idx)) return false
+      if (p.have != null && !p.have.has(idx)) return false
       const av = this.avoid.get(idx)
-      if (av == null || (av.get(p.peerId) ?? 0) <= now) return idx
+      if (av == null || (av.get(p.peerId) ?? 0) <= now) return true
       // a chunk every active provider is avoiding would never be fetched: let this one try again
       if (stuck == null && this.active().every(q => (av.get(q.peerId) ?? 0) > now)) stuck = idx
-    }
+      return false
+    })
+    if (best != null) return best
     if (stuck != null) this.avoid.get(stuck)?.delete(p.peerId)
     return stuck
+  }
+
+  /**
+   * Whether to ask `p` which chunks it holds now: it was never asked; or it is still downloading, has nothing
+   * this job wants (`idle`) and its answer is FILES_HAVE_REFRESH_MS old; or, for the fellow downloaders it names,
+   * its answer is FILES_PEER_HINT_REFRESH_MS old.
+   */
+  private haveDue (p: ProviderRun, idle: boolean): boolean {
+    if (p.haveUnknown) return false
+    if (p.have == null) return true
+    const age = Date.now() - p.haveAt
+    return age >= FILES_PEER_HINT_REFRESH_MS || (idle && age >= FILES_HAVE_REFRESH_MS && !p.have.complete)
+  }
+
+  /** Ask `p` for its bitfield and the fellow downloaders it knows; they join as providers. */
+  private async refreshHave (p: ProviderRun, session: FilesSession): Promise<void> {
+    const m = this.manifest as Manifest
+    try {
+      const signal = AbortSignal.any([this.signal, AbortSignal.timeout(FILES_REQUEST_TIMEOUT_MS)])
+      const { bits, peers } = await session.have(this.cid, m.chunks.length, signal)
+      this.setHave(p, bits)
+      for (const id of peers) this.hint(id)
+    } catch (err) {
+      if (!(err instanceof PeerAnsweredError)) throw err
+      if (err.answer === 'unavailable') {
+        // a fellow downloader still waiting for the manifest: holds nothing yet
+        this.setHave(p, Bitfield.empty(m.chunks.length))
+      } else if (err.answer === 'not-found') {
+        this.penalise(p, err, true)
+      } else {
+        // a node that does not know the request closes the stream after answering
+        p.haveUnknown = true
+        throw err
+      }
+    }
   }
 
   private avoidFor (idx: number, p: ProviderRun, until: number): void {
@@ -421,12 +540,47 @@ export class DownloadJob {
     let session: FilesSession | undefined
     try {
       while (!this.signal.aborted && p.state === 'active' && this.remaining.size > 0) {
-        const idx = this.pick(p)
+        const busyMs = p.busyUntil - Date.now()
+        if (busyMs > 0) {
+          await sleep(busyMs, this.signal)
+          continue
+        }
+        let idx = p.have == null ? undefined : this.pick(p)
+        if (this.haveDue(p, idx == null)) {
+          // one `have` at a time per provider: its other workers wait for that answer
+          if (p.refreshing != null) {
+            await p.refreshing.catch(() => {})
+            continue
+          }
+          try {
+            const signal = AbortSignal.any([this.signal, AbortSignal.timeout(FILES_REQUEST_TIMEOUT_MS)])
+            p.refreshing = (async () => {
+              session ??= await this.c.openSession(p.peer, signal)
+              await this.refreshHave(p, session)
+            })()
+            await p.refreshing
+          } catch (err) {
+            if (this.signal.aborted) break
+            session?.abort(err as Error)
+            session = undefined
+            if (!(err instanceof PeerAnsweredError)) this.penalise(p, err as Error)
+            await sleep(FILES_BUSY_RETRY_MS, this.signal)
+          } finally {
+            p.refreshing = undefined
+          }
+          continue
+        }
+        if (p.requests >= p.window) {
+          await this.waitChange(FILES_UNAVAILABLE_RETRY_MS)
+          continue
+        }
+        idx ??= this.pick(p)
         if (idx == null) {
           await this.waitChange(FILES_UNAVAILABLE_RETRY_MS)
           continue
         }
         this.inflight.add(idx)
+        p.requests++
         try {
           const signal = AbortSignal.any([this.signal, AbortSignal.timeout(FILES_REQUEST_TIMEOUT_MS)])
           session ??= await this.c.openSession(p.peer, signal)
@@ -448,6 +602,7 @@ export class DownloadJob {
           }
         } finally {
           this.inflight.delete(idx)
+          p.requests--
           this.notify()
         }
       }
@@ -467,9 +622,12 @@ export class DownloadJob {
       throw this.fatal
     }
     this.done.add(idx)
+    this.doneBits?.set(idx)
     this.remaining.delete(idx)
     this.bytesDone += data.byteLength
     this.samples.push([Date.now(), data.byteLength])
+    p.busyStreak = 0
+    if (p.window < FILES_STREAMS_PER_PEER) p.window++
     p.chunks++
     p.bytes += data.byteLength
     this.c.onChunk?.(data.byteLength)
@@ -477,8 +635,17 @@ export class DownloadJob {
   }
 
   private failed (idx: number, p: ProviderRun, err: Error): void {
+    if (err instanceof PeerAnsweredError && err.answer === 'busy') {
+      // at its upload cap: no penalty; fewer requests to it, asked again after a growing, jittered pause
+      p.window = Math.max(1, Math.floor(p.window / 2))
+      p.busyStreak++
+      const pause = Math.min(FILES_BUSY_MAX_RETRY_MS, FILES_BUSY_RETRY_MS * 2 ** (p.busyStreak - 1))
+      p.busyUntil = Math.max(p.busyUntil, Date.now() + pause * (0.5 + Math.random()))
+      return
+    }
     if (err instanceof PeerAnsweredError && err.answer === 'unavailable') {
       // a peer still downloading: ask it again later, no penalty
+      this.lacks(p, idx)
       this.avoidFor(idx, p, Date.now() + FILES_UNAVAILABLE_RETRY_MS)
       return
     }

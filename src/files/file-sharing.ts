@@ -5,7 +5,7 @@
 import { EventEmitter } from 'node:events'
 import type { ReadStream } from 'node:fs'
 import { join } from 'node:path'
-import type { PeerId, PeerInfo, Stream } from '@libp2p/interface'
+import type { Connection, PeerId, PeerInfo, Stream } from '@libp2p/interface'
 import type { KadDHT } from '@libp2p/kad-dht'
 import {
   FILE_CHUNK_SIZE, FILES_FIND_PROVIDERS_TIMEOUT_MS, FILES_INDEX_TIMEOUT_MS, FILES_MAX_INBOUND_STREAMS, FILES_PROTOCOL,
@@ -20,6 +20,8 @@ import { openDatabase, type Database } from '../storage/database.js'
 import { Downloads, type DownloadOptions } from './downloads.js'
 import type { DownloadStatus } from './download-job.js'
 import { matches, requestIndex, serveIndex, type IndexEntry } from './index-protocol.js'
+import { Bitfield } from './bitfield.js'
+import { FilePeers } from './file-peers.js'
 import { decodeManifest, parseFileId, type Manifest } from './manifest.js'
 import { FilesSession, serveFiles, type ChunkSource } from './protocol.js'
 import { Providers } from './providers.js'
@@ -30,7 +32,7 @@ export interface FileSharingComponents {
   peerId: PeerId
   dht: Pick<KadDHT, 'provide' | 'findProviders' | 'cancelReprovide'>
   rememberAddresses(info: PeerInfo): Promise<void>
-  handle(protocol: string, handler: (stream: Stream) => Promise<void>, options: HandleOptions): Promise<void>
+  handle(protocol: string, handler: (stream: Stream, connection: Connection) => Promise<void>, options: HandleOptions): Promise<void>
   unhandle(protocol: string): Promise<void>
   dialProtocol(peer: PeerId, protocol: string, options: { signal: AbortSignal }): Promise<Stream>
   connectedPeers(): PeerId[]
@@ -83,6 +85,7 @@ interface Running {
 export class FileSharing extends EventEmitter<FileSharingEvents> {
   private running?: Running
   private readonly upload: TokenBucket
+  private readonly filePeers = new FilePeers()
 
   constructor (private readonly c: FileSharingComponents, private readonly opts: FileSharingOptions) {
     super()
@@ -119,11 +122,16 @@ export class FileSharing extends EventEmitter<FileSharingEvents> {
     })
     this.running = { db, store, downloads, providers }
     const served = this.c.metrics.counter('gossipd_files_served_bytes_total', 'Chunk bytes served to peers')
-    await this.c.handle(FILES_PROTOCOL, async stream => serveFiles(stream, {
+    const answered = this.c.metrics.counter('gossipd_files_requests_total', 'Files-protocol requests answered, by request type and answer', ['type', 'answer'])
+    await this.c.handle(FILES_PROTOCOL, async (stream, connection) => serveFiles(stream, connection.remotePeer.toString(), {
       source: this.chunkSource(),
       upload: this.upload,
+      peers: this.filePeers,
       log: this.c.log,
-      onServed: (fileId, index, bytes) => { served.inc(bytes); this.emit('served', { fileId, index, bytes }) }
+      onServed: (fileId, index, bytes) => { served.inc(bytes); this.emit('served', { fileId, index, bytes }) },
+      onAnswered: (type, answer) => { answered.inc({ type, answer }) },
+      // a peer asking for a file this node is downloading is downloading it too: ask it back
+      onAsked: (fileId, peer) => { this.running?.downloads.activeFor(fileId)?.hint(peer) }
     }), { maxInboundStreams: FILES_MAX_INBOUND_STREAMS, maxOutboundStreams: FILES_STREAMS_PER_PEER * 2 })
     await this.c.handle(INDEX_PROTOCOL, async stream => serveIndex(stream, () => store.list()), {})
     providers.start()
@@ -160,6 +168,11 @@ export class FileSharing extends EventEmitter<FileSharingEvents> {
         const job = this.r.downloads.activeFor(id)
         if (job?.manifest == null || index >= job.manifest.chunks.length) return undefined
         return job.readChunk(index)
+      },
+      have: id => {
+        const entry = this.r.store.find(id)
+        if (entry != null) return Bitfield.full(entry.chunks)
+        return this.r.downloads.activeFor(id)?.have()
       }
     }
   }

@@ -33,7 +33,7 @@ export async function serveIndex (stream: Stream, list: () => FileEntry[]): Prom
   } else {
     const files = list().filter(f => matches(f.name, req.q)).slice(0, FILES_INDEX_MAX_ENTRIES)
       .map(f => ({ id: f.id, name: f.name, size: f.size }))
-    await writeOk(lp, encodeJson({ files }), signal)
+    await writeOk(lp, encodeJson({ files }), {}, signal)
   }
   await stream.close({ signal })
 }

@@ -18,6 +18,8 @@ export class TokenBucket {
   private readonly burst: number
   private readonly now: () => number
   private queue: Promise<void> = Promise.resolve()
+  /** Bytes asked for by callers still waiting for their turn or their tokens. */
+  private waiting = 0
 
   constructor (private readonly opts: TokenBucketOptions) {
     this.now = opts.now ?? Date.now
@@ -34,9 +36,17 @@ export class TokenBucket {
     this.last = t
   }
 
+  /** How long bytes asked for now would wait behind those already waiting (0 when unlimited or idle). */
+  backlogMs (): number {
+    if (this.unlimited) return 0
+    this.refill()
+    return Math.max(0, this.waiting - this.tokens) * 1000 / this.opts.rate
+  }
+
   /** Wait until `n` bytes may be sent. A request larger than the burst goes once the bucket is full, leaving a debt. */
   async take (n: number, signal?: AbortSignal): Promise<void> {
     if (this.unlimited) return
+    this.waiting += n
     const turn = this.queue.then(async () => {
       this.refill()
       const need = Math.min(n, this.burst)
@@ -47,7 +57,7 @@ export class TokenBucket {
         this.refill()
       }
       this.tokens -= n
-    })
+    }).finally(() => { this.waiting -= n })
     // a caller that gave up (abort) must not block those behind it
     this.queue = turn.catch(() => {})
     return turn

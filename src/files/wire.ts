@@ -6,10 +6,10 @@ import type { Stream } from '@libp2p/interface'
 import { lpStream, type LengthPrefixedStream } from '@libp2p/utils'
 import { FileTransferError } from '../errors.js'
 
-export type ErrorCode = 'not-found' | 'unavailable' | 'bad-request' | 'internal'
+export type ErrorCode = 'not-found' | 'unavailable' | 'busy' | 'bad-request' | 'internal'
 
 export type ResponseHeader =
-  | { status: 'ok', length: number }
+  | { status: 'ok', length: number, peers?: string[] }
   | { status: 'error', code: ErrorCode, message: string }
 
 /** The peer answered a request with an error header; `answer` is its code (e.g. 'unavailable'). */
@@ -46,8 +46,8 @@ export function isCleanEnd (err: unknown, stream: Stream): boolean {
   return (err as Error).name === 'UnexpectedEOFError' && stream.remoteWriteStatus !== 'writable' && stream.readBufferLength === 0
 }
 
-export async function writeOk (lp: LengthPrefixedStream<Stream>, payload: Uint8Array, signal?: AbortSignal): Promise<void> {
-  await lp.writeV([encodeJson({ status: 'ok', length: payload.byteLength } satisfies ResponseHeader), payload], { signal })
+export async function writeOk (lp: LengthPrefixedStream<Stream>, payload: Uint8Array, extra: { peers?: string[] } = {}, signal?: AbortSignal): Promise<void> {
+  await lp.writeV([encodeJson({ status: 'ok', length: payload.byteLength, ...extra } satisfies ResponseHeader), payload], { signal })
 }
 
 export async function writeError (lp: LengthPrefixedStream<Stream>, code: ErrorCode, message: string, signal?: AbortSignal): Promise<void> {
@@ -62,6 +62,17 @@ export interface Pieces extends Iterable<Uint8Array> {
 
 /** Read one response: the header, then the payload if it is a success. Error answers throw FileTransferError. */
 export async function readResponse (lp: LengthPrefixedStream<Stream>, signal: AbortSignal): Promise<Pieces> {
+  return (await readAnswer(lp, signal)).payload
+}
+
+/** Peer ids an `ok` header names (the `have` answer's fellow downloaders); anything malformed is dropped. */
+function peerList (value: unknown): string[] {
+  if (!Array.isArray(value)) return []
+  return value.filter((p): p is string => typeof p === 'string' && p.length > 0 && p.length <= 128).slice(0, 64)
+}
+
+/** Like readResponse, with what else the `ok` header carried. */
+export async function readAnswer (lp: LengthPrefixedStream<Stream>, signal: AbortSignal): Promise<{ payload: Pieces, peers: string[] }> {
   const header = decodeJson((await lp.read({ signal })).subarray(), 'response header') as Partial<ResponseHeader> | null
   if (header?.status === 'error') {
     throw new PeerAnsweredError(String(header.code), String(header.message))
@@ -71,5 +82,5 @@ export async function readResponse (lp: LengthPrefixedStream<Stream>, signal: Ab
   }
   const payload = await lp.read({ signal })
   if (payload.byteLength !== header.length) throw new FileTransferError(`payload of ${payload.byteLength} bytes, header said ${header.length}`)
-  return payload
+  return { payload, peers: peerList(header.peers) }
 }

@@ -35,4 +35,17 @@ describe('token bucket', () => {
     expect(order).toContain(3)
     expect(order.indexOf(3)).toBeGreaterThan(0)
   })
+
+  it('reports how long a new request would wait behind those already waiting', async () => {
+    const bucket = new TokenBucket({ rate: 10_000, burst: 1_000 })
+    expect(bucket.backlogMs()).toBe(0)
+    await bucket.take(1_000)
+    const waiters = [bucket.take(1_000), bucket.take(1_000), bucket.take(1_000)]
+    // 3,000 bytes asked for, an empty bucket refilling at 10,000 B/s: about 300 ms of queue
+    expect(bucket.backlogMs()).toBeGreaterThan(250)
+    expect(bucket.backlogMs()).toBeLessThanOrEqual(300)
+    await Promise.all(waiters)
+    expect(bucket.backlogMs()).toBe(0)
+    expect(new TokenBucket({ rate: 0 }).backlogMs()).toBe(0)
+  })
 })
