@@ -55,9 +55,13 @@ export async function startSwarm ({ nodes, extraArgs = [], nodeFlags = EXTRA_NOD
   }
 }
 
-/** JSON request to a node's API; throws on a non-2xx answer unless `ok` says otherwise. */
-export async function api (node, path, { method = 'GET', body, headers = {}, signal, raw = false } = {}) {
-  const init = { method, headers: { ...headers }, signal }
+/**
+ * JSON request to a node's API; throws on a non-2xx answer unless `raw`, and, naming the node and the request,
+ * when no answer came within `timeoutMs`.
+ */
+export async function api (node, path, { method = 'GET', body, headers = {}, signal, raw = false, timeoutMs = 120_000 } = {}) {
+  const deadline = AbortSignal.timeout(timeoutMs)
+  const init = { method, headers: { ...headers }, signal: signal == null ? deadline : AbortSignal.any([signal, deadline]) }
   if (body !== undefined) {
     if (body instanceof Uint8Array || typeof body === 'string' || typeof body?.[Symbol.asyncIterator] === 'function') {
       init.body = body
@@ -68,7 +72,14 @@ export async function api (node, path, { method = 'GET', body, headers = {}, sig
       init.headers['content-type'] = 'application/json'
     }
   }
-  const res = await fetch(`${node.apiUrl}${path}`, init)
+  let res
+  try {
+    res = await fetch(`${node.apiUrl}${path}`, init)
+  } catch (err) {
+    if (!deadline.aborted) throw err
+    if (process.env.BENCH_SIGNAL_ON_TIMEOUT != null && node.pid != null) process.kill(node.pid, process.env.BENCH_SIGNAL_ON_TIMEOUT)
+    throw new Error(`${method} ${path} on ${node.name}: no answer within ${timeoutMs} ms`, { cause: err })
+  }
   if (raw) return res
   const text = await res.text()
   if (!res.ok) throw new Error(`${method} ${path} on ${node.name}: ${res.status} ${text.slice(0, 200)}`)

@@ -547,26 +547,33 @@ export class DownloadJob {
         }
         let idx = p.have == null ? undefined : this.pick(p)
         if (this.haveDue(p, idx == null)) {
-          // one `have` at a time per provider: its other workers wait for that answer
+          // one `have` at a time per provider: its other workers wait for the answer (on a timer as well, so no
+          // loop of theirs can keep the event loop from running the request they wait for)
           if (p.refreshing != null) {
-            await p.refreshing.catch(() => {})
+            await this.waitChange(FILES_HAVE_REFRESH_MS)
             continue
           }
-          try {
+          let failure: Error | undefined
+          const refresh = (async () => {
             const signal = AbortSignal.any([this.signal, AbortSignal.timeout(FILES_REQUEST_TIMEOUT_MS)])
-            p.refreshing = (async () => {
-              session ??= await this.c.openSession(p.peer, signal)
-              await this.refreshHave(p, session)
-            })()
-            await p.refreshing
+            session ??= await this.c.openSession(p.peer, signal)
+            await this.refreshHave(p, session)
+          })()
+          p.refreshing = refresh
+          try {
+            await refresh
           } catch (err) {
-            if (this.signal.aborted) break
-            session?.abort(err as Error)
-            session = undefined
-            if (!(err instanceof PeerAnsweredError)) this.penalise(p, err as Error)
-            await sleep(FILES_BUSY_RETRY_MS, this.signal)
+            failure = err as Error
           } finally {
-            p.refreshing = undefined
+            if (p.refreshing === refresh) p.refreshing = undefined
+            this.notify()
+          }
+          if (failure != null) {
+            if (this.signal.aborted) break
+            session?.abort(failure)
+            session = undefined
+            if (!(failure instanceof PeerAnsweredError)) this.penalise(p, failure)
+            await sleep(FILES_BUSY_RETRY_MS, this.signal)
           }
           continue
         }

@@ -121,4 +121,30 @@ describe('downloaders of one file serve each other', () => {
     expect(metric).toContain(`gossipd_files_requests_total{type="chunk",answer="busy"} ${busy}`)
     await Promise.all(sessions.map(async s => s.close()))
   }, 60_000)
+
+  it('a provider that breaks every `have` stream is dropped, and the node stays responsive while it happens', async () => {
+    const seeder = await node({ fileChunkSize: 16 * KiB })
+    const file = await seeder.files.add(randomSource(512 * KiB), 'fine.bin')
+    // a peer that takes files-protocol streams and resets each after its first request
+    const broken = await node({ bootstrap: [addrOf(seeder)] })
+    await broken.libp2p.unhandle(FILES_PROTOCOL)
+    await broken.libp2p.handle(FILES_PROTOCOL, async stream => {
+      await stream[Symbol.asyncIterator]().next()
+      stream.abort(new Error('reset by a broken peer'))
+    })
+    const downloader = await node({ bootstrap: [addrOf(seeder)] })
+    // the event loop must keep turning: workers waiting for another's failed `have` once looped on microtasks,
+    // and the process never ran a timer or answered a request again (this test then never finishes)
+    let ticks = 0
+    const ticker = setInterval(() => { ticks++ }, 20)
+    try {
+      const job = downloader.files.download(file.id, { from: [broken.peerId.toString(), seeder.peerId.toString()] })
+      const done = await downloader.files.downloads.wait(job.id, AbortSignal.timeout(30_000))
+      expect(done.state).toBe('completed')
+      expect(done.providers.find(p => p.peerId === broken.peerId.toString())).toMatchObject({ chunks: 0, state: 'dropped' })
+      expect(ticks).toBeGreaterThan(0)
+    } finally {
+      clearInterval(ticker)
+    }
+  }, 60_000)
 })
