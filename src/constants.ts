@@ -394,6 +394,14 @@ export const FILES_PEER_HINT_TTL_MS = 60_000
 export const FILES_MAX_UPLOAD_BACKLOG_MS = 1_000
 
 /**
+ * A node serving a whole file under an upload cap answers `unavailable` for a chunk it sent within this window
+ * while another chunk of the file was never sent (src/files/seed-spread.ts): long enough for the chunk to reach
+ * its downloader and for the others to hear of it (`have` answers 1-2 s old). Files tracked at once: the last used.
+ */
+export const FILES_SPREAD_WINDOW_MS = 3_000
+export const FILES_SPREAD_FILES = 64
+
+/**
  * A provider that answered `busy` is asked again after this long, doubled for each `busy` in a row up to
  * FILES_BUSY_MAX_RETRY_MS, times a random 0.5-1.5 so its downloaders do not come back together.
  */

@@ -22,6 +22,7 @@ import type { DownloadStatus } from './download-job.js'
 import { matches, requestIndex, serveIndex, type IndexEntry } from './index-protocol.js'
 import { Bitfield } from './bitfield.js'
 import { FilePeers } from './file-peers.js'
+import { SeedSpread } from './seed-spread.js'
 import { decodeManifest, parseFileId, type Manifest } from './manifest.js'
 import { FilesSession, serveFiles, type ChunkSource } from './protocol.js'
 import { Providers } from './providers.js'
@@ -86,6 +87,7 @@ export class FileSharing extends EventEmitter<FileSharingEvents> {
   private running?: Running
   private readonly upload: TokenBucket
   private readonly filePeers = new FilePeers()
+  private readonly spread = new SeedSpread()
 
   constructor (private readonly c: FileSharingComponents, private readonly opts: FileSharingOptions) {
     super()
@@ -127,6 +129,7 @@ export class FileSharing extends EventEmitter<FileSharingEvents> {
       source: this.chunkSource(),
       upload: this.upload,
       peers: this.filePeers,
+      spread: this.spread,
       log: this.c.log,
       onServed: (fileId, index, bytes) => { served.inc(bytes); this.emit('served', { fileId, index, bytes }) },
       onAnswered: (type, answer) => { answered.inc({ type, answer }) },
@@ -169,6 +172,7 @@ export class FileSharing extends EventEmitter<FileSharingEvents> {
         if (job?.manifest == null || index >= job.manifest.chunks.length) return undefined
         return job.readChunk(index)
       },
+      wholeChunks: id => this.r.store.find(id)?.chunks,
       have: id => {
         const entry = this.r.store.find(id)
         if (entry != null) return Bitfield.full(entry.chunks)

@@ -11,6 +11,7 @@ import { FILE_MAX_CHUNK_SIZE, FILE_MAX_MANIFEST_BYTES, FILES_IDLE_TIMEOUT_MS, FI
 import type { Logger } from '../logger.js'
 import { Bitfield } from './bitfield.js'
 import type { FilePeers } from './file-peers.js'
+import type { SeedSpread } from './seed-spread.js'
 import type { TokenBucket } from './token-bucket.js'
 import { decodeJson, encodeJson, framed, isCleanEnd, readAnswer, readResponse, writeError, writeOk, type ErrorCode, type Pieces } from './wire.js'
 
@@ -30,6 +31,8 @@ export interface ChunkSource {
    * yet, undefined if unknown here.
    */
   have(id: string): Bitfield | 'unavailable' | undefined
+  /** Chunks in the file if it is held whole here (not a download in progress), else undefined. */
+  wholeChunks(id: string): number | undefined
 }
 
 export interface FilesServerComponents {
@@ -37,6 +40,8 @@ export interface FilesServerComponents {
   upload: TokenBucket
   /** Who asked for which file lately: named to fellow downloaders in `have` answers. */
   peers: FilePeers
+  /** Which chunks of whole files were sent lately: under an upload cap each goes out once before any twice. */
+  spread: SeedSpread
   /** A peer asked for a file held here (whole or in part): a downloader of it, like this node may be. */
   onAsked?: (fileId: string, peer: string) => void
   log: Logger
@@ -97,6 +102,12 @@ async function answer (req: FilesRequest, remotePeer: string, c: FilesServerComp
   seen(c, req.id, remotePeer)
   if (found === 'unavailable') return { answer: 'unavailable', message: `chunk ${req.index} of ${req.id} is not downloaded here yet` }
   if (c.upload.backlogMs() > FILES_MAX_UPLOAD_BACKLOG_MS) return { answer: 'busy', message: 'the upload cap is taken: ask again shortly or elsewhere' }
+  if (!c.upload.unlimited) {
+    const chunks = c.source.wholeChunks(req.id)
+    if (chunks != null && !c.spread.take(req.id, req.index, chunks)) {
+      return { answer: 'unavailable', message: `chunk ${req.index} was sent to another downloader moments ago: ask the file's other downloaders, or again later` }
+    }
+  }
   await c.upload.take(found.byteLength)
   return { answer: 'ok', payload: found }
 }
