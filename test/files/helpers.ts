@@ -3,6 +3,7 @@ import { createReadStream } from 'node:fs'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { afterEach } from 'vitest'
 import { createNode, type GossipdNode } from '../../src/node/node.js'
 import { loadConfig, type ConfigInput } from '../../src/config.js'
 
@@ -47,4 +48,34 @@ export async function waitFor (what: string, check: () => boolean | Promise<bool
     await new Promise(resolve => setTimeout(resolve, everyMs))
   }
   throw new Error(`timed out waiting for ${what}`)
+}
+
+export interface NodesForEachTest {
+  /** Start an in-process node with `flags`, in `dataDir` or a fresh temporary directory. */
+  node(flags?: ConfigInput, dataDir?: string): Promise<GossipdNode>
+  /** A temporary directory, removed with the nodes (a data directory two nodes use in turn). */
+  dir(label: string): Promise<string>
+}
+
+/** Nodes and directories that a test file's tests start, stopped and removed after each test. */
+export function nodesForEachTest (label: string): NodesForEachTest {
+  const started: GossipdNode[] = []
+  const dirs: string[] = []
+  afterEach(async () => {
+    await Promise.all(started.splice(0).map(async n => n.stop()))
+    await Promise.all(dirs.splice(0).map(removeDir))
+  })
+  const dir = async (name: string): Promise<string> => {
+    const d = await tempDir(name)
+    dirs.push(d)
+    return d
+  }
+  return {
+    dir,
+    async node (flags = {}, dataDir) {
+      const n = await makeNode(dataDir ?? await dir(label), flags)
+      started.push(n)
+      return n
+    }
+  }
 }

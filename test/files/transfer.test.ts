@@ -2,9 +2,8 @@ import { createHash } from 'node:crypto'
 import { open, readdir } from 'node:fs/promises'
 import { basename, join } from 'node:path'
 import { DatabaseSync } from 'node:sqlite'
-import { afterEach, describe, expect, it } from 'vitest'
-import type { GossipdNode } from '../../src/node/node.js'
-import { addrOf, makeNode, randomSource, removeDir, sha256OfStream, tempDir, waitFor } from './helpers.js'
+import { describe, expect, it } from 'vitest'
+import { addrOf, nodesForEachTest, randomSource, sha256OfStream, waitFor } from './helpers.js'
 
 const MiB = 1024 * 1024
 
@@ -16,21 +15,7 @@ async function findFile (dir: string, name: string): Promise<string> {
 }
 
 describe('file transfer between nodes', () => {
-  const started: GossipdNode[] = []
-  const dirs: string[] = []
-
-  async function node (flags: Parameters<typeof makeNode>[1] = {}, dataDir?: string): Promise<GossipdNode> {
-    const dir = dataDir ?? await tempDir('net')
-    if (dataDir == null) dirs.push(dir)
-    const n = await makeNode(dir, flags)
-    started.push(n)
-    return n
-  }
-
-  afterEach(async () => {
-    await Promise.all(started.splice(0).map(async n => n.stop()))
-    await Promise.all(dirs.splice(0).map(removeDir))
-  })
+  const { node, dir: tempDirForTest } = nodesForEachTest('net')
 
   it('a 64 MiB file shared by A is found through the DHT and fetched by B, which was not connected to A', async () => {
     const boot = await node()
@@ -122,8 +107,7 @@ describe('file transfer between nodes', () => {
     const served: number[] = []
     seeder.files.on('served', e => { served.push(e.index) })
 
-    const dir = await tempDir('resume')
-    dirs.push(dir)
+    const dir = await tempDirForTest('resume')
     const first = await node({ bootstrap: [addrOf(seeder)] }, dir)
     const job = first.files.download(file.id, { from: [seeder.peerId.toString()] })
     await waitFor('a third of the chunks', () => first.files.downloads.get(job.id).chunksDone >= file.chunks / 3, 30_000, 20)
