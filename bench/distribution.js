@@ -76,6 +76,12 @@ export async function run (opts = {}) {
     // the first point measured the join storm of the swarm's processes (N = 1 took 12-13 s right after start,
     // 7.2-7.7 s once the swarm had joined): start from a joined, quiet swarm (LocalSwarm.settle)
     settled = await ctx.swarm.settle()
+    // warm, as bench/dht.js warms its lookups: every node's first download compiles the API's download routes
+    // (src/api/lazy-compilers.ts) and the files protocol's code, 0.2-0.3 s of CPU each, which 21 processes on 2
+    // cores would otherwise spend inside the first round timed
+    const warm = await share(seeder, Math.min(F, 256 * 1024))
+    await distribute(seeder, peers.map(peer => ({ peer, file: warm })), o.timeoutS)
+    await cleanup(ctx.nodes, [warm.id])
     for (const N of o.peers) {
       const targets = peers.slice(0, N)
       const one = await share(seeder, F)
