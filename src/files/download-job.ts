@@ -148,7 +148,8 @@ export class DownloadJob {
   readonly cid: CID
   manifest?: Manifest
   private manifestBytes?: Uint8Array
-  private readonly done = new Set<number>()
+  /** The chunks verified and written here, once the manifest is in: also what this node answers to `have`. */
+  private done?: Bitfield
   /** Chunks still to fetch, in random order (random-first spreads chunks among parallel downloaders). */
   private readonly remaining = new Set<number>()
   private readonly inflight = new Set<number>()
@@ -158,8 +159,6 @@ export class DownloadJob {
   private readonly providers = new Map<string, ProviderRun>()
   /** Chunk -> how many active providers say they hold it (rarest first). */
   private availability = new Uint16Array(0)
-  /** The chunks done here: what this node answers to `have`. */
-  private doneBits?: Bitfield
   private readonly controller = new AbortController()
   private readonly samples: Array<[number, number]> = []
   private bytesDone = 0
@@ -194,7 +193,7 @@ export class DownloadJob {
       name: r.name,
       size: r.size,
       chunks: r.chunks,
-      chunksDone: complete ? (r.chunks ?? 0) : this.done.size,
+      chunksDone: complete ? (r.chunks ?? 0) : (this.done?.count ?? 0),
       bytesDone: complete ? (r.size ?? 0) : this.bytesDone,
       rate: this.isActive ? Math.round(recent * 1000 / RATE_WINDOW_MS) : 0,
       providers: [...this.providers.values()].map(p => ({ peerId: p.peerId, chunks: p.chunks, bytes: p.bytes, failures: p.failures, state: p.state })),
@@ -226,7 +225,7 @@ export class DownloadJob {
   /** A finished chunk from the partial file, for peers downloading the same file. */
   async readChunk (index: number): Promise<Uint8Array | 'unavailable'> {
     const m = this.manifest
-    if (m == null || !this.done.has(index)) return 'unavailable'
+    if (m == null || this.done?.has(index) !== true) return 'unavailable'
     const buf = Buffer.allocUnsafe(chunkLength(m, index))
     // the partial file moves into the store when the job completes: between the two, ask again
     const fh = await open(this.partialPath, 'r').catch(() => undefined)
@@ -243,7 +242,7 @@ export class DownloadJob {
 
   /** The chunks held here, for a fellow downloader's `have`; 'unavailable' before the manifest is in. */
   have (): Bitfield | 'unavailable' {
-    return this.doneBits?.copy() ?? 'unavailable'
+    return this.done?.copy() ?? 'unavailable'
   }
 
   private setState (state: DownloadState, error: string | null = null): void {
@@ -400,13 +399,14 @@ export class DownloadJob {
     this.c.records.setManifest(this.id, { name: m.name, size: m.size, chunks: m.chunks.length })
     Object.assign(this.record, { name: m.name, size: m.size, chunks: m.chunks.length })
     this.availability = new Uint16Array(m.chunks.length)
+    const done = Bitfield.empty(m.chunks.length)
     for (const idx of this.c.records.doneChunks(this.id)) {
       if (idx < m.chunks.length) {
-        this.done.add(idx)
+        done.set(idx)
         this.bytesDone += chunkLength(m, idx)
       }
     }
-    this.doneBits = Bitfield.of(m.chunks.length, this.done)
+    this.done = done
     this.c.announce(this.record.fileId)
   }
 
@@ -420,9 +420,10 @@ export class DownloadJob {
   /** Fetch every missing chunk, then check the whole file; chunks that fail the final check are fetched again. */
   private async fetchAll (): Promise<void> {
     const m = this.manifest as Manifest
+    const done = this.done as Bitfield
     this.fh = await this.openPartial(m)
     for (let pass = 0; ; pass++) {
-      for (const idx of shuffled(m.chunks.map((_h, i) => i).filter(i => !this.done.has(i)))) this.remaining.add(idx)
+      for (const idx of shuffled(m.chunks.map((_h, i) => i).filter(i => !done.has(i)))) this.remaining.add(idx)
       let idleSince = Date.now()
       for (const p of this.active()) this.startWorkers(p)
       while (this.remaining.size > 0) {
@@ -436,8 +437,7 @@ export class DownloadJob {
       if (bad.length === 0) return
       if (pass > 0) throw new FileTransferError(`the file does not match its manifest after ${pass + 1} passes`)
       for (const idx of bad) {
-        this.done.delete(idx)
-        this.doneBits?.clear(idx)
+        done.clear(idx)
         this.bytesDone -= chunkLength(m, idx)
         this.c.records.unmark(this.id, idx)
       }
@@ -628,8 +628,7 @@ export class DownloadJob {
       this.fatal = new FileTransferError(`cannot write the partial file: ${(err as Error).message}`)
       throw this.fatal
     }
-    this.done.add(idx)
-    this.doneBits?.set(idx)
+    this.done?.set(idx)
     this.remaining.delete(idx)
     this.bytesDone += data.byteLength
     this.samples.push([Date.now(), data.byteLength])
