@@ -31,6 +31,11 @@ export interface DownloadEvents {
 export class Downloads extends EventEmitter<DownloadEvents> {
   private readonly records: DownloadRecords
   private readonly jobs = new Map<string, DownloadJob>()
+  /**
+   * File id -> its active job: asked on every files-protocol request this node serves (is this a file it is
+   * downloading too?), so not found by walking every job ever kept.
+   */
+  private readonly active = new Map<string, DownloadJob>()
   private readonly lastEmit = new Map<string, number>()
   private readonly trailing = new Map<string, NodeJS.Timeout>()
   private readonly jobComponents: JobComponents
@@ -58,8 +63,12 @@ export class Downloads extends EventEmitter<DownloadEvents> {
   }
 
   private run (job: DownloadJob): void {
+    const fileId = job.record.fileId
+    if (!this.active.has(fileId)) this.active.set(fileId, job)
     void job.start().then(() => {
-      if (job.state === 'failed' || job.state === 'cancelled') this.c.abandon(job.record.fileId)
+      // a job paused by the node stopping stays active (it resumes at the next start)
+      if (!job.isActive && this.active.get(fileId) === job) this.active.delete(fileId)
+      if (job.state === 'failed' || job.state === 'cancelled') this.c.abandon(fileId)
     })
   }
 
@@ -132,7 +141,7 @@ export class Downloads extends EventEmitter<DownloadEvents> {
   }
 
   activeFor (fileId: string): DownloadJob | undefined {
-    return [...this.jobs.values()].find(j => j.isActive && j.record.fileId === fileId)
+    return this.active.get(fileId)
   }
 
   private progress (job: DownloadJob, stateChanged: boolean): void {
