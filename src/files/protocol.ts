@@ -13,7 +13,7 @@ import { Bitfield } from './bitfield.js'
 import type { FilePeers } from './file-peers.js'
 import type { SeedSpread } from './seed-spread.js'
 import type { TokenBucket } from './token-bucket.js'
-import { decodeJson, encodeJson, framed, isCleanEnd, readAnswer, readResponse, writeError, writeOk, type ErrorCode, type Pieces } from './wire.js'
+import { decodeJson, encodeJson, framed, isCleanEnd, readAnswer, writeError, writeOk, type ErrorCode, type Pieces } from './wire.js'
 
 export type FilesRequest =
   | { type: 'manifest', id: string }
@@ -156,23 +156,22 @@ export class FilesSession {
     return this.stream.status === 'open' && this.stream.writeStatus === 'writable'
   }
 
-  private async request (req: FilesRequest, signal: AbortSignal): Promise<Pieces> {
+  private async request (req: FilesRequest, signal: AbortSignal): Promise<{ payload: Pieces, peers: string[] }> {
     await this.lp.write(encodeJson(req), { signal })
-    return readResponse(this.lp, signal)
+    return readAnswer(this.lp, signal)
   }
 
   async manifest (id: CID, signal: AbortSignal): Promise<Uint8Array> {
-    return (await this.request({ type: 'manifest', id: id.toString() }, signal)).subarray()
+    return (await this.request({ type: 'manifest', id: id.toString() }, signal)).payload.subarray()
   }
 
   async chunk (id: CID, index: number, signal: AbortSignal): Promise<Pieces> {
-    return this.request({ type: 'chunk', id: id.toString(), index }, signal)
+    return (await this.request({ type: 'chunk', id: id.toString(), index }, signal)).payload
   }
 
   /** Which of the file's `size` chunks the peer holds, and fellow downloaders it knows of. */
   async have (id: CID, size: number, signal: AbortSignal): Promise<{ bits: Bitfield, peers: string[] }> {
-    await this.lp.write(encodeJson({ type: 'have', id: id.toString() } satisfies FilesRequest), { signal })
-    const { payload, peers } = await readAnswer(this.lp, signal)
+    const { payload, peers } = await this.request({ type: 'have', id: id.toString() }, signal)
     return { bits: Bitfield.decode(payload.subarray(), size), peers }
   }
 
