@@ -6,6 +6,7 @@ import { join } from 'node:path'
 import { afterEach } from 'vitest'
 import { createNode, type GossipdNode } from '../../src/node/node.js'
 import { loadConfig, type ConfigInput } from '../../src/config.js'
+import { TestNodes } from '../helpers/nodes.js'
 
 export async function tempDir (label: string): Promise<string> {
   return mkdtemp(join(tmpdir(), `files-${label}-`))
@@ -50,32 +51,9 @@ export async function waitFor (what: string, check: () => boolean | Promise<bool
   throw new Error(`timed out waiting for ${what}`)
 }
 
-export interface NodesForEachTest {
-  /** Start an in-process node with `flags`, in `dataDir` or a fresh temporary directory. */
-  node(flags?: ConfigInput, dataDir?: string): Promise<GossipdNode>
-  /** A temporary directory, removed with the nodes (a data directory two nodes use in turn). */
-  dir(label: string): Promise<string>
-}
-
-/** Nodes and directories that a test file's tests start, stopped and removed after each test. */
-export function nodesForEachTest (label: string): NodesForEachTest {
-  const started: GossipdNode[] = []
-  const dirs: string[] = []
-  afterEach(async () => {
-    await Promise.all(started.splice(0).map(async n => n.stop()))
-    await Promise.all(dirs.splice(0).map(removeDir))
-  })
-  const dir = async (name: string): Promise<string> => {
-    const d = await tempDir(name)
-    dirs.push(d)
-    return d
-  }
-  return {
-    dir,
-    async node (flags = {}, dataDir) {
-      const n = await makeNode(dataDir ?? await dir(label), flags)
-      started.push(n)
-      return n
-    }
-  }
+/** In-process nodes as `makeNode` starts them, for a test file's tests: stopped, with their directories, after each test. */
+export function nodesForEachTest (): TestNodes {
+  const nodes = new TestNodes({ logLevel: 'silent', minConnections: 0 })
+  afterEach(async () => { await nodes.cleanup() })
+  return nodes
 }

@@ -16,18 +16,18 @@ async function session (from: GossipdNode, to: GossipdNode): Promise<FilesSessio
 }
 
 describe('downloaders of one file serve each other', () => {
-  const { node, dir: swarmDir } = nodesForEachTest('swarm')
+  const nodes = nodesForEachTest()
 
   it('a seeder at its upload cap sends little more than one copy to two downloaders, who fetch the rest from each other', async () => {
     // 512 KiB in 32 chunks, served at 64 KiB/s (4 chunks a second, as `bench/distribution.js` serves its 256 KiB
     // chunks at 1 MiB/s): the seeder alone takes 8 s per copy
-    const seeder = await node({ uploadLimit: 64 * KiB, fileChunkSize: 16 * KiB })
+    const seeder = await nodes.add({ uploadLimit: 64 * KiB, fileChunkSize: 16 * KiB })
     const file = await seeder.files.add(randomSource(512 * KiB), 'shared.bin')
     expect(file.chunks).toBe(32)
     let servedBySeeder = 0
     seeder.files.on('served', e => { servedBySeeder += e.bytes })
-    const a = await node({ bootstrap: [addrOf(seeder)] })
-    const b = await node({ bootstrap: [addrOf(seeder)] })
+    const a = await nodes.add({ bootstrap: [addrOf(seeder)] })
+    const b = await nodes.add({ bootstrap: [addrOf(seeder)] })
     const from = [seeder.peerId.toString()]
     const [jobA, jobB] = [a.files.download(file.id, { from }), b.files.download(file.id, { from })]
     const [doneA, doneB] = await Promise.all([
@@ -46,10 +46,10 @@ describe('downloaders of one file serve each other', () => {
   }, 90_000)
 
   it('`have` tells which chunks a downloader holds, and a seeder names the file\'s other downloaders', async () => {
-    const seeder = await node({ uploadLimit: 128 * KiB, fileChunkSize: 16 * KiB })
+    const seeder = await nodes.add({ uploadLimit: 128 * KiB, fileChunkSize: 16 * KiB })
     const file = await seeder.files.add(randomSource(MiB), 'slow.bin')
-    const a = await node({ bootstrap: [addrOf(seeder)] })
-    const b = await node({ bootstrap: [addrOf(seeder)] })
+    const a = await nodes.add({ bootstrap: [addrOf(seeder)] })
+    const b = await nodes.add({ bootstrap: [addrOf(seeder)] })
     const cid = parseFileId(file.id)
 
     // B asks before anyone else has: the seeder holds every chunk and knows no other downloader
@@ -84,9 +84,9 @@ describe('downloaders of one file serve each other', () => {
 
   it('a node at its upload cap answers `busy` rather than queueing requests it cannot send within a second', async () => {
     // 16 KiB/s, 16 KiB chunks: the burst covers one chunk, one second of queue one more
-    const seeder = await node({ uploadLimit: 16 * KiB, fileChunkSize: 16 * KiB })
+    const seeder = await nodes.add({ uploadLimit: 16 * KiB, fileChunkSize: 16 * KiB })
     const file = await seeder.files.add(randomSource(128 * KiB), 'capped.bin')
-    const client = await node({ bootstrap: [addrOf(seeder)] })
+    const client = await nodes.add({ bootstrap: [addrOf(seeder)] })
     const cid = parseFileId(file.id)
     const sessions = await Promise.all(Array.from({ length: 8 }, async () => session(client, seeder)))
     const answers = await Promise.all(sessions.map(async (s, i) => {
@@ -110,10 +110,10 @@ describe('downloaders of one file serve each other', () => {
   }, 60_000)
 
   it('a provider that breaks every files stream is dropped, and the downloading node answers its API throughout', async () => {
-    const seeder = await node({ fileChunkSize: 16 * KiB })
+    const seeder = await nodes.add({ fileChunkSize: 16 * KiB })
     const file = await seeder.files.add(randomSource(512 * KiB), 'fine.bin')
     // a peer that takes files-protocol streams and resets each after its first request
-    const broken = await node({ bootstrap: [addrOf(seeder)] })
+    const broken = await nodes.add({ bootstrap: [addrOf(seeder)] })
     await broken.libp2p.unhandle(FILES_PROTOCOL)
     await broken.libp2p.handle(FILES_PROTOCOL, async stream => {
       await stream[Symbol.asyncIterator]().next()
@@ -121,7 +121,7 @@ describe('downloaders of one file serve each other', () => {
     })
     // the downloader is a process of its own, so a hang there fails this test instead of hanging it: workers
     // waiting on a failed `have` once looped on microtasks, and the process never answered a request again
-    const dir = await swarmDir('downloader')
+    const dir = await nodes.tempDir()
     const swarm = new LocalSwarm({ nodes: 1, dir, logLevel: 'warn', extraArgs: ['--bootstrap', addrOf(seeder)], readyTimeoutMs: 30_000 })
     try {
       const [downloader] = await swarm.start()

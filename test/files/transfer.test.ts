@@ -15,17 +15,17 @@ async function findFile (dir: string, name: string): Promise<string> {
 }
 
 describe('file transfer between nodes', () => {
-  const { node, dir: tempDirForTest } = nodesForEachTest('net')
+  const nodes = nodesForEachTest()
 
   it('a 64 MiB file shared by A is found through the DHT and fetched by B, which was not connected to A', async () => {
-    const boot = await node()
-    const a = await node({ bootstrap: [addrOf(boot)] })
+    const boot = await nodes.add()
+    const a = await nodes.add({ bootstrap: [addrOf(boot)] })
     const file = await a.files.add(randomSource(64 * MiB), 'big.bin')
     expect(file.chunks).toBe(256)
     // A's provider record reaches the DHT (the bootstrap, A's only peer) shortly after sharing
     await waitFor('the provider record', async () => (await boot.files.findProviders(file.id, { signal: AbortSignal.timeout(3_000) })).some(p => p.peerId === a.peerId.toString()))
     // B joins knowing only the bootstrap: nothing but the DHT can lead it to A
-    const b = await node({ bootstrap: [addrOf(boot)] })
+    const b = await nodes.add({ bootstrap: [addrOf(boot)] })
     expect(b.libp2p.getConnections(a.peerId)).toHaveLength(0)
     const job = b.files.download(file.id)
     const done = await b.files.downloads.wait(job.id, AbortSignal.timeout(120_000))
@@ -38,8 +38,8 @@ describe('file transfer between nodes', () => {
   }, 180_000)
 
   it('a chunk that fails its hash is rejected and fetched from another provider', async () => {
-    const seeder = await node()
-    const liar = await node({ bootstrap: [addrOf(seeder)] })
+    const seeder = await nodes.add()
+    const liar = await nodes.add({ bootstrap: [addrOf(seeder)] })
     const file = await seeder.files.add(randomSource(8 * MiB), 'doc.bin')
     // the liar gets a good copy, then its bytes on disk are damaged in every chunk
     const copy = await liar.files.downloads.wait(liar.files.download(file.id, { from: [seeder.peerId.toString()] }).id)
@@ -50,7 +50,7 @@ describe('file transfer between nodes', () => {
     const servedByLiar: number[] = []
     liar.files.on('served', e => { servedByLiar.push(e.index) })
 
-    const downloader = await node({ bootstrap: [addrOf(seeder)] })
+    const downloader = await nodes.add({ bootstrap: [addrOf(seeder)] })
     const job = downloader.files.download(file.id, { from: [liar.peerId.toString(), seeder.peerId.toString()] })
     const done = await downloader.files.downloads.wait(job.id, AbortSignal.timeout(60_000))
     expect(done.state).toBe('completed')
@@ -68,12 +68,12 @@ describe('file transfer between nodes', () => {
   }, 120_000)
 
   it('with only a corrupt provider the file is never marked complete', async () => {
-    const seeder = await node()
+    const seeder = await nodes.add()
     const file = await seeder.files.add(randomSource(2 * MiB), 'only.bin')
     const fh = await open(join(seeder.config.dataDir, 'files', 'store', file.id), 'r+')
     await fh.write(Buffer.from('x'), 0, 1, 3 * file.chunkSize)
     await fh.close()
-    const d = await node({ bootstrap: [addrOf(seeder)] })
+    const d = await nodes.add({ bootstrap: [addrOf(seeder)] })
     const job = d.files.download(file.id, { from: [seeder.peerId.toString()] })
     await waitFor('the provider to be dropped', () => d.files.downloads.get(job.id).providers.some(p => p.state === 'dropped'), 30_000)
     // requests already in flight when it was dropped still land; the corrupt chunk never does
@@ -91,9 +91,9 @@ describe('file transfer between nodes', () => {
   }, 60_000)
 
   it('a file larger than the downloader\'s --max-file-size is refused before any chunk is fetched', async () => {
-    const seeder = await node()
+    const seeder = await nodes.add()
     const file = await seeder.files.add(randomSource(2 * MiB), 'large.bin')
-    const small = await node({ bootstrap: [addrOf(seeder)], maxFileSize: MiB })
+    const small = await nodes.add({ bootstrap: [addrOf(seeder)], maxFileSize: MiB })
     const done = await small.files.downloads.wait(small.files.download(file.id, { from: [seeder.peerId.toString()] }).id, AbortSignal.timeout(30_000))
     expect(done).toMatchObject({ state: 'failed', chunksDone: 0 })
     expect(done.error).toMatch(/max-file-size/)
@@ -102,13 +102,13 @@ describe('file transfer between nodes', () => {
 
   it('a download stopped midway resumes after a restart, fetching again only a finished chunk damaged on disk', async () => {
     // the upload cap makes the transfer last a few seconds, so it can be interrupted
-    const seeder = await node({ uploadLimit: 2 * MiB })
+    const seeder = await nodes.add({ uploadLimit: 2 * MiB })
     const file = await seeder.files.add(randomSource(8 * MiB), 'resume.bin')
     const served: number[] = []
     seeder.files.on('served', e => { served.push(e.index) })
 
-    const dir = await tempDirForTest('resume')
-    const first = await node({ bootstrap: [addrOf(seeder)] }, dir)
+    const dir = await nodes.tempDir()
+    const first = await nodes.add({ bootstrap: [addrOf(seeder)], dataDir: dir })
     const job = first.files.download(file.id, { from: [seeder.peerId.toString()] })
     await waitFor('a third of the chunks', () => first.files.downloads.get(job.id).chunksDone >= file.chunks / 3, 30_000, 20)
     await first.stop()
@@ -127,7 +127,7 @@ describe('file transfer between nodes', () => {
     await partial.write(Buffer.alloc(16, 0xff), 0, 16, damaged * file.chunkSize + 100)
     await partial.close()
 
-    const second = await node({ bootstrap: [addrOf(seeder)] }, dir)
+    const second = await nodes.add({ bootstrap: [addrOf(seeder)], dataDir: dir })
     const resumed = await second.files.downloads.wait(job.id, AbortSignal.timeout(60_000))
     expect(resumed.state).toBe('completed')
     const servedAfter = served.slice(servedBefore)

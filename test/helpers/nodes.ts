@@ -8,10 +8,12 @@ export class TestNodes {
   readonly nodes: GossipdNode[] = []
   private readonly dirs: string[] = []
 
+  /** `defaults`: settings of every node this set starts, under each call's own. */
+  constructor (private readonly defaults: Partial<NodeConfig> = {}) {}
+
   async add (flags: Partial<NodeConfig> = {}): Promise<GossipdNode> {
-    const dataDir = flags.dataDir ?? await mkdtemp(join(tmpdir(), 'gossipd-test-'))
-    if (flags.dataDir == null) this.dirs.push(dataDir)
-    const node = await createNode(loadConfig({ flags: { listen: ['/ip4/127.0.0.1/tcp/0'], api: '127.0.0.1:0', ...flags, dataDir } }))
+    const dataDir = flags.dataDir ?? await this.tempDir()
+    const node = await createNode(loadConfig({ flags: { listen: ['/ip4/127.0.0.1/tcp/0'], api: '127.0.0.1:0', ...this.defaults, ...flags, dataDir } }))
     this.nodes.push(node)
     return node
   }
@@ -21,9 +23,17 @@ export class TestNodes {
     return this.add({ bootstrap: [first.libp2p.getMultiaddrs()[0].toString()], ...flags })
   }
 
+  /** A throwaway directory that `cleanup()` removes, e.g. a data directory two nodes use in turn. */
+  async tempDir (): Promise<string> {
+    const dir = await mkdtemp(join(tmpdir(), 'gossipd-test-'))
+    this.dirs.push(dir)
+    return dir
+  }
+
+  /** Stop every node and remove every directory so far; the set can be used again (e.g. after each test). */
   async cleanup (): Promise<void> {
-    await Promise.all(this.nodes.map(async n => n.stop()))
-    await Promise.all(this.dirs.map(async d => rm(d, { recursive: true, force: true })))
+    await Promise.all(this.nodes.splice(0).map(async n => n.stop()))
+    await Promise.all(this.dirs.splice(0).map(async d => rm(d, { recursive: true, force: true })))
   }
 }
 
