@@ -3,9 +3,15 @@
  * their HTTP APIs the way a user drives them, plus the per-process memory figures of /proc.
  */
 import { mkdtemp, readFile, rm } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
+import { constants as osConstants, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { LocalSwarm, NODE_PROCESS_FLAGS, cpuSeconds } from '../../dist/src/swarm/local-swarm.js'
+
+// Interrupted (Ctrl-C, a CI timeout's SIGTERM), a benchmark exits through process.exit, so that LocalSwarm's exit
+// hook kills the node processes it started; Node's default action on these signals ends the process without it.
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
+  process.once(signal, () => process.exit(128 + osConstants.signals[signal]))
+}
 
 /** CPU seconds a process has used so far (LocalSwarm's reading of /proc). */
 export { cpuSeconds }

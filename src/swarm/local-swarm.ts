@@ -96,6 +96,25 @@ export async function cpuSeconds (pid: number): Promise<number> {
   return (Number(fields[11]) + Number(fields[12])) / 100
 }
 
+/**
+ * Every node process some LocalSwarm of this process has started and that is still running. A swarm's processes
+ * must not outlive the process that started them: a benchmark or test that dies on an uncaught error never runs
+ * its `stop()`, and its nodes would keep running (a failed benchmark once left 21 of them, one hung, using the
+ * machine for 82 minutes beside the next measurements). When this process exits, for whatever reason, they are
+ * killed (SIGKILL: an exit handler cannot wait for a graceful stop).
+ */
+const running = new Set<ChildProcess>()
+let exitHookInstalled = false
+function killOnExit (child: ChildProcess): void {
+  running.add(child)
+  child.once('exit', () => running.delete(child))
+  if (exitHookInstalled) return
+  exitHookInstalled = true
+  process.once('exit', () => {
+    for (const c of running) c.kill('SIGKILL')
+  })
+}
+
 export class LocalSwarm {
   readonly nodes: SwarmNode[] = []
   private readonly children = new Map<number, ChildProcess>()
@@ -143,6 +162,7 @@ export class LocalSwarm {
     child.once('error', err => { if (!out.writableEnded) out.end(`could not start: ${err.message}\n`) })
     node.pid = child.pid
     this.children.set(node.index, child)
+    killOnExit(child)
     child.once('exit', () => {
       if (this.children.get(node.index) === child) this.children.delete(node.index)
     })

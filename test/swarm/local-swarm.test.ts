@@ -1,11 +1,14 @@
 /**
  * LocalSwarm keeps running when one of its processes dies at once: the process's last words on stderr (here,
  * Node refusing a flag in NODE_OPTIONS, written as stdout closes) reach its log instead of being written to a
- * log another stream has already ended, which threw in the swarm's own process.
+ * log another stream has already ended, which threw in the swarm's own process. And its processes never outlive
+ * the process that started them.
  */
-import { mkdtemp, readFile, rm } from 'node:fs/promises'
+import { spawn } from 'node:child_process'
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { join, resolve } from 'node:path'
+import { pathToFileURL } from 'node:url'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { LocalSwarm } from '../../src/swarm/local-swarm.js'
 
@@ -35,4 +38,45 @@ describe('a LocalSwarm node that cannot start', () => {
     await new Promise(resolve => setTimeout(resolve, 200))
     for (const node of swarm.nodes) expect(await readFile(node.logFile, 'utf8')).toMatch(/not allowed in NODE_OPTIONS/)
   })
+})
+
+describe('a LocalSwarm whose owner dies', () => {
+  let dir: string
+  beforeAll(async () => { dir = await mkdtemp(join(tmpdir(), 'local-swarm-orphans-')) })
+  afterAll(async () => { await rm(dir, { recursive: true, force: true }) })
+
+  function alive (pid: number): boolean {
+    try {
+      process.kill(pid, 0)
+      return true
+    } catch {
+      return false
+    }
+  }
+
+  it('takes its node processes with it when the owner dies of an uncaught error', async () => {
+    // the owner: a script that starts a 2-node swarm from the built code, says the node pids, and throws
+    const owner = join(dir, 'owner.mjs')
+    const localSwarm = pathToFileURL(resolve('dist/src/swarm/local-swarm.js')).href
+    await writeFile(owner, `
+      import { LocalSwarm } from ${JSON.stringify(localSwarm)}
+      const swarm = new LocalSwarm({ nodes: 2, dir: ${JSON.stringify(dir)}, logLevel: 'warn', readyTimeoutMs: 60_000 })
+      await swarm.start()
+      console.log(JSON.stringify(swarm.nodes.map(n => n.pid)))
+      setTimeout(() => { throw new Error('the owner dies before it stops its swarm') }, 10)
+    `)
+    const child = spawn(process.execPath, [owner], { stdio: ['ignore', 'pipe', 'pipe'] })
+    let out = ''
+    child.stdout.on('data', d => { out += String(d) })
+    const code = await new Promise(resolve => child.once('exit', resolve))
+    expect(code).toBe(1)
+    const pids = JSON.parse(out.trim()) as number[]
+    expect(pids).toHaveLength(2)
+    // SIGKILL is delivered at once; the kernel reaps them within moments
+    const deadline = Date.now() + 5_000
+    while (pids.some(alive) && Date.now() < deadline) await new Promise(resolve => setTimeout(resolve, 50))
+    const left = pids.filter(alive)
+    for (const pid of left) process.kill(pid, 'SIGKILL')
+    expect(left, 'node processes still running after their owner died').toEqual([])
+  }, 90_000)
 })
