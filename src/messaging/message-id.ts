@@ -64,6 +64,11 @@ export function fastMessageId (msg: RPC.Message): string {
   const { from, seqno } = msg
   // no author or sequence number: invalid under StrictSign, so this id never enters the cache of valid ones
   if (from == null || seqno == null) return ''
+  return fastIdOf(from, seqno)
+}
+
+/** The fast id of the message with this author (peer id bytes) and sequence number (8 bytes). */
+export function fastIdOf (from: Uint8Array, seqno: Uint8Array): string {
   return `${Buffer.from(from.buffer, from.byteOffset, from.byteLength).toString('base64url')}.${Buffer.from(seqno.buffer, seqno.byteOffset, seqno.byteLength).toString('hex')}`
 }
 

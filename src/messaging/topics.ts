@@ -170,7 +170,7 @@ export class Topics {
     const own = new Uint8Array(data)
     let recipients: number
     try {
-      recipients = (await publishStrict(this.components.pubsub, topic, own)).recipients.length
+      recipients = (await publishStrict(this.components.pubsub, this.components.peerId, topic, own)).recipients.length
     } catch (err) {
       if (isNoPeersError(err)) throw new NoSubscribersError(topic)
       throw err
