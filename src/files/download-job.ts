@@ -15,27 +15,18 @@ import type { PeerId } from '@libp2p/interface'
 import { peerIdFromString } from '@libp2p/peer-id'
 import type { CID } from 'multiformats/cid'
 import {
-  FILES_BUSY_MAX_RETRY_MS, FILES_BUSY_RETRY_MS, FILES_FIND_PROVIDERS_TIMEOUT_MS, FILES_HAVE_REFRESH_MS, FILES_MAX_CHUNK_ATTEMPTS, FILES_MAX_PROVIDER_FAILURES,
-  FILES_NO_PROVIDER_TIMEOUT_MS, FILES_PEER_HINT_REFRESH_MS, FILES_PROVIDER_COOLDOWN_MS, FILES_PROVIDER_REFRESH_MS, FILES_REQUEST_TIMEOUT_MS,
-  FILES_STREAMS_PER_PEER, FILES_UNAVAILABLE_RETRY_MS
+  FILES_BUSY_RETRY_MS, FILES_FIND_PROVIDERS_TIMEOUT_MS, FILES_HAVE_REFRESH_MS, FILES_MAX_CHUNK_ATTEMPTS, FILES_NO_PROVIDER_TIMEOUT_MS,
+  FILES_PROVIDER_REFRESH_MS, FILES_REQUEST_TIMEOUT_MS, FILES_STREAMS_PER_PEER, FILES_UNAVAILABLE_RETRY_MS
 } from '../constants.js'
 import { FileTooLargeError, FileTransferError } from '../errors.js'
 import type { Logger } from '../logger.js'
 import { Bitfield } from './bitfield.js'
-import { rarestFirst } from './piece-picker.js'
 import type { DownloadRecord, DownloadRecords, DownloadState } from './download-records.js'
 import { chunkLength, decodeManifest, parseFileId, type Manifest } from './manifest.js'
 import type { FilesSession } from './protocol.js'
+import { ProviderSwarm, type ProviderRun, type ProviderStatus } from './provider-swarm.js'
 import type { FileStore } from './store.js'
 import { PeerAnsweredError, type Pieces } from './wire.js'
-
-export interface ProviderStatus {
-  peerId: string
-  chunks: number
-  bytes: number
-  failures: number
-  state: 'active' | 'dropped'
-}
 
 export interface DownloadStatus {
   id: string
@@ -68,37 +59,6 @@ export interface JobComponents {
   onProgress(job: DownloadJob, stateChanged: boolean): void
   onCorrupt?(peer: string): void
   onChunk?(bytes: number): void
-}
-
-interface ProviderRun extends ProviderStatus {
-  peer: PeerId
-  /** When the manifest may next be asked of this provider. */
-  manifestAt: number
-  workers: number
-  /** Served bad data or denied having the file: never asked again by this job. */
-  banned: boolean
-  droppedAt: number
-  /** Chunks from it that failed their hash. */
-  corrupt: number
-  /** The chunks it holds, as it last said (undefined: not asked yet, or it cannot say). */
-  have?: Bitfield
-  /** When it last answered `have` (0: never). */
-  haveAt: number
-  /** It answered `have` with `bad-request` (a node without the request): asked blindly for any chunk. */
-  haveUnknown: boolean
-  /** A `have` request in flight, shared by its workers. */
-  refreshing?: Promise<void>
-  /** Answered `busy` (at its upload cap): not asked again before this. */
-  busyUntil: number
-  /** `busy` answers in a row: each doubles the wait. */
-  busyStreak: number
-  /**
-   * Chunk requests it may have in flight: FILES_STREAMS_PER_PEER at first, halved by each `busy`, one more for
-   * each chunk served (a provider at its upload cap is asked by one or two streams, not hammered by four).
-   */
-  window: number
-  /** Chunk requests to it in flight. */
-  requests: number
 }
 
 /** The node is stopping: the job keeps its state and resumes at the next start. */
@@ -154,11 +114,7 @@ export class DownloadJob {
   private readonly remaining = new Set<number>()
   private readonly inflight = new Set<number>()
   private readonly attempts = new Map<number, number>()
-  /** Chunk -> provider -> time until which that provider is not asked for it again. */
-  private readonly avoid = new Map<number, Map<string, number>>()
-  private readonly providers = new Map<string, ProviderRun>()
-  /** Chunk -> how many active providers say they hold it (rarest first). */
-  private availability = new Uint16Array(0)
+  private readonly swarm = new ProviderSwarm({ remaining: this.remaining, inflight: this.inflight })
   private readonly controller = new AbortController()
   private readonly samples: Array<[number, number]> = []
   private bytesDone = 0
@@ -196,7 +152,7 @@ export class DownloadJob {
       chunksDone: complete ? (r.chunks ?? 0) : (this.done?.count ?? 0),
       bytesDone: complete ? (r.size ?? 0) : this.bytesDone,
       rate: this.isActive ? Math.round(recent * 1000 / RATE_WINDOW_MS) : 0,
-      providers: [...this.providers.values()].map(p => ({ peerId: p.peerId, chunks: p.chunks, bytes: p.bytes, failures: p.failures, state: p.state })),
+      providers: this.swarm.status(),
       from: r.from,
       error: r.error,
       createdAt: new Date(r.createdAt).toISOString(),
@@ -314,7 +270,7 @@ export class DownloadJob {
 
   /** A peer named as a fellow downloader (in a `have` answer, or because it asked this node for the file). */
   hint (peer: string): void {
-    if (this.providers.has(peer)) return
+    if (this.swarm.has(peer)) return
     try {
       this.addProvider(peerIdFromString(peer))
     } catch {
@@ -325,41 +281,22 @@ export class DownloadJob {
   private addProvider (peer: PeerId): void {
     const key = peer.toString()
     if (this.signal.aborted) return
-    const known = this.providers.get(key)
+    const known = this.swarm.get(key)
     if (known != null) {
-      // a provider dropped for errors (timeouts, a broken connection) gets another chance once it cools down
-      if (known.state === 'dropped' && !known.banned && Date.now() - known.droppedAt > FILES_PROVIDER_COOLDOWN_MS) {
-        known.state = 'active'
-        known.failures = 0
-        this.count(undefined, known.have)
+      if (this.swarm.reactivate(known)) {
         if (this.manifest != null && this.remaining.size > 0) this.startWorkers(known)
         this.notify()
       }
       return
     }
-    const p: ProviderRun = { peer, peerId: key, chunks: 0, bytes: 0, failures: 0, state: 'active', manifestAt: 0, workers: 0, banned: false, droppedAt: 0, corrupt: 0, haveAt: 0, haveUnknown: false, busyUntil: 0, busyStreak: 0, window: FILES_STREAMS_PER_PEER, requests: 0 }
-    this.providers.set(key, p)
+    const p = this.swarm.add(peer)
     if (this.manifest != null && this.remaining.size > 0) this.startWorkers(p)
     this.notify()
   }
 
-  private active (): ProviderRun[] {
-    return [...this.providers.values()].filter(p => p.state === 'active')
-  }
-
-  /**
-   * Count a failure against a provider. After FILES_MAX_PROVIDER_FAILURES it is dropped: for good if it ever
-   * served bad data, else until it is found again after a cool-down. `ban` (it denies having the file) drops it
-   * at once, for good.
-   */
+  /** Count a failure against a provider (see ProviderSwarm.penalise), and say so when it is dropped. */
   private penalise (p: ProviderRun, err: Error, ban = false): void {
-    p.failures++
-    if (err instanceof CorruptChunkError) p.corrupt++
-    if (ban || p.failures >= FILES_MAX_PROVIDER_FAILURES) {
-      p.banned = ban || p.corrupt > 0
-      if (p.state === 'active') this.count(p.have, undefined)
-      p.state = 'dropped'
-      p.droppedAt = Date.now()
+    if (this.swarm.penalise(p, err instanceof CorruptChunkError, ban)) {
       this.c.log.info({ job: this.id, peer: p.peerId, err: err.message }, 'provider dropped')
     }
   }
@@ -369,7 +306,7 @@ export class DownloadJob {
     const deadline = Date.now() + FILES_NO_PROVIDER_TIMEOUT_MS
     while (bytes == null) {
       this.signal.throwIfAborted()
-      const p = this.active().find(p => p.manifestAt <= Date.now())
+      const p = this.swarm.active().find(p => p.manifestAt <= Date.now())
       if (p == null) {
         if (Date.now() > deadline) throw new FileTransferError(`no provider of ${this.record.fileId} answered within ${FILES_NO_PROVIDER_TIMEOUT_MS} ms`)
         await this.waitChange(1_000)
@@ -398,7 +335,7 @@ export class DownloadJob {
     this.manifestBytes = bytes
     this.c.records.setManifest(this.id, { name: m.name, size: m.size, chunks: m.chunks.length })
     Object.assign(this.record, { name: m.name, size: m.size, chunks: m.chunks.length })
-    this.availability = new Uint16Array(m.chunks.length)
+    this.swarm.setChunks(m.chunks.length)
     const done = Bitfield.empty(m.chunks.length)
     for (const idx of this.c.records.doneChunks(this.id)) {
       if (idx < m.chunks.length) {
@@ -425,11 +362,11 @@ export class DownloadJob {
     for (let pass = 0; ; pass++) {
       for (const idx of shuffled(m.chunks.map((_h, i) => i).filter(i => !done.has(i)))) this.remaining.add(idx)
       let idleSince = Date.now()
-      for (const p of this.active()) this.startWorkers(p)
+      for (const p of this.swarm.active()) this.startWorkers(p)
       while (this.remaining.size > 0) {
         if (this.fatal != null) throw this.fatal
         this.signal.throwIfAborted()
-        if (this.active().length > 0) idleSince = Date.now()
+        if (this.swarm.active().length > 0) idleSince = Date.now()
         else if (Date.now() - idleSince > FILES_NO_PROVIDER_TIMEOUT_MS) throw new FileTransferError(`every provider failed and no other was found within ${FILES_NO_PROVIDER_TIMEOUT_MS} ms`)
         await this.waitChange(1_000)
       }
@@ -451,74 +388,19 @@ export class DownloadJob {
     }
   }
 
-  /** Add `after`'s chunks to the availability counts and take `before`'s away. */
-  private count (before: Bitfield | undefined, after: Bitfield | undefined): void {
-    if (this.availability.length === 0) return
-    Bitfield.diff(before, after, (idx, nowSet) => {
-      if (idx < this.availability.length) this.availability[idx] += nowSet ? 1 : -1
-    })
-  }
-
-  private setHave (p: ProviderRun, bits: Bitfield): void {
-    if (p.state === 'active') this.count(p.have, bits)
-    p.have = bits
-    p.haveAt = Date.now()
-  }
-
-  /** `p` said it does not hold chunk `idx` after all. */
-  private lacks (p: ProviderRun, idx: number): void {
-    if (p.have?.has(idx) !== true) return
-    p.have.clear(idx)
-    if (p.state === 'active') this.availability[idx]--
-  }
-
-  /**
-   * The next chunk to ask `p` for: of the free chunks it holds and is not being avoided for, one held by the
-   * fewest providers (rarest first: the chunks only the seeder has go out first, and from the seeder), ties in
-   * this job's random order.
-   */
-  private pick (p: ProviderRun): number | undefined {
-    const now = Date.now()
-    let stuck: number | undefined
-    const best = rarestFirst(this.remaining, this.availability, idx => {
-      if (this.inflight.has(idx)) return false
-      if (p.have != null && !p.have.has(idx)) return false
-      const av = this.avoid.get(idx)
-      if (av == null || (av.get(p.peerId) ?? 0) <= now) return true
-      // a chunk every active provider is avoiding would never be fetched: let this one try again
-      if (stuck == null && this.active().every(q => (av.get(q.peerId) ?? 0) > now)) stuck = idx
-      return false
-    })
-    if (best != null) return best
-    if (stuck != null) this.avoid.get(stuck)?.delete(p.peerId)
-    return stuck
-  }
-
-  /**
-   * Whether to ask `p` which chunks it holds now: it was never asked; or it is still downloading, has nothing
-   * this job wants (`idle`) and its answer is FILES_HAVE_REFRESH_MS old; or, for the fellow downloaders it names,
-   * its answer is FILES_PEER_HINT_REFRESH_MS old.
-   */
-  private haveDue (p: ProviderRun, idle: boolean): boolean {
-    if (p.haveUnknown) return false
-    if (p.have == null) return true
-    const age = Date.now() - p.haveAt
-    return age >= FILES_PEER_HINT_REFRESH_MS || (idle && age >= FILES_HAVE_REFRESH_MS && !p.have.complete)
-  }
-
   /** Ask `p` for its bitfield and the fellow downloaders it knows; they join as providers. */
   private async refreshHave (p: ProviderRun, session: FilesSession): Promise<void> {
     const m = this.manifest as Manifest
     try {
       const signal = AbortSignal.any([this.signal, AbortSignal.timeout(FILES_REQUEST_TIMEOUT_MS)])
       const { bits, peers } = await session.have(this.cid, m.chunks.length, signal)
-      this.setHave(p, bits)
+      this.swarm.setHave(p, bits)
       for (const id of peers) this.hint(id)
     } catch (err) {
       if (!(err instanceof PeerAnsweredError)) throw err
       if (err.answer === 'unavailable') {
         // a fellow downloader still waiting for the manifest: holds nothing yet
-        this.setHave(p, Bitfield.empty(m.chunks.length))
+        this.swarm.setHave(p, Bitfield.empty(m.chunks.length))
       } else if (err.answer === 'not-found') {
         this.penalise(p, err, true)
       } else {
@@ -527,12 +409,6 @@ export class DownloadJob {
         throw err
       }
     }
-  }
-
-  private avoidFor (idx: number, p: ProviderRun, until: number): void {
-    let av = this.avoid.get(idx)
-    if (av == null) this.avoid.set(idx, av = new Map())
-    av.set(p.peerId, until)
   }
 
   private async worker (p: ProviderRun): Promise<void> {
@@ -545,8 +421,8 @@ export class DownloadJob {
           await sleep(busyMs, this.signal)
           continue
         }
-        let idx = p.have == null ? undefined : this.pick(p)
-        if (this.haveDue(p, idx == null)) {
+        let idx = p.have == null ? undefined : this.swarm.pick(p)
+        if (this.swarm.haveDue(p, idx == null)) {
           // one `have` at a time per provider: its other workers wait for the answer (on a timer as well, so no
           // loop of theirs can keep the event loop from running the request they wait for)
           if (p.refreshing != null) {
@@ -581,7 +457,7 @@ export class DownloadJob {
           await this.waitChange(FILES_UNAVAILABLE_RETRY_MS)
           continue
         }
-        idx ??= this.pick(p)
+        idx ??= this.swarm.pick(p)
         if (idx == null) {
           await this.waitChange(FILES_UNAVAILABLE_RETRY_MS)
           continue
@@ -632,30 +508,23 @@ export class DownloadJob {
     this.remaining.delete(idx)
     this.bytesDone += data.byteLength
     this.samples.push([Date.now(), data.byteLength])
-    p.busyStreak = 0
-    if (p.window < FILES_STREAMS_PER_PEER) p.window++
-    p.chunks++
-    p.bytes += data.byteLength
+    this.swarm.served(p, data.byteLength)
     this.c.onChunk?.(data.byteLength)
     this.c.onProgress(this, false)
   }
 
   private failed (idx: number, p: ProviderRun, err: Error): void {
     if (err instanceof PeerAnsweredError && err.answer === 'busy') {
-      // at its upload cap: no penalty; fewer requests to it, asked again after a growing, jittered pause
-      p.window = Math.max(1, Math.floor(p.window / 2))
-      p.busyStreak++
-      const pause = Math.min(FILES_BUSY_MAX_RETRY_MS, FILES_BUSY_RETRY_MS * 2 ** (p.busyStreak - 1))
-      p.busyUntil = Math.max(p.busyUntil, Date.now() + pause * (0.5 + Math.random()))
+      this.swarm.busy(p)
       return
     }
     if (err instanceof PeerAnsweredError && err.answer === 'unavailable') {
       // a peer still downloading: ask it again later, no penalty
-      this.lacks(p, idx)
-      this.avoidFor(idx, p, Date.now() + FILES_UNAVAILABLE_RETRY_MS)
+      this.swarm.lacks(p, idx)
+      this.swarm.avoidFor(idx, p, Date.now() + FILES_UNAVAILABLE_RETRY_MS)
       return
     }
-    this.avoidFor(idx, p, Number.POSITIVE_INFINITY)
+    this.swarm.avoidFor(idx, p, Number.POSITIVE_INFINITY)
     this.penalise(p, err, err instanceof PeerAnsweredError && err.answer === 'not-found')
     const n = (this.attempts.get(idx) ?? 0) + 1
     this.attempts.set(idx, n)
