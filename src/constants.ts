@@ -334,8 +334,15 @@ export const FILES_MAX_CHUNK_ATTEMPTS = 8
 /** Failures (errors or corrupt chunks) after which a provider is dropped from a download. */
 export const FILES_MAX_PROVIDER_FAILURES = 3
 
-/** How often a running download looks for new providers in the DHT (swarming: other downloaders appear). */
+/**
+ * How often a running download looks for new providers in the DHT: every FILES_PROVIDER_REFRESH_MS while it has
+ * no provider to ask, and, while it has, twice as long after each lookup up to FILES_PROVIDER_REFRESH_MAX_MS.
+ * Fellow downloaders find each other without the DHT (`have` answers name them, and a peer asking for the file
+ * joins the providers); every lookup costs the peers it asks a routing-table walk, and 20 downloads of one file
+ * looking every 5 s were a tenth of the CPU of a swarm that is CPU-bound while it distributes the file.
+ */
 export const FILES_PROVIDER_REFRESH_MS = 5_000
+export const FILES_PROVIDER_REFRESH_MAX_MS = 60_000
 
 /** Timeout of one DHT provider lookup. */
 export const FILES_FIND_PROVIDERS_TIMEOUT_MS = 15_000

@@ -16,7 +16,7 @@ import { peerIdFromString } from '@libp2p/peer-id'
 import type { CID } from 'multiformats/cid'
 import {
   FILES_BUSY_RETRY_MS, FILES_FIND_PROVIDERS_TIMEOUT_MS, FILES_HAVE_REFRESH_MS, FILES_MAX_CHUNK_ATTEMPTS, FILES_NO_PROVIDER_TIMEOUT_MS,
-  FILES_PROVIDER_REFRESH_MS, FILES_REQUEST_TIMEOUT_MS, FILES_STREAMS_PER_PEER, FILES_UNAVAILABLE_RETRY_MS
+  FILES_PROVIDER_REFRESH_MAX_MS, FILES_PROVIDER_REFRESH_MS, FILES_REQUEST_TIMEOUT_MS, FILES_STREAMS_PER_PEER, FILES_UNAVAILABLE_RETRY_MS
 } from '../constants.js'
 import { FileTooLargeError, FileTransferError } from '../errors.js'
 import type { Logger } from '../logger.js'
@@ -62,6 +62,16 @@ export interface JobComponents {
 }
 
 /** The node is stopping: the job keeps its state and resumes at the next start. */
+/**
+ * The wait before a download's next DHT provider lookup, given the last wait (undefined after the first lookup)
+ * and whether some provider can be asked now: FILES_PROVIDER_REFRESH_MS without one; with one, that at first
+ * and then twice the last wait, up to FILES_PROVIDER_REFRESH_MAX_MS.
+ */
+export function nextProviderLookupMs (lastMs: number | undefined, haveProviders: boolean): number {
+  if (!haveProviders || lastMs == null) return FILES_PROVIDER_REFRESH_MS
+  return Math.min(FILES_PROVIDER_REFRESH_MAX_MS, lastMs * 2)
+}
+
 export class JobStoppedError extends Error {
   static override name = 'JobStoppedError'
   override name = 'JobStoppedError'
@@ -254,8 +264,12 @@ export class DownloadJob {
     }
   }
 
-  /** Keep adding providers: the `from` peers first, then whoever the DHT knows, again every few seconds. */
+  /**
+   * Keep adding providers: the `from` peers first, then whoever the DHT knows, looked up again every few seconds
+   * while no provider can be asked, and less and less often while some can (FILES_PROVIDER_REFRESH_MS).
+   */
   private async discover (): Promise<void> {
+    let wait: number | undefined
     while (!this.signal.aborted) {
       for (const p of this.record.from) this.addProvider(peerIdFromString(p))
       try {
@@ -264,7 +278,17 @@ export class DownloadJob {
       } catch (err) {
         this.c.log.debug({ job: this.id, err: (err as Error).message }, 'provider lookup failed')
       }
-      await sleep(FILES_PROVIDER_REFRESH_MS, this.signal)
+      wait = nextProviderLookupMs(wait, this.swarm.active().length > 0)
+      await this.waitForProviderLookup(wait)
+    }
+  }
+
+  /** Sleep `ms`, or less: the wait ends early once no provider can be asked (all dropped or cooling down). */
+  private async waitForProviderLookup (ms: number): Promise<void> {
+    const until = Date.now() + ms
+    while (Date.now() < until && !this.signal.aborted) {
+      await sleep(Math.min(FILES_PROVIDER_REFRESH_MS, until - Date.now()), this.signal)
+      if (this.swarm.active().length === 0) return
     }
   }
 
