@@ -7,13 +7,14 @@ import type { Multiaddr } from '@multiformats/multiaddr'
 import type { NodeConfig } from '../config.js'
 import { meshPeersOf } from '../messaging/pubsub.js'
 import { SwarmView } from '../crawl/swarm-view.js'
-import { AGENT_VERSION, DEFAULT_MAX_INBOUND_STREAMS, DEFAULT_MAX_OUTBOUND_STREAMS } from '../constants.js'
+import { AGENT_VERSION, DEFAULT_MAX_INBOUND_STREAMS, DEFAULT_MAX_OUTBOUND_STREAMS, JOIN_DIAL_PHASE_MS, JOIN_MAX_PARALLEL_DIALS } from '../constants.js'
 import { NotStartedError } from '../errors.js'
 import { silentLogger, type Logger } from '../logger.js'
 import { Bootstrapper } from './bootstrapper.js'
 import { DhtView, routingTableOf } from './dht.js'
 import { Discovery } from './discovery.js'
 import { loadOrCreateIdentity } from './identity.js'
+import { dialQueueOf, JoinDials } from './join-dials.js'
 import { buildLibp2p, type GossipdLibp2p, type Libp2pOptions } from './libp2p.js'
 import { Liveness } from './liveness.js'
 import { createMetrics, type NodeMetrics } from './metrics.js'
@@ -71,6 +72,7 @@ export class GossipdNode {
   private readonly bootstrapper: Bootstrapper
   private readonly discovery: Discovery
   private readonly liveness: Liveness
+  private readonly joinDials: JoinDials
 
   constructor (readonly config: NodeConfig, readonly libp2p: GossipdLibp2p, readonly log: Logger) {
     this.peerId = libp2p.peerId
@@ -86,6 +88,7 @@ export class GossipdNode {
       log
     }, { intervalMs: config.pingInterval })
     this.peers = new PeerTable(libp2p, libp2p.peerStore, this.liveness)
+    this.joinDials = new JoinDials(dialQueueOf(libp2p), { maxParallel: JOIN_MAX_PARALLEL_DIALS, forMs: JOIN_DIAL_PHASE_MS })
     this.swarm = new SwarmView({
       peerId: this.peerId,
       peerStore: libp2p.peerStore,
@@ -169,6 +172,7 @@ export class GossipdNode {
 
   async start (): Promise<void> {
     if (this.isStarted) return
+    this.joinDials.start()
     await this.libp2p.start()
     this.startedAt = Date.now()
     for (const f of this.features) {
@@ -183,6 +187,7 @@ export class GossipdNode {
   /** Leave gracefully: stop features (they flush their state), close every connection, stop libp2p. */
   async stop (): Promise<void> {
     if (!this.isStarted) return
+    this.joinDials.release()
     this.discovery.stop()
     this.bootstrapper.stop()
     this.liveness.stop()
