@@ -116,11 +116,16 @@ export class Discovery {
             this.lastWalk = Date.now()
             const before = this.components.routingTable().size
             this.walk = within(this.randomWalk(), DISCOVERY_QUERY_TIMEOUT_MS + STALL_GRACE_MS, 'a random walk')
-              .catch(err => { this.logFailure(err as Error, 'random walk failed') })
-              .finally(() => {
-                this.fruitless = this.components.routingTable().size > before ? 0 : this.fruitless + 1
-                this.walk = undefined
+              .then(met => {
+                // a walk that ran to its end, was answered, and left the table no larger: the swarm has nobody
+                // else (one that failed or went unanswered, as on a loaded machine, says nothing of the kind)
+                if (this.components.routingTable().size > before) this.fruitless = 0
+                else if (met > 0) this.fruitless++
+              }, err => {
+                if (this.components.routingTable().size > before) this.fruitless = 0
+                this.logFailure(err as Error, 'random walk failed')
               })
+              .finally(() => { this.walk = undefined })
           }
         }
         await within(this.fillConnections(), DISCOVERY_DIAL_TIMEOUT_MS + STALL_GRACE_MS, 'dialing peers')
@@ -139,7 +144,7 @@ export class Discovery {
 
   /**
    * Least time between two walks while the table is short: DISCOVERY_WALK_INTERVAL_MS, doubled for every walk in a
-   * row that left the table no larger, up to DISCOVERY_SLOW_INTERVAL_MS. In a swarm of fewer nodes than the target
+   * row that ran to its end and left the table no larger, up to DISCOVERY_SLOW_INTERVAL_MS. In a swarm of fewer nodes than the target
    * the table can never fill, and walking every 3 s for good cost a quiet 20-node swarm 1.4-1.55 cores (each walk
    * asks nearly every node).
    */
@@ -175,9 +180,10 @@ export class Discovery {
   /**
    * Look up a random key: every peer that answers the query enters the routing table. The walk stops once the
    * table holds enough: a lookup in a swarm of dozens would otherwise ask (and connect to) nearly every node,
-   * and when a whole swarm joins at once those extra handshakes are what keeps the CPU saturated.
+   * and when a whole swarm joins at once those extra handshakes are what keeps the CPU saturated. Returns how
+   * many peers the answers named.
    */
-  private async randomWalk (): Promise<void> {
+  private async randomWalk (): Promise<number> {
     const enough = new AbortController()
     const signal = AbortSignal.any([this.controller.signal, enough.signal, AbortSignal.timeout(DISCOVERY_QUERY_TIMEOUT_MS)])
     let met = 0
@@ -195,6 +201,7 @@ export class Discovery {
       if (!enough.signal.aborted) throw err
     }
     this.components.log.debug({ met, routingTable: this.components.routingTable().size }, 'random walk done')
+    return met
   }
 
   private async fillConnections (): Promise<void> {

@@ -18,7 +18,7 @@ async function peer (): Promise<PeerId> {
 }
 
 /** A routing table of `peers`, which a walk may grow by one (`grow`). */
-function fakeSwarm (peers: PeerId[]): { rt: RoutingTableAccess, dht: KadDHT, walks: number[], grow: PeerId[] } {
+function fakeSwarm (peers: PeerId[], answered = true): { rt: RoutingTableAccess, dht: KadDHT, walks: number[], grow: PeerId[] } {
   const table = [...peers]
   const walks: number[] = []
   const grow: PeerId[] = []
@@ -33,10 +33,27 @@ function fakeSwarm (peers: PeerId[]): { rt: RoutingTableAccess, dht: KadDHT, wal
       walks.push(Date.now())
       const next = grow.shift()
       if (next != null) table.push(next)
-      yield { name: 'PEER_RESPONSE', closer: table.map(id => ({ id, multiaddrs: [] })) }
+      // unanswered: every request of the walk failed (kad-dht reports each as a QUERY_ERROR and ends the query)
+      if (answered) yield { name: 'PEER_RESPONSE', closer: table.map(id => ({ id, multiaddrs: [] })) }
+      else yield { name: 'QUERY_ERROR', error: new Error('timed out') }
     }
   } as unknown as KadDHT
   return { rt, dht, walks, grow }
+}
+
+function discoveryOver (self: PeerId, others: PeerId[], swarm: ReturnType<typeof fakeSwarm>): Discovery {
+  const connections = others.map(remotePeer => ({ remotePeer }) as unknown as Connection)
+  return new Discovery({
+    peerId: self,
+    dht: swarm.dht,
+    routingTable: () => swarm.rt,
+    getConnections: () => connections,
+    dial: async () => { throw new Error('no dials expected') },
+    protocolsOf: async () => [],
+    dhtProtocol: '/test/kad/1.0.0',
+    rejoin: () => {},
+    log: silentLogger()
+  }, { minConnections: 0, targetRoutingTable: 20 })
 }
 
 describe('Discovery in a swarm smaller than its routing-table target', () => {
@@ -47,18 +64,7 @@ describe('Discovery in a swarm smaller than its routing-table target', () => {
     const self = await peer()
     const others = await Promise.all(Array.from({ length: 5 }, peer))
     const swarm = fakeSwarm(others)
-    const connections = others.map(remotePeer => ({ remotePeer }) as unknown as Connection)
-    const discovery = new Discovery({
-      peerId: self,
-      dht: swarm.dht,
-      routingTable: () => swarm.rt,
-      getConnections: () => connections,
-      dial: async () => { throw new Error('no dials expected') },
-      protocolsOf: async () => [],
-      dhtProtocol: '/test/kad/1.0.0',
-      rejoin: () => {},
-      log: silentLogger()
-    }, { minConnections: 0, targetRoutingTable: 20 })
+    const discovery = discoveryOver(self, others, swarm)
     discovery.start()
     const t0 = Date.now()
     await vi.advanceTimersByTimeAsync(300_000)
@@ -79,5 +85,18 @@ describe('Discovery in a swarm smaller than its routing-table target', () => {
     expect(afterFound).toBeLessThanOrEqual(DISCOVERY_WALK_INTERVAL_MS + 1_000)
     expect(Date.now() - t0).toBeGreaterThan(300_000)
     discovery.stop()
+  })
+
+  it('keeps its pace while walks go unanswered (a loaded machine, not an exhausted swarm)', async () => {
+    vi.useFakeTimers()
+    const self = await peer()
+    const others = await Promise.all(Array.from({ length: 5 }, peer))
+    const swarm = fakeSwarm(others, false)
+    const discovery = discoveryOver(self, others, swarm)
+    discovery.start()
+    await vi.advanceTimersByTimeAsync(60_000)
+    discovery.stop()
+    // every DISCOVERY_WALK_INTERVAL_MS (the loop ticks every second): about 20 in a minute
+    expect(swarm.walks.length).toBeGreaterThanOrEqual(60_000 / (DISCOVERY_WALK_INTERVAL_MS + 1_000))
   })
 })
