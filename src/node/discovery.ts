@@ -144,9 +144,9 @@ export class Discovery {
 
   /**
    * Least time between two walks while the table is short: DISCOVERY_WALK_INTERVAL_MS, doubled for every walk in a
-   * row that ran to its end and left the table no larger, up to DISCOVERY_SLOW_INTERVAL_MS. In a swarm of fewer nodes than the target
-   * the table can never fill, and walking every 3 s for good cost a quiet 20-node swarm 1.4-1.55 cores (each walk
-   * asks nearly every node).
+   * row that was answered and left the table no larger, up to DISCOVERY_SLOW_INTERVAL_MS. In a swarm of fewer
+   * nodes than the target the table can never fill, and walking every 3 s for good cost a quiet 20-node swarm
+   * 1.4-1.55 cores (each walk asks nearly every node); spaced out, 0.25-0.35.
    */
   private walkInterval (): number {
     return Math.min(DISCOVERY_SLOW_INTERVAL_MS, DISCOVERY_WALK_INTERVAL_MS * 2 ** this.fruitless)
