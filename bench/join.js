@@ -1,8 +1,9 @@
 /**
  * Join: a new node process started against a running swarm's bootstrap, timed from spawn to its API answering
  * (`GET /health`), and to 10 peers in its DHT routing table. The swarm has joined and gone quiet first
- * (`LocalSwarm.settle`); joins are one at a time, each node stopped before the next. Baselines in the same run: spawn-to-exit of a bare `node -e 0` (the runtime's start) and of
- * `gossipd --version` (the runtime plus loading gossipd's code).
+ * (`LocalSwarm.settle`); joins are one at a time, each node stopped before the next. Baselines in the same run:
+ * spawn-to-exit of a bare `node -e 0` (the runtime's start) and of `gossipd --version` (the runtime plus loading
+ * gossipd's code).
  *
  *   npm run build && node bench/join.js [--nodes=20] [--joins=5]
  */

@@ -61,7 +61,6 @@ export interface JobComponents {
   onChunk?(bytes: number): void
 }
 
-/** The node is stopping: the job keeps its state and resumes at the next start. */
 /**
  * The wait before a download's next DHT provider lookup, given the last wait (undefined after the first lookup)
  * and whether some provider can be asked now: FILES_PROVIDER_REFRESH_MS without one; with one, that at first
@@ -72,6 +71,7 @@ export function nextProviderLookupMs (lastMs: number | undefined, haveProviders:
   return Math.min(FILES_PROVIDER_REFRESH_MAX_MS, lastMs * 2)
 }
 
+/** The node is stopping: the job keeps its state and resumes at the next start. */
 export class JobStoppedError extends Error {
   static override name = 'JobStoppedError'
   override name = 'JobStoppedError'

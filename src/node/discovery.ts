@@ -116,14 +116,15 @@ export class Discovery {
             this.lastWalk = Date.now()
             const before = this.components.routingTable().size
             this.walk = within(this.randomWalk(), DISCOVERY_QUERY_TIMEOUT_MS + STALL_GRACE_MS, 'a random walk')
+              .catch(err => {
+                this.logFailure(err as Error, 'random walk failed')
+                return 0
+              })
               .then(met => {
-                // a walk that ran to its end, was answered, and left the table no larger: the swarm has nobody
-                // else (one that failed or went unanswered, as on a loaded machine, says nothing of the kind)
+                // a walk that was answered and left the table no larger: the swarm has nobody else (one that
+                // failed or went unanswered, as on a loaded machine, says nothing of the kind)
                 if (this.components.routingTable().size > before) this.fruitless = 0
                 else if (met > 0) this.fruitless++
-              }, err => {
-                if (this.components.routingTable().size > before) this.fruitless = 0
-                this.logFailure(err as Error, 'random walk failed')
               })
               .finally(() => { this.walk = undefined })
           }
