@@ -240,6 +240,13 @@ export const HISTORY_SETTLE_MS = 30_000
  */
 export const HISTORY_FAST_WINDOW_MS = 15_000
 
+/**
+ * Catch-ups a joining node keeps open at once, each with another peer. When one peer is slow to answer, the next
+ * catch-up (due `HISTORY_SYNC_FAST_INTERVAL_MS` after the last answered one) goes to another peer instead of
+ * waiting for it. A settled node asks one peer at a time.
+ */
+export const HISTORY_JOINING_PARALLEL = 2
+
 /** Added to every window: messages the peer was still receiving when the last catch-up was answered. */
 export const HISTORY_OVERLAP_MS = 2_000
 

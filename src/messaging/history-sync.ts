@@ -9,7 +9,9 @@
  *   topic already (a restart), for everything since the newest of them, up to `HISTORY_MAX_WINDOW_MS`;
  * - every `HISTORY_SYNC_FAST_INTERVAL_MS` while joining (`HISTORY_SETTLE_MS` after subscribing) and whenever
  *   the mesh is smaller than gossipsub's lower bound, each time for at least `HISTORY_FAST_WINDOW_MS`, so every
- *   message is asked of several peers;
+ *   message is asked of several peers. A joining node keeps up to `HISTORY_JOINING_PARALLEL` catch-ups open,
+ *   each with another peer: one peer slow to answer (a newcomer itself, busy starting) does not hold the next
+ *   catch-up back for the whole `HISTORY_TIMEOUT_MS`;
  * - every `HISTORY_SYNC_INTERVAL_MS` otherwise, for the time since the last catch-up.
  *
  * Caught-up messages are stored and streamed like gossip (the topic's validator decides) but not forwarded:
@@ -18,7 +20,7 @@
 import type { GossipSub } from '@libp2p/gossipsub'
 import type { Connection, PeerId, Stream } from '@libp2p/interface'
 import {
-  GOSSIPSUB_DLO, HISTORY_BACKFILL_MS, HISTORY_BATCH_MESSAGES, HISTORY_FAST_WINDOW_MS, HISTORY_MAX_MESSAGES, HISTORY_MAX_STREAMS, HISTORY_MAX_WINDOW_MS,
+  GOSSIPSUB_DLO, HISTORY_BACKFILL_MS, HISTORY_BATCH_MESSAGES, HISTORY_FAST_WINDOW_MS, HISTORY_JOINING_PARALLEL, HISTORY_MAX_MESSAGES, HISTORY_MAX_STREAMS, HISTORY_MAX_WINDOW_MS,
   HISTORY_OVERLAP_MS, HISTORY_PROTOCOL, HISTORY_SETTLE_MS, HISTORY_SYNC_FAST_INTERVAL_MS, HISTORY_SYNC_INTERVAL_MS, HISTORY_TIMEOUT_MS
 } from '../constants.js'
 import type { Logger } from '../logger.js'
@@ -57,7 +59,8 @@ interface TopicState {
   lastOkAt?: number
   /** No new attempt before this (after a failure). */
   retryAt: number
-  busy: boolean
+  /** The peers being asked now. */
+  asking: Set<string>
 }
 
 export interface CatchUpResult {
@@ -103,10 +106,12 @@ export class HistorySync {
     for (const topic of this.topics.keys()) if (!subscribed.has(topic)) this.topics.delete(topic)
     for (const topic of subscribed) {
       const s = this.topics.get(topic) ?? this.track(topic, now)
-      if (s.busy || now < s.retryAt) continue
-      const peers = this.c.pubsub.getSubscribers(topic)
+      if (now < s.retryAt) continue
+      // peers not being asked already
+      const peers = this.c.pubsub.getSubscribers(topic).filter(p => !s.asking.has(p.toString()))
       if (peers.length === 0) continue
-      const joining = this.isJoining(topic, s, now, peers.length)
+      const joining = this.isJoining(topic, s, now, peers.length + s.asking.size)
+      if (s.asking.size >= (joining ? HISTORY_JOINING_PARALLEL : 1)) continue
       if (s.lastOkAt != null && now - s.lastOkAt < (joining ? HISTORY_SYNC_FAST_INTERVAL_MS : HISTORY_SYNC_INTERVAL_MS) - TICK_MS / 2) continue
       const peer = peers[Math.floor(Math.random() * peers.length)]
       void this.catchUp(topic, peer, this.windowFor(s, now, joining)).catch(() => {})
@@ -120,7 +125,7 @@ export class HistorySync {
    */
   async catchUp (topic: string, peer: PeerId, withinMs: number): Promise<CatchUpResult> {
     const s = this.topics.get(topic) ?? this.track(topic, Date.now())
-    s.busy = true
+    s.asking.add(peer.toString())
     const startedAt = Date.now()
     const syncs = this.c.metrics.counter('gossipd_history_catch_ups_total', 'Topic history catch-ups asked of peers, by result', ['result'])
     let stream: Stream | undefined
@@ -144,7 +149,7 @@ export class HistorySync {
       } finally {
         stored = await this.store(checked.reverse())
       }
-      if (answered < HISTORY_BATCH_MESSAGES) s.lastOkAt = startedAt
+      if (answered < HISTORY_BATCH_MESSAGES) s.lastOkAt = Math.max(s.lastOkAt ?? 0, startedAt)
       // a full batch: the window may hold more, older messages; ask again at the next tick for the rest
       else s.retryAt = 0
       syncs.inc({ result: 'ok' })
@@ -157,7 +162,7 @@ export class HistorySync {
       stream?.abort(err as Error)
       throw err
     } finally {
-      s.busy = false
+      s.asking.delete(peer.toString())
     }
   }
 
@@ -169,7 +174,7 @@ export class HistorySync {
 
   private track (topic: string, now: number): TopicState {
     const newest = this.c.history.stats(topic).lastReceivedAt
-    const s = { joinedAt: now, from: newest ?? now - HISTORY_BACKFILL_MS, retryAt: 0, busy: false }
+    const s = { joinedAt: now, from: newest ?? now - HISTORY_BACKFILL_MS, retryAt: 0, asking: new Set<string>() }
     this.topics.set(topic, s)
     return s
   }
