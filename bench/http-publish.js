@@ -2,10 +2,13 @@
  * HTTP publish rate: autocannon against one node's `POST /topics/{topic}/messages` (1 KiB text bodies) while
  * the other nodes of a small swarm subscribe to the topic, so every request is signed, stored and sent to
  * them. The baseline in the same run: autocannon against the same node's `GET /health`, what fastify on this
- * machine answers with no work behind it.
+ * machine answers with no work behind it. The limit in the same run: the CPU every process of the setup spends
+ * per publish (publisher, subscribers, and autocannon in this process), which caps the rate the machine's cores
+ * can carry whatever the publisher does.
  *
  *   npm run build && node bench/http-publish.js [--subscribers=3] [--seconds=10] [--connections=16]
  */
+import { cpus } from 'node:os'
 import autocannon from 'autocannon'
 import { isMain, parseArgs } from './lib/args.js'
 import { load, printRows, row, writeResult } from './lib/report.js'
@@ -44,11 +47,30 @@ export async function run (opts = {}, shared) {
     await Promise.all([publisher, ...subscribers].map(async n => api(n, `/topics/${topic}`, { method: 'PUT' })))
     await waitFor(async () => (await api(publisher, `/topics/${topic}`, { method: 'PUT' })).subscribers >= subscribers.length, { timeoutMs: 60_000, intervalMs: 250 })
     const common = { connections: o.connections, pipelining: o.pipelining, duration: o.seconds }
-    // CPU the publisher's process spends per request: what a quiet core would turn into a rate
+    // CPU the publisher's process spends per request: what a quiet core would turn into a rate; and what the
+    // whole setup spends (the subscribers receiving, checking and storing; autocannon, run in this process)
+    const setupCpu = async () => {
+      const own = process.cpuUsage()
+      const nodes = await Promise.all(subscribers.map(async n => cpuSeconds(n.pid)))
+      return { publisher: await cpuSeconds(publisher.pid), subscribers: nodes.reduce((a, b) => a + b, 0), loadGenerator: (own.user + own.system) / 1e6 }
+    }
     const cpuPerRequest = async (run) => {
-      const c0 = await cpuSeconds(publisher.pid)
+      const c0 = await setupCpu()
       const r = await run()
-      return { ...r, publisherCpuUsPerRequest: Math.round(((await cpuSeconds(publisher.pid)) - c0) / r.total * 1e6) }
+      const c1 = await setupCpu()
+      const us = (key) => Math.round((c1[key] - c0[key]) / r.total * 1e6)
+      const setupCpuUsPerRequest = us('publisher') + us('subscribers') + us('loadGenerator')
+      return {
+        ...r,
+        publisherCpuUsPerRequest: us('publisher'),
+        subscribersCpuUsPerRequest: us('subscribers'),
+        loadGeneratorCpuUsPerRequest: us('loadGenerator'),
+        setupCpuUsPerRequest,
+        // the rate all the machine's cores could carry at that CPU per request, with nothing else running
+        machineBoundPerSecond: Math.round(cpus().length * 1e6 / setupCpuUsPerRequest),
+        // the same with a publisher that cost nothing: what the subscribers and the load generator leave room for
+        freePublisherBoundPerSecond: Math.round(cpus().length * 1e6 / (setupCpuUsPerRequest - us('publisher')))
+      }
     }
     const health = await cpuPerRequest(async () => summary(await cannon({ ...common, url: `${publisher.apiUrl}/health` })))
     const before = (await api(subscribers[0], `/topics/${topic}`, { method: 'PUT' })).lastSeq
@@ -65,6 +87,7 @@ export async function run (opts = {}, shared) {
     const ok = publish.total - publish.non2xx
     const received = after - before
     const ofHealth = ratio(publish.requestsPerSecond, health.requestsPerSecond)
+    const ofBound = ratio(publish.requestsPerSecond, publish.machineBoundPerSecond)
     const rows = [
       row('publish (req/s, mean)', publish.requestsPerSecond.toFixed(0), '>= 5000', publish.requestsPerSecond >= 5000 && publish.non2xx === 0),
       row('publish latency p50 / p99 (ms)', `${publish.latencyMsP50} / ${publish.latencyMsP99}`),
@@ -72,6 +95,10 @@ export async function run (opts = {}, shared) {
       row('received by one subscriber / published', `${received} / ${ok}`),
       row('baseline: GET /health (req/s)', health.requestsPerSecond.toFixed(0)),
       row('publisher CPU per request: publish / health (us)', `${publish.publisherCpuUsPerRequest} / ${health.publisherCpuUsPerRequest}`),
+      row('CPU per publish: publisher / subscribers / autocannon (us)', `${publish.publisherCpuUsPerRequest} / ${publish.subscribersCpuUsPerRequest} / ${publish.loadGeneratorCpuUsPerRequest}`),
+      row(`limit: ${cpus().length} cores / CPU per publish of the setup (req/s)`, publish.machineBoundPerSecond),
+      row('publish / limit', ofBound),
+      row('limit with a publisher that cost nothing (req/s)', publish.freePublisherBoundPerSecond),
       row('publish / health', ofHealth)
     ]
     return {
@@ -81,7 +108,7 @@ export async function run (opts = {}, shared) {
       health,
       receivedBySubscriber: received,
       publishedOk: ok,
-      ratios: { publishOfHealth: ofHealth },
+      ratios: { publishOfHealth: ofHealth, publishOfMachineBound: ofBound },
       rows
     }
   } finally {

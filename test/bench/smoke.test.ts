@@ -95,5 +95,9 @@ describe('npm run bench --smoke', () => {
     const h = await result('http-publish')
     expect(h.publish.total).toBeGreaterThan(0)
     expect(positive(h.health.requestsPerSecond)).toBe(true)
+    // the limit: every process of the setup spent CPU on the publishes, the subscriber too
+    expect(h.publish.subscribersCpuUsPerRequest).toBeGreaterThan(0)
+    expect(h.publish.setupCpuUsPerRequest).toBeGreaterThan(h.publish.publisherCpuUsPerRequest)
+    expect(positive(h.publish.machineBoundPerSecond)).toBe(true)
   })
 })
