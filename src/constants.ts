@@ -177,6 +177,12 @@ export const DEFAULT_MAX_MESSAGE_BYTES = 64 * 1024
 /** Messages kept per topic (and in the direct inbox) before the oldest are dropped. */
 export const DEFAULT_HISTORY_LIMIT = 10_000
 
+/**
+ * A channel of the message log drops its oldest messages in batches of up to this many: it may hold up to 1 % of
+ * its limit more, at most this many, between two trims (src/messaging/history.ts).
+ */
+export const HISTORY_TRIM_BATCH = 100
+
 /** Largest page of history one request returns. */
 export const HISTORY_PAGE_MAX = 1000
 

@@ -1,7 +1,7 @@
 /**
- * The history keeps the newest `limit` messages per channel. It counts rows in memory rather than asking
- * SQLite on every insert (a performance fix), so these check the count stays right across channels,
- * duplicates and a restart with a lower limit.
+ * The history keeps the newest `limit` messages per channel (a large channel up to 1 % more between trims). It
+ * counts rows in memory rather than asking SQLite on every insert (a performance fix), so these check the count
+ * stays right across channels, duplicates and a restart with a lower limit.
  */
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
@@ -42,6 +42,18 @@ describe('MessageLog limit', () => {
     expect(log.append(msg('a', 2))).toBeUndefined()
     log.append(msg('a', 3))
     expect(ids(log, 'a')).toEqual(['a-1', 'a-2', 'a-3'])
+  })
+
+  it('drops a large channel\'s excess in batches: at most 1 % over the limit, then back to the newest `limit`', () => {
+    const log = new MessageLog(db, 'msgs', 500)
+    // 1 % of 500: up to 5 over the limit are held until the next trim
+    for (let i = 0; i < 505; i++) log.append(msg('a', i))
+    expect(log.stats('a').count).toBe(505)
+    log.append(msg('a', 505))
+    expect(log.stats('a').count).toBe(500)
+    const kept = log.page('a', { limit: 1000 }).map(m => m.id)
+    expect(kept[0]).toBe('a-6')
+    expect(kept.at(-1)).toBe('a-505')
   })
 
   it('trims rows stored before a restart, also under a lower limit', () => {
