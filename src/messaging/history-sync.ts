@@ -107,10 +107,11 @@ export class HistorySync {
     for (const topic of subscribed) {
       const s = this.topics.get(topic) ?? this.track(topic, now)
       if (now < s.retryAt) continue
+      const subscribers = this.c.pubsub.getSubscribers(topic)
       // peers not being asked already
-      const peers = this.c.pubsub.getSubscribers(topic).filter(p => !s.asking.has(p.toString()))
+      const peers = subscribers.filter(p => !s.asking.has(p.toString()))
       if (peers.length === 0) continue
-      const joining = this.isJoining(topic, s, now, peers.length + s.asking.size)
+      const joining = this.isJoining(topic, s, now, subscribers.length)
       if (s.asking.size >= (joining ? HISTORY_JOINING_PARALLEL : 1)) continue
       if (s.lastOkAt != null && now - s.lastOkAt < (joining ? HISTORY_SYNC_FAST_INTERVAL_MS : HISTORY_SYNC_INTERVAL_MS) - TICK_MS / 2) continue
       const peer = peers[Math.floor(Math.random() * peers.length)]
