@@ -24,7 +24,6 @@ import {
 } from './constants.js'
 import { GOSSIPSUB_DECODE_LIMITS, GOSSIPSUB_MAX_INBOUND_STREAMS, GOSSIPSUB_MAX_RPC_BYTES } from './constants.js'
 import { PEER_SCORE_PARAMS, PEER_SCORE_THRESHOLDS, scoreEveryTopic } from './gossip-scoring.js'
-import { fastMessageId, messageId, messageIdToString } from '../messaging/message-id.js'
 import { cacheEd25519Verification } from './verify-cache.js'
 import { halveYamuxWindowUpdates } from './yamux-window.js'
 import { noiseCrypto } from './noise-crypto.js'
@@ -42,9 +41,15 @@ export interface Services extends Record<string, unknown> {
 
 export type GossipdLibp2p = Libp2p<Services>
 
+type GossipsubOptions = NonNullable<Parameters<typeof gossipsub>[0]>
+
+/** How gossipsub names messages. The host knows no message format: the messaging feature brings these. */
+export type MessageIdOptions = Required<Pick<GossipsubOptions, 'msgIdFn' | 'msgIdToStrFn' | 'fastMsgIdFn'>>
+
 export interface Libp2pOptions {
-  /** Extra gossipsub options, layered over the defaults here (the messaging feature sets scoring and limits). */
-  gossipsub?: Parameters<typeof gossipsub>[0]
+  messageIds: MessageIdOptions
+  /** Extra gossipsub options, layered over the defaults here. */
+  gossipsub?: GossipsubOptions
 }
 
 /** Bootstrap entries that name their peer id can be tagged in the peer store by @libp2p/bootstrap. */
@@ -68,7 +73,7 @@ export function gossipsubRpcLimit (maxMessageSize: number): number {
   return Math.max(GOSSIPSUB_MAX_RPC_BYTES, 4 * maxMessageSize + 64 * 1024)
 }
 
-export async function buildLibp2p (config: NodeConfig, privateKey: PrivateKey, opts: Libp2pOptions = {}): Promise<GossipdLibp2p> {
+export async function buildLibp2p (config: NodeConfig, privateKey: PrivateKey, opts: Libp2pOptions): Promise<GossipdLibp2p> {
   const tagged = bootstrapWithPeerIds(config.bootstrap)
   cacheEd25519Verification()
   halveYamuxWindowUpdates()
@@ -124,13 +129,9 @@ export async function buildLibp2p (config: NodeConfig, privateKey: PrivateKey, o
       pubsub: gossipsub({
         emitSelf: false,
         allowPublishToZeroTopicPeers: true,
-        // signed messages only: a message's author is proven, and its id is (author key, seqno)
+        // signed messages only: a message's author is proven, and messaging's ids are made of it
         globalSignaturePolicy: 'StrictSign',
-        msgIdFn: messageId,
-        msgIdToStrFn: messageIdToString,
-        // each message arrives once from every mesh peer that forwards it: copies of a message already validated
-        // are dropped by this id before their signature is checked again
-        fastMsgIdFn: fastMessageId,
+        ...opts.messageIds,
         D: GOSSIPSUB_D,
         Dlo: GOSSIPSUB_DLO,
         Dhi: GOSSIPSUB_DHI,
