@@ -38,7 +38,7 @@ export const SMOKE = {
   swarm: { nodes: 4 },
   gossip: { rate: 10, seconds: 1, drainMs: 1000, settleTimeoutMs: 20_000 },
   dht: { lookups: 5, warmup: 1, minTable: 3, settleTimeoutMs: 20_000 },
-  join: { joins: 1, tablePeers: 3 }
+  join: { joins: 1, tablePeers: 3, targetPeers: 3 }
 }
 
 const ALL = ['transfer', 'http-publish', 'distribution', 'gossip', 'memory', 'dht', 'join']

@@ -18,6 +18,13 @@ export const DEFAULT_API = '127.0.0.1:8080'
  */
 export const DEFAULT_MIN_CONNECTIONS = 8
 
+/**
+ * Peers a node keeps connected (node/connection-budget.ts): the gossip mesh (D = 6, up to 12 when peers graft
+ * onto it) and a few lazy and DHT peers. In a 40-node swarm nodes had kept 27-39 connections each, every one
+ * costing pings, identify, gossipsub control and flood-published copies. Measured in docs/PERFORMANCE.md.
+ */
+export const DEFAULT_CONNECTION_BUDGET = 14
+
 /** Upper bound on open connections; above it libp2p prunes the least valuable ones. */
 export const DEFAULT_MAX_CONNECTIONS = 100
 

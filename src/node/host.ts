@@ -7,12 +7,14 @@ import type { Multiaddr } from '@multiformats/multiaddr'
 import type { NodeConfig } from '../config.js'
 import {
   AGENT_VERSION, DEFAULT_MAX_INBOUND_STREAMS, DEFAULT_MAX_OUTBOUND_STREAMS, JOIN_DIAL_PHASE_MS,
-  JOIN_MAX_PARALLEL_DIALS
+  JOIN_MAX_PARALLEL_DIALS, PASSING_PROTOCOLS
 } from './constants.js'
 import { NotStartedError } from '../errors.js'
 import { silentLogger, type Logger } from '../logger.js'
 import { Bootstrapper } from './bootstrapper.js'
+import { ConnectionBudget } from './connection-budget.js'
 import { DhtView, routingTableOf } from './dht.js'
+import { dropDhtKeepAlive } from './dht-keep-alive.js'
 import { Discovery } from './discovery.js'
 import { loadOrCreateIdentity } from './identity.js'
 import { dialQueueOf, JoinDials } from './join-dials.js'
@@ -53,6 +55,8 @@ export class GossipdHost {
   private readonly bootstrapper: Bootstrapper
   private readonly discovery: Discovery
   private readonly joinDials: JoinDials
+  private readonly budget?: ConnectionBudget
+  private keepAliveDrop?: () => void
 
   constructor (readonly config: NodeConfig, readonly libp2p: GossipdLibp2p, readonly log: Logger) {
     this.peerId = libp2p.peerId
@@ -85,6 +89,21 @@ export class GossipdHost {
       rejoin: () => { this.bootstrapper.kick() },
       log
     }, { minConnections: config.minConnections })
+    if (config.connectionBudget > 0) {
+      this.budget = new ConnectionBudget({
+        getConnections: () => libp2p.getConnections(),
+        tagValue: async peer => {
+          const { tags } = await libp2p.peerStore.get(peer)
+          return [...tags.values()].reduce((sum, t) => sum + t.value, 0)
+        },
+        expectDisconnect: peer => { this.liveness.expectDisconnect(peer) },
+        log
+      }, {
+        budget: config.connectionBudget,
+        // connections carry gossipsub's stream for good, identify and ping in passing: none of them is work to finish
+        idleProtocols: [...libp2p.services.pubsub.protocols, ...PASSING_PROTOCOLS]
+      })
+    }
     this.metrics = createMetrics({
       connections: () => new Set(libp2p.getConnections().map(c => c.remotePeer.toString())).size,
       routingTableSize: () => this.dht.size,
@@ -105,6 +124,8 @@ export class GossipdHost {
   async start (): Promise<void> {
     if (this.isStarted) return
     this.joinDials.start()
+    // under a budget, DHT neighbours are dialed when a lookup needs them, not kept connected (node/dht-keep-alive.ts)
+    if (this.budget != null) this.keepAliveDrop = dropDhtKeepAlive(this.libp2p)
     await this.libp2p.start()
     this.startedAt = Date.now()
   }
@@ -112,6 +133,7 @@ export class GossipdHost {
   /** Start liveness pings, bootstrap and discovery: once the features serve their protocols. */
   join (): void {
     this.liveness.start()
+    this.budget?.start()
     this.bootstrapper.start()
     this.discovery.start()
   }
@@ -120,6 +142,7 @@ export class GossipdHost {
   leave (): void {
     this.joinDials.release()
     this.discovery.stop()
+    this.budget?.stop()
     this.bootstrapper.stop()
     this.liveness.stop()
   }
@@ -129,6 +152,8 @@ export class GossipdHost {
     if (!this.isStarted) return
     this.leave()
     await this.libp2p.stop()
+    this.keepAliveDrop?.()
+    this.keepAliveDrop = undefined
     this.startedAt = undefined
   }
 

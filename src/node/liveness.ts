@@ -5,7 +5,7 @@
  */
 import { monitorEventLoopDelay, type ELDHistogram } from 'node:perf_hooks'
 import type { Connection, PeerId } from '@libp2p/interface'
-import { PING_MAX_FAILURES, PING_TIMEOUT_MS } from './constants.js'
+import { LIVENESS_LOOP_RESOLUTION_MS, PING_MAX_FAILURES, PING_TIMEOUT_MS } from './constants.js'
 import type { Logger } from '../logger.js'
 
 /** Misses in one round from which, when they are most of the peers, the node may blame itself (see `round`). */
@@ -56,10 +56,8 @@ export class Liveness {
 
   start (): void {
     this.controller = new AbortController()
-    if (this.components.eventLoopDelay == null) {
-      this.loopDelay = monitorEventLoopDelay({ resolution: 50 })
-      this.loopDelay.enable()
-    }
+    // enabled only while a round waits for its answers: the histogram's timer wakes the process at every tick
+    if (this.components.eventLoopDelay == null) this.loopDelay = monitorEventLoopDelay({ resolution: LIVENESS_LOOP_RESOLUTION_MS })
     this.timer = setInterval(() => { void this.round() }, this.init.intervalMs)
     this.timer.unref()
   }
@@ -115,7 +113,7 @@ export class Liveness {
     if (!this.controller.signal.aborted) void this.check(peer)
   }
 
-  /** The worst event-loop delay (ms) since the last call. */
+  /** The worst event-loop delay (ms) since the last call (or since the round began). */
   private eventLoopDelay (): number {
     if (this.components.eventLoopDelay != null) return this.components.eventLoopDelay()
     const h = this.loopDelay
@@ -133,15 +131,22 @@ export class Liveness {
    */
   async round (): Promise<void> {
     this.eventLoopDelay()
+    this.loopDelay?.enable()
     const peers = new Map<string, PeerId>()
     for (const conn of this.components.getConnections()) {
       peers.set(conn.remotePeer.toString(), conn.remotePeer)
     }
-    const results = await Promise.all([...peers.values()].map(async peer => ({ peer, err: await this.ping(peer) })))
+    let delayMs: number
+    let results: Array<{ peer: PeerId, err: Error | undefined }>
+    try {
+      results = await Promise.all([...peers.values()].map(async peer => ({ peer, err: await this.ping(peer) })))
+    } finally {
+      delayMs = this.eventLoopDelay()
+      this.loopDelay?.disable()
+    }
     const missed = results.filter(r => r.err != null)
     if (this.controller.signal.aborted) return
     if (missed.length >= SELF_OVERLOAD_MIN_MISSES && missed.length * 2 > results.length) {
-      const delayMs = this.eventLoopDelay()
       if (delayMs >= OVERLOAD_EVENT_LOOP_DELAY_MS) {
         this.components.log.warn({ missed: missed.length, of: results.length, eventLoopDelayMs: Math.round(delayMs) }, 'most pings missed at once while this node ran late: it is overloaded; no peer is blamed')
         return

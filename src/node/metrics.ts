@@ -1,7 +1,10 @@
 /**
- * Prometheus metrics of one node. Gauges read live values when scraped, so nothing has to keep them updated.
+ * Prometheus metrics of one node. Gauges read live values when scraped, so nothing has to keep them updated. The
+ * process metrics (CPU, memory, GC, event-loop lag) start with the first scrape: their event-loop lag histogram
+ * wakes the process on a timer, and a node nobody scrapes should not pay for it.
  */
 import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client'
+import { METRICS_EVENT_LOOP_RESOLUTION_MS } from './constants.js'
 
 export interface MetricsSources {
   connections(): number
@@ -11,13 +14,15 @@ export interface MetricsSources {
 
 export interface NodeMetrics {
   registry: Registry
+  /** The text exposition, as `/metrics` serves it; the first call starts the process metrics. */
+  scrape(): Promise<string>
   /** Counter families other features add to (e.g. messages published), created on first use. */
   counter(name: string, help: string, labelNames?: string[]): Counter
 }
 
 export function createMetrics (sources: MetricsSources): NodeMetrics {
   const registry = new Registry()
-  collectDefaultMetrics({ register: registry, prefix: 'gossipd_process_' })
+  let processMetrics = false
   const gauge = (name: string, help: string, read: () => number): void => {
     new Gauge({ name, help, registers: [registry], collect () { this.set(read()) } })
   }
@@ -27,6 +32,13 @@ export function createMetrics (sources: MetricsSources): NodeMetrics {
   const counters = new Map<string, Counter>()
   return {
     registry,
+    async scrape () {
+      if (!processMetrics) {
+        processMetrics = true
+        collectDefaultMetrics({ register: registry, prefix: 'gossipd_process_', eventLoopMonitoringPrecision: METRICS_EVENT_LOOP_RESOLUTION_MS })
+      }
+      return registry.metrics()
+    },
     counter (name, help, labelNames = []) {
       let c = counters.get(name)
       if (c == null) {

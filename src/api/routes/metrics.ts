@@ -6,8 +6,8 @@ const metrics: FastifyPluginAsyncTypebox<RouteOptions> = async (app, { node }) =
   app.get('/metrics', {
     schema: { summary: 'Prometheus metrics', tags: ['node'], produces: ['text/plain'] }
   }, async (_req, reply) => {
-    const { registry } = node.metrics
-    return reply.type(registry.contentType).send(await registry.metrics())
+    const text = await node.metrics.scrape()
+    return reply.type(node.metrics.registry.contentType).send(text)
   })
 }
 
