@@ -63,7 +63,7 @@ export const SETTINGS: Setting[] = [
   { key: 'nick', flag: '--nick', env: 'GOSSIPD_NICK', kind: 'string', description: 'nickname shown to other peers' },
   { key: 'minConnections', flag: '--min-connections', env: 'GOSSIPD_MIN_CONNECTIONS', kind: 'int', default: C.DEFAULT_MIN_CONNECTIONS, description: 'connections the node opens to DHT peers it finds' },
   { key: 'maxConnections', flag: '--max-connections', env: 'GOSSIPD_MAX_CONNECTIONS', kind: 'int', default: C.DEFAULT_MAX_CONNECTIONS, description: 'open connections above which the least useful are pruned' },
-  { key: 'connectionBudget', flag: '--connection-budget', env: 'GOSSIPD_CONNECTION_BUDGET', kind: 'int', default: C.DEFAULT_CONNECTION_BUDGET, description: 'peers kept connected: a node holding a few more closes its least useful idle connections (gossip mesh and DHT-close peers last); 0 keeps every connection' },
+  { key: 'connectionBudget', flag: '--connection-budget', env: 'GOSSIPD_CONNECTION_BUDGET', kind: 'int', default: C.DEFAULT_CONNECTION_BUDGET, description: 'peers kept connected (at least --min-connections): a node holding a few more closes its least useful idle connections (gossip mesh and DHT-close peers last); 0 keeps every connection' },
   { key: 'inboundConnectionThreshold', flag: '--inbound-rate', env: 'GOSSIPD_INBOUND_RATE', kind: 'int', default: C.DEFAULT_INBOUND_CONNECTION_THRESHOLD, description: 'inbound connections accepted per second from one IP' },
   { key: 'pingInterval', flag: '--ping-interval', env: 'GOSSIPD_PING_INTERVAL', kind: 'int', default: C.DEFAULT_PING_INTERVAL_MS, description: 'ms between liveness pings of each peer; 2 misses in a row close the connection' },
   { key: 'dhtProtocol', flag: '--dht-protocol', env: 'GOSSIPD_DHT_PROTOCOL', kind: 'string', default: C.DHT_PROTOCOL, description: 'Kademlia protocol id; nodes with different ids form separate DHTs' },
@@ -208,8 +208,8 @@ export function loadConfig (sources: ConfigSources = {}): NodeConfig {
   if (config.minConnections > config.maxConnections) {
     throw new ConfigError(describe('minConnections'), `must not exceed maxConnections (${config.maxConnections})`)
   }
-  if (config.connectionBudget > 0 && (config.connectionBudget < config.minConnections || config.connectionBudget > config.maxConnections)) {
-    throw new ConfigError(describe('connectionBudget'), `must be 0 (off) or between minConnections (${config.minConnections}) and maxConnections (${config.maxConnections})`)
+  if (config.connectionBudget > config.maxConnections) {
+    throw new ConfigError(describe('connectionBudget'), `must not exceed maxConnections (${config.maxConnections})`)
   }
   return config
 }

@@ -48,7 +48,9 @@ describe('config', () => {
     [{ GOSSIPD_MIN_CONNECTIONS: 'many' }, '--min-connections / GOSSIPD_MIN_CONNECTIONS'],
     [{ GOSSIPD_API_TOKEN: 'short' }, '--api-token / GOSSIPD_API_TOKEN'],
     [{ GOSSIPD_API: '0.0.0.0:8080' }, '--api-token / GOSSIPD_API_TOKEN'],
-    [{ GOSSIPD_MIN_CONNECTIONS: '50', GOSSIPD_MAX_CONNECTIONS: '10' }, '--min-connections / GOSSIPD_MIN_CONNECTIONS']
+    [{ GOSSIPD_MIN_CONNECTIONS: '50', GOSSIPD_MAX_CONNECTIONS: '10' }, '--min-connections / GOSSIPD_MIN_CONNECTIONS'],
+    [{ GOSSIPD_CONNECTION_BUDGET: '20', GOSSIPD_MAX_CONNECTIONS: '16' }, '--connection-budget / GOSSIPD_CONNECTION_BUDGET'],
+    [{ GOSSIPD_CONNECTION_BUDGET: '-1' }, '--connection-budget / GOSSIPD_CONNECTION_BUDGET']
   ])('rejects %o naming %s', (env, setting) => {
     let err: unknown
     try { loadConfig({ env }) } catch (e) { err = e }

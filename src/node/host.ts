@@ -99,7 +99,8 @@ export class GossipdHost {
         expectDisconnect: peer => { this.liveness.expectDisconnect(peer) },
         log
       }, {
-        budget: config.connectionBudget,
+        // discovery dials up to minConnections: a smaller budget would close what it opens
+        budget: Math.max(config.connectionBudget, config.minConnections),
         // connections carry gossipsub's stream for good, identify and ping in passing: none of them is work to finish
         idleProtocols: [...libp2p.services.pubsub.protocols, ...PASSING_PROTOCOLS]
       })
