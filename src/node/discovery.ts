@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto'
 import type { Connection, PeerId } from '@libp2p/interface'
 import type { KadDHT } from '@libp2p/kad-dht'
 import {
-  DISCOVERY_DIAL_TIMEOUT_MS, DISCOVERY_FAST_INTERVAL_MS, DISCOVERY_QUERY_TIMEOUT_MS, DISCOVERY_SLOW_INTERVAL_MS,
+  DISCOVERY_DIAL_TIMEOUT_MS, DISCOVERY_FAST_INTERVAL_MS, DISCOVERY_FRUITLESS_WALK_MAX_MS, DISCOVERY_QUERY_TIMEOUT_MS, DISCOVERY_SLOW_INTERVAL_MS,
   DISCOVERY_WALK_INTERVAL_MS, DISCOVERY_TARGET_ROUTING_TABLE
 } from './constants.js'
 import { GossipdError, isError } from '../errors.js'
@@ -146,12 +146,12 @@ export class Discovery {
 
   /**
    * Least time between two walks while the table is short: DISCOVERY_WALK_INTERVAL_MS, doubled for every walk in a
-   * row that was answered and left the table no larger, up to DISCOVERY_SLOW_INTERVAL_MS. In a swarm of fewer
+   * row that was answered and left the table no larger, up to DISCOVERY_FRUITLESS_WALK_MAX_MS. In a swarm of fewer
    * nodes than the target the table can never fill, and walking every 3 s for good cost a quiet 20-node swarm
    * 1.4-1.55 cores (each walk asks nearly every node); spaced out, 0.25-0.35.
    */
   private walkInterval (): number {
-    return Math.min(DISCOVERY_SLOW_INTERVAL_MS, DISCOVERY_WALK_INTERVAL_MS * 2 ** this.fruitless)
+    return Math.min(DISCOVERY_FRUITLESS_WALK_MAX_MS, DISCOVERY_WALK_INTERVAL_MS * 2 ** this.fruitless)
   }
 
   /** A stall is worth a warning (the node would otherwise sit with too few peers, silently); the rest is routine. */
