@@ -1,18 +1,20 @@
 /**
- * `gossipd start`: run a node and its HTTP API until SIGTERM or SIGINT, then leave gracefully and exit 0.
+ * `gossipd start`: run a node and its HTTP API (and, with `--daemon`, the libp2p daemon control protocol) until
+ * SIGTERM or SIGINT, then leave gracefully and exit 0.
  */
 import { loadConfig, parseHostPort, type ConfigInput, type NodeConfig } from '../config.js'
 import { ConfigError } from '../errors.js'
 import { createLogger } from '../logger.js'
 import { buildApi } from '../api/server.js'
 import { createNode } from '../node/node.js'
+import { daemonHostOf, parseDaemonAddress, startDaemon } from './daemon.js'
 
 /** Exit code for a bad setting, so scripts can tell a misconfiguration from a crash. */
 export const EXIT_CONFIG = 2
 
-export function configOrExit (file: string | undefined, flags: ConfigInput): NodeConfig {
+function exitOnConfigError<T> (read: () => T): T {
   try {
-    return loadConfig({ file, env: process.env, flags })
+    return read()
   } catch (err) {
     if (err instanceof ConfigError) {
       process.stderr.write(`gossipd: invalid setting ${err.message}\n`)
@@ -22,13 +24,28 @@ export function configOrExit (file: string | undefined, flags: ConfigInput): Nod
   }
 }
 
-export async function runStart (config: NodeConfig): Promise<void> {
+export function configOrExit (file: string | undefined, flags: ConfigInput): NodeConfig {
+  return exitOnConfigError(() => loadConfig({ file, env: process.env, flags }))
+}
+
+export interface StartOptions {
+  /** Also serve the libp2p daemon control protocol on this multiaddr (loopback TCP or unix socket). */
+  daemon?: string
+}
+
+export async function runStart (config: NodeConfig, options: StartOptions = {}): Promise<void> {
+  const { daemon: daemonFlag } = options
+  const daemonAddress = daemonFlag == null ? undefined : exitOnConfigError(() => parseDaemonAddress(daemonFlag))
   const logger = createLogger({ level: config.logLevel })
   const node = await createNode(config, { logger })
   const api = await buildApi(node, { token: config.apiToken, logger })
   const { host, port } = parseHostPort(config.api)
   await api.listen({ host, port })
   logger.info({ api: `http://${config.api}`, peerId: node.peerId.toString() }, 'API listening')
+  const daemon = daemonAddress == null ? undefined : await startDaemon(daemonAddress, daemonHostOf(node.libp2p))
+  if (daemon != null) {
+    logger.info({ daemon: daemon.getMultiaddr().toString(), peerId: node.peerId.toString() }, 'daemon control listening')
+  }
 
   let stopping = false
   const shutdown = (signal: string): void => {
@@ -39,6 +56,7 @@ export async function runStart (config: NodeConfig): Promise<void> {
     const force = setTimeout(() => { logger.warn('graceful stop timed out'); process.exit(1) }, 10_000)
     force.unref()
     void (async () => {
+      await daemon?.stop()
       await api.close()
       await node.stop()
       logger.flush()
