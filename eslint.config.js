@@ -28,6 +28,16 @@ export default tseslint.config(
     }
   },
   {
+    // the daemon interop suite: plain ESM run by node and mocha, against packages of its own folder
+    files: ['test/interop/daemon/**/*.js'],
+    languageOptions: {
+      globals: {
+        process: 'readonly', URL: 'readonly', setTimeout: 'readonly', clearTimeout: 'readonly',
+        describe: 'readonly', it: 'readonly', before: 'readonly', beforeEach: 'readonly', after: 'readonly', afterEach: 'readonly'
+      }
+    }
+  },
+  {
     files: ['bin/**/*.js', 'scripts/**/*.js', 'eslint.config.js'],
     languageOptions: { globals: { process: 'readonly', console: 'readonly', URL: 'readonly' } }
   }
