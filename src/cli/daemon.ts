@@ -80,7 +80,7 @@ export function parseDaemonAddress (value: string): Multiaddr {
   const names = addr.getComponents().map(c => c.name)
   if (names.length === 1 && names[0] === 'unix') return addr
   if (names.length === 2 && (names[0] === 'ip4' || names[0] === 'ip6') && names[1] === 'tcp' && isLoopback(addr)) return addr
-  throw new ConfigError(DAEMON_FLAG, `"${value}" must be a loopback TCP address (/ip4/127.0.0.1/tcp/<port>) or a unix socket (/unix/<path>): the daemon protocol has no authentication`)
+  throw new ConfigError(DAEMON_FLAG, `"${value}" must be a loopback TCP address (/ip4/127.0.0.1/tcp/<port>) or a unix socket (/unix/<URL-encoded path>): the daemon protocol has no authentication`)
 }
 
 /**

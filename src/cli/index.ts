@@ -35,7 +35,7 @@ export function buildProgram (): Command {
     .version(AGENT_VERSION)
 
   addSettingOptions(program.command('start').description('run a node and its HTTP API'))
-    .option('--daemon <multiaddr>', 'also serve the libp2p daemon control protocol here (loopback TCP or /unix/<path>), as go-libp2p-daemon\'s p2pd does')
+    .option('--daemon <multiaddr>', 'also serve the libp2p daemon control protocol here (loopback TCP, or /unix/<URL-encoded path>), as go-libp2p-daemon\'s p2pd does')
     .action(async (opts: Record<string, unknown>) => {
       await runStart(configOrExit(opts.config as string | undefined, flagsFrom(opts)), { daemon: opts.daemon as string | undefined })
     })
