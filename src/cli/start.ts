@@ -6,9 +6,9 @@ import { loadConfig, parseHostPort, type ConfigInput, type NodeConfig } from '..
 import { ConfigError } from '../errors.js'
 import { createLogger } from '../logger.js'
 import { buildApi } from '../api/server.js'
-import { createNode } from '../gossipd.js'
+import type { Libp2pServer } from '@libp2p/daemon-server'
+import { createNode, type GossipdNode } from '../gossipd.js'
 import { applyDependencyPatches } from '../node/patches.js'
-import { daemonHostOf, parseDaemonAddress, startDaemon } from './daemon.js'
 
 /** Exit code for a bad setting, so scripts can tell a misconfiguration from a crash. */
 export const EXIT_CONFIG = 2
@@ -34,9 +34,18 @@ export interface StartOptions {
   daemon?: string
 }
 
+/**
+ * Check the `--daemon` address and return what serves the control protocol for a started node. The module is loaded
+ * only when asked for: every node process would otherwise evaluate the daemon protocol's codecs at start.
+ */
+async function daemonServing (flag: string): Promise<(node: GossipdNode) => Promise<Libp2pServer>> {
+  const { daemonHostOf, parseDaemonAddress, startDaemon } = await import('./daemon.js')
+  const address = exitOnConfigError(() => parseDaemonAddress(flag))
+  return async node => startDaemon(address, daemonHostOf(node.libp2p))
+}
+
 export async function runStart (config: NodeConfig, options: StartOptions = {}): Promise<void> {
-  const { daemon: daemonFlag } = options
-  const daemonAddress = daemonFlag == null ? undefined : exitOnConfigError(() => parseDaemonAddress(daemonFlag))
+  const serveDaemon = options.daemon == null ? undefined : await daemonServing(options.daemon)
   const logger = createLogger({ level: config.logLevel })
   // the measured patches of docs/ARCHITECTURE.md ("Patches"): this process is gossipd's alone
   if (!config.stockLibraries) applyDependencyPatches()
@@ -45,7 +54,7 @@ export async function runStart (config: NodeConfig, options: StartOptions = {}):
   const { host, port } = parseHostPort(config.api)
   await api.listen({ host, port })
   logger.info({ api: `http://${config.api}`, peerId: node.peerId.toString() }, 'API listening')
-  const daemon = daemonAddress == null ? undefined : await startDaemon(daemonAddress, daemonHostOf(node.libp2p))
+  const daemon = await serveDaemon?.(node)
   if (daemon != null) {
     logger.info({ daemon: daemon.getMultiaddr().toString(), peerId: node.peerId.toString() }, 'daemon control listening')
   }

@@ -2,6 +2,7 @@
  * The libp2p daemon control protocol over a gossipd node (src/cli/daemon.ts), driven by @libp2p/daemon-client as
  * p2pd's users drive p2pd. The whole @libp2p/interop suite runs in `npm run test:interop:daemon`.
  */
+import { spawn } from 'node:child_process'
 import { createClient } from '@libp2p/daemon-client'
 import type { Libp2pServer } from '@libp2p/daemon-server'
 import { afterEach, describe, expect, it } from 'vitest'
@@ -26,6 +27,20 @@ describe('parseDaemonAddress', () => {
     expect((err as Error).message).toMatch(/^--daemon: /)
     expect((err as Error).message).toMatch(message)
   })
+})
+
+describe('gossipd start --daemon', () => {
+  it('stops with exit code 2 and names the flag when the address is not loopback', async () => {
+    const nodes = new TestNodes()
+    const dataDir = await nodes.tempDir()
+    const child = spawn(process.execPath, ['bin/gossipd.js', 'start', '--daemon', '/ip4/0.0.0.0/tcp/0', '--data-dir', dataDir], { stdio: ['ignore', 'ignore', 'pipe'] })
+    let stderr = ''
+    child.stderr!.on('data', (d: Buffer) => { stderr += d.toString() })
+    const code = await new Promise<number | null>(resolve => child.once('exit', resolve))
+    await nodes.cleanup()
+    expect(code).toBe(2)
+    expect(stderr).toMatch(/invalid setting --daemon: "\/ip4\/0\.0\.0\.0\/tcp\/0" must be a loopback TCP address/)
+  }, 30_000)
 })
 
 describe('the daemon control protocol', () => {
