@@ -7,10 +7,12 @@
  * - p2pd, built with `go install tool` from ./p2pd (go.mod and go.sum pin it and all its dependencies), into
  *   $GOSSIPD_INTEROP_CACHE (default ~/.cache/gossipd-interop)/p2pd-<version>/. P2PD_BIN names a prebuilt one.
  *
- * Extra arguments go to mocha, e.g. `npm run test:interop:daemon -- --grep dht`.
+ * Extra arguments go to mocha, e.g. `npm run test:interop:daemon -- --grep dht`. Results: the spec reporter's
+ * output, test-results/interop-daemon.json (counts and each test's outcome) and test-results/interop-daemon/ (each
+ * daemon's output).
  */
 import { spawnSync } from 'node:child_process'
-import { existsSync, readFileSync, writeFileSync } from 'node:fs'
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { homedir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -67,5 +69,7 @@ if (!existsSync(join(root, 'dist', 'src', 'cli', 'index.js'))) {
 }
 ensurePackages()
 const p2pd = ensureP2pd()
+// each daemon's output, numbered in spawn order; a previous run's would mix in
+rmSync(join(root, 'test-results', 'interop-daemon'), { recursive: true, force: true })
 const mocha = join(here, 'node_modules', 'mocha', 'bin', 'mocha.js')
 run(process.execPath, [mocha, ...process.argv.slice(2)], { cwd: here, env: { ...process.env, P2PD_BIN: p2pd } })
