@@ -3,7 +3,7 @@
  * SIGTERM or SIGINT, then leave gracefully and exit 0.
  */
 import { loadConfig, parseHostPort, type ConfigInput, type NodeConfig } from '../config.js'
-import { ConfigError } from '../errors.js'
+import { isError } from '../errors.js'
 import { createLogger } from '../logger.js'
 import { buildApi } from '../api/server.js'
 import type { Libp2pServer } from '@libp2p/daemon-server'
@@ -17,8 +17,8 @@ function exitOnConfigError<T> (read: () => T): T {
   try {
     return read()
   } catch (err) {
-    if (err instanceof ConfigError) {
-      process.stderr.write(`gossipd: invalid setting ${err.message}\n`)
+    if (isError(err, 'ConfigError')) {
+      process.stderr.write(`gossipd: invalid setting ${(err as Error).message}\n`)
       process.exit(EXIT_CONFIG)
     }
     throw err
