@@ -3,8 +3,10 @@
  * p2pd's users drive p2pd. The whole @libp2p/interop suite runs in `npm run test:interop:daemon`.
  */
 import { spawn } from 'node:child_process'
+import { createInterface } from 'node:readline'
 import { createClient } from '@libp2p/daemon-client'
 import type { Libp2pServer } from '@libp2p/daemon-server'
+import { multiaddr } from '@multiformats/multiaddr'
 import { afterEach, describe, expect, it } from 'vitest'
 import { daemonHostOf, parseDaemonAddress, startDaemon } from '../../src/cli/daemon.js'
 import { TestNodes, waitFor } from '../helpers/nodes.js'
@@ -40,6 +42,26 @@ describe('gossipd start --daemon', () => {
     await nodes.cleanup()
     expect(code).toBe(2)
     expect(stderr).toMatch(/invalid setting --daemon: "\/ip4\/0\.0\.0\.0\/tcp\/0" must be a loopback TCP address/)
+  }, 30_000)
+
+  it('serves the control protocol beside the API and still leaves gracefully on SIGTERM', async () => {
+    const nodes = new TestNodes()
+    const dataDir = await nodes.tempDir()
+    const child = spawn(process.execPath, ['bin/gossipd.js', 'start', '--daemon', '/ip4/127.0.0.1/tcp/0', '--listen', '/ip4/127.0.0.1/tcp/0', '--api', '127.0.0.1:0', '--data-dir', dataDir], { stdio: ['ignore', 'pipe', 'inherit'] })
+    const lines: Array<{ msg: string, daemon?: string, peerId?: string }> = []
+    createInterface({ input: child.stdout! }).on('line', l => lines.push(JSON.parse(l)))
+    const exited = new Promise<number | null>(resolve => child.once('exit', resolve))
+    try {
+      const ready = (await waitFor(() => lines.find(l => l.msg === 'daemon control listening'), 20_000, 'the control socket'))!
+      const id = await createClient(multiaddr(ready.daemon!)).identify()
+      expect(id.peerId.toString()).toBe(ready.peerId)
+      child.kill('SIGTERM')
+      expect(await exited).toBe(0)
+      expect(lines.map(l => l.msg)).toContain('node stopped')
+    } finally {
+      child.kill('SIGKILL')
+      await nodes.cleanup()
+    }
   }, 30_000)
 })
 
