@@ -13,6 +13,7 @@ import type { DownloadStatus, FileEntry } from '../files/index.js'
 import { checkFileName } from '../files/names.js'
 import { ApiClient, ApiClientError } from './client.js'
 import { table } from './table.js'
+import { terminalSafe } from './terminal-text.js'
 
 export interface ClientFlags { api?: string, apiToken?: string }
 
@@ -81,7 +82,7 @@ export async function follow (client: ApiClient, id: string, opts: { from?: stri
     for await (const data of sseEvents(res.body as ReadableStream<Uint8Array>)) {
       last = JSON.parse(data) as DownloadStatus
       const total = last.size ?? 0
-      const payload = { name: last.name ?? id.slice(0, 12), done: formatBytes(last.bytesDone), total: formatBytes(total), rate: formatBytes(last.rate), peers: last.providers.filter(p => p.state === 'active').length }
+      const payload = { name: terminalSafe(last.name ?? id.slice(0, 12)), done: formatBytes(last.bytesDone), total: formatBytes(total), rate: formatBytes(last.rate), peers: last.providers.filter(p => p.state === 'active').length }
       if (bar != null && last.size != null) {
         if (!started) { bar.start(Math.max(total, 1), last.bytesDone, payload); started = true }
         bar.update(total === 0 ? 1 : last.bytesDone, payload)
@@ -107,7 +108,7 @@ export function registerFileCommands (program: Command, client: (opts: ClientFla
     .option('--json', 'print JSON')
     .action(async (path: string, opts: ClientFlags & { name?: string, json?: boolean }) => {
       const f = await share(client(opts), path, opts.name)
-      process.stdout.write(opts.json === true ? JSON.stringify(f, null, 2) + '\n' : `${f.id}\n${f.name}, ${formatBytes(f.size)} in ${f.chunks} chunks\n`)
+      process.stdout.write(opts.json === true ? JSON.stringify(f, null, 2) + '\n' : `${f.id}\n${terminalSafe(f.name)}, ${formatBytes(f.size)} in ${f.chunks} chunks\n`)
     })
 
   clientOptions(program.command('get <id>').description('download a file through the swarm, with a progress bar, and save it'))
@@ -120,7 +121,7 @@ export function registerFileCommands (program: Command, client: (opts: ClientFla
       const from = opts.from?.split(',').map(s => s.trim()).filter(s => s !== '')
       const done = await follow(c, id, { from, bar: process.stderr.isTTY === true })
       if (done.state !== 'completed') {
-        process.stderr.write(`gossipd: download ${done.state}${done.error != null ? `: ${done.error}` : ''}\n`)
+        process.stderr.write(`gossipd: download ${done.state}${done.error != null ? `: ${terminalSafe(done.error)}` : ''}\n`)
         process.exit(1)
       }
       if (!opts.save) {
@@ -129,7 +130,7 @@ export function registerFileCommands (program: Command, client: (opts: ClientFla
       }
       const out = resolve(opts.output ?? checkFileName(done.name ?? id))
       await save(c, id, out)
-      process.stdout.write(`saved ${out} (${formatBytes(done.size ?? 0)})\n`)
+      process.stdout.write(`saved ${terminalSafe(out)} (${formatBytes(done.size ?? 0)})\n`)
     })
 
   clientOptions(program.command('files').description('list the files a node shares'))

@@ -8,6 +8,7 @@ import { addSettingOptions, flagsFrom } from './options.js'
 import { configOrExit, runStart } from './start.js'
 import { runSwarm } from './swarm.js'
 import { table } from './table.js'
+import { terminalSafe } from './terminal-text.js'
 import { registerFileCommands } from './files.js'
 import { registerChatCommand } from './chat.js'
 import type { NodeInfo } from '../node/node.js'
@@ -85,7 +86,7 @@ export async function main (argv: string[]): Promise<void> {
     await buildProgram().parseAsync(argv)
   } catch (err) {
     if (err instanceof ApiClientError) {
-      process.stderr.write(`gossipd: ${err.message}\n`)
+      process.stderr.write(`gossipd: ${terminalSafe(err.message)}\n`)
       process.exit(1)
     }
     throw err
