@@ -11,27 +11,12 @@ import { SingleBar, Presets } from 'cli-progress'
 import type { Command } from 'commander'
 import type { DownloadStatus, FileEntry } from '../files/index.js'
 import { checkFileName } from '../files/names.js'
-import { ApiClient, ApiClientError } from './client.js'
+import { ApiClientError } from '../api/client-error.js'
+import type { ApiClient } from './client.js'
 import { table } from './table.js'
 import { terminalSafe } from './terminal-text.js'
 
 export interface ClientFlags { api?: string, apiToken?: string }
-
-async function failed (res: Response): Promise<ApiClientError> {
-  const body = await res.json().catch(() => undefined) as { error?: { code?: string, message?: string } } | undefined
-  return new ApiClientError(res.status, body?.error?.code ?? 'http-error', body?.error?.message ?? `HTTP ${res.status}`)
-}
-
-async function call (client: ApiClient, path: string, init: RequestInit = {}): Promise<Response> {
-  let res: Response
-  try {
-    res = await fetch(`${client.base}${path}`, { ...init, headers: client.headers(init.headers as Record<string, string> | undefined) })
-  } catch (err) {
-    throw new ApiClientError(0, 'unreachable', `cannot reach the node's API at ${client.base}: ${(err as Error).message}`)
-  }
-  if (!res.ok) throw await failed(res)
-  return res
-}
 
 export function formatBytes (n: number): string {
   const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB']
@@ -42,7 +27,7 @@ export function formatBytes (n: number): string {
 
 export async function share (client: ApiClient, path: string, name?: string): Promise<FileEntry> {
   const size = (await stat(path)).size
-  const res = await call(client, `/files?name=${encodeURIComponent(name ?? basename(path))}`, {
+  const res = await client.fetch(`/files?name=${encodeURIComponent(name ?? basename(path))}`, {
     method: 'POST',
     body: Readable.toWeb(createReadStream(path)) as ReadableStream,
     headers: { 'content-type': 'application/octet-stream', 'content-length': String(size) },
@@ -69,12 +54,12 @@ async function * sseEvents (body: ReadableStream<Uint8Array>): AsyncGenerator<st
 
 /** Start (or join) a download and follow it to its end, drawing a progress bar when `bar` is set. */
 export async function follow (client: ApiClient, id: string, opts: { from?: string[], bar: boolean }): Promise<DownloadStatus> {
-  const job = await (await call(client, `/files/${encodeURIComponent(id)}/download`, {
+  const job = await (await client.fetch(`/files/${encodeURIComponent(id)}/download`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify(opts.from != null && opts.from.length > 0 ? { from: opts.from } : {})
   })).json() as DownloadStatus
-  const res = await call(client, `/downloads/${job.id}`, { headers: { accept: 'text/event-stream' } })
+  const res = await client.fetch(`/downloads/${job.id}`, { headers: { accept: 'text/event-stream' } })
   const bar = opts.bar ? new SingleBar({ format: '{name} |{bar}| {percentage}% {done}/{total} {rate}/s {peers} peers', hideCursor: true }, Presets.shades_classic) : undefined
   let last = job
   let started = false
@@ -98,7 +83,7 @@ export async function follow (client: ApiClient, id: string, opts: { from?: stri
 /** Copy a stored file's bytes from the node to a local path (never over an existing file). */
 export async function save (client: ApiClient, id: string, path: string): Promise<void> {
   if (existsSync(path)) throw new ApiClientError(0, 'exists', `${path} exists; not overwriting it (choose another with -o)`)
-  const res = await call(client, `/files/${encodeURIComponent(id)}/content`)
+  const res = await client.fetch(`/files/${encodeURIComponent(id)}/content`)
   await pipeline(Readable.fromWeb(res.body as import('node:stream/web').ReadableStream), createWriteStream(path, { flags: 'wx' }))
 }
 

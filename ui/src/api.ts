@@ -2,16 +2,13 @@
  * Every data call of the page: same origin as the page, with the bearer token (if one was entered) on each
  * request. Live streams use fetch streaming rather than EventSource, which cannot send the token.
  */
+import { apiClientErrorOf, isApiClientError, type ApiClientError } from '../../src/api/client-error.js'
+
+export { apiClientError, isApiClientError, type ApiClientError } from '../../src/api/client-error.js'
 
 const TOKEN_KEY = 'gossipd.token'
 
-export class ApiError extends Error {
-  constructor (readonly status: number, readonly code: string, message: string) {
-    super(message)
-  }
-}
-
-type Listener = (err: ApiError) => void
+type Listener = (err: ApiClientError) => void
 const unauthorizedListeners: Listener[] = []
 
 /** Called whenever the API answers 401, so the page can ask for a token. */
@@ -42,16 +39,7 @@ export function headers (extra: Record<string, string> = {}): Record<string, str
 }
 
 async function fail (res: Response): Promise<never> {
-  let code = 'http-' + res.status
-  let message = res.statusText
-  try {
-    const body = await res.json() as { error?: { code?: string, message?: string } }
-    code = body.error?.code ?? code
-    message = body.error?.message ?? message
-  } catch {
-    // not a JSON error body
-  }
-  const err = new ApiError(res.status, code, message)
+  const err = await apiClientErrorOf(res)
   if (res.status === 401) unauthorizedListeners.forEach(l => { l(err) })
   throw err
 }
@@ -93,7 +81,7 @@ export async function followEvents (path: string, onEvent: (e: SseEvent) => void
     } catch (err) {
       if (opts.signal.aborted) return
       opts.onState?.(false, (err as Error).message)
-      if (err instanceof ApiError && err.status < 500 && err.status !== 429) return
+      if (isApiClientError(err) && err.status < 500 && err.status !== 429) return
     }
     opts.onState?.(false)
     await new Promise(resolve => setTimeout(resolve, delay))
