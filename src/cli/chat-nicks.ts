@@ -58,9 +58,9 @@ export class NickBook {
     return ids.reverse()
   }
 
-  /** Every nickname known, for an error that says what could have been meant. */
+  /** Every nickname known, most recently seen first, for an error that says what could have been meant. */
   all (): string[] {
-    return [...new Set([...this.byPeer.values()].flat())]
+    return [...new Set([...this.byPeer.values()].reverse().flatMap(n => [...n].reverse()))]
   }
 
   get size (): number {

@@ -16,6 +16,9 @@ import { NickBook } from './chat-nicks.js'
 import { follow, type Follower } from './chat-stream.js'
 import { terminalSafe } from './terminal-text.js'
 
+/** Nicknames an unresolved `/msg` names as known, the latest first: enough to spot a typo, one line long. */
+const NICKS_NAMED_IN_ERRORS = 8
+
 type Target = { kind: 'peer', id: string } | { kind: 'topic', name: string }
 
 export interface ChatOptions {
@@ -182,7 +185,8 @@ export class ChatSession {
       return parsePeerId(ref).toString()
     } catch {
       const known = this.nicks.all()
-      throw new Error(`no peer "${terminalSafe(ref)}": not a number from /peers, not a nickname seen (${known.length > 0 ? `known: ${known.join(', ')}` : 'none seen yet'}), not a peer id`)
+      const shown = known.length === 0 ? 'none seen yet' : `known: ${known.slice(0, NICKS_NAMED_IN_ERRORS).join(', ')}${known.length > NICKS_NAMED_IN_ERRORS ? `, and ${known.length - NICKS_NAMED_IN_ERRORS} more` : ''}`
+      throw new Error(`no peer "${terminalSafe(ref)}": not a number from /peers, not a nickname seen (${shown}), not a peer id`)
     }
   }
 

@@ -31,6 +31,7 @@ describe('NickBook', () => {
     book.saw('c', 'carol')
     expect(book.peersNamed('bob')).toEqual(['a'])
     expect(book.of('a')).toEqual(['alice', 'bob'])
+    expect(book.all()).toEqual(['carol', 'alice', 'bob'])
   })
 
   it('ignores empty and overlong nicknames and stores them as printed', () => {
