@@ -12,6 +12,7 @@ import type { Command } from 'commander'
 import type { DownloadStatus, FileEntry } from '../files/index.js'
 import { checkFileName } from '../files/names.js'
 import { ApiClientError } from '../api/client-error.js'
+import { parseSse } from '../api/sse-parse.js'
 import type { ApiClient } from './client.js'
 import { table } from './table.js'
 import { terminalSafe } from './terminal-text.js'
@@ -36,22 +37,6 @@ export async function share (client: ApiClient, path: string, name?: string): Pr
   return await res.json() as FileEntry
 }
 
-/** Parse an SSE body into its `data:` payloads. */
-async function * sseEvents (body: ReadableStream<Uint8Array>): AsyncGenerator<string> {
-  const decoder = new TextDecoder()
-  let buf = ''
-  for await (const part of body) {
-    buf += decoder.decode(part, { stream: true })
-    let end: number
-    while ((end = buf.indexOf('\n\n')) >= 0) {
-      const event = buf.slice(0, end)
-      buf = buf.slice(end + 2)
-      const data = event.split('\n').filter(l => l.startsWith('data:')).map(l => l.slice(5).trimStart()).join('\n')
-      if (data !== '') yield data
-    }
-  }
-}
-
 /** Start (or join) a download and follow it to its end, drawing a progress bar when `bar` is set. */
 export async function follow (client: ApiClient, id: string, opts: { from?: string[], bar: boolean }): Promise<DownloadStatus> {
   const job = await (await client.fetch(`/files/${encodeURIComponent(id)}/download`, {
@@ -64,8 +49,8 @@ export async function follow (client: ApiClient, id: string, opts: { from?: stri
   let last = job
   let started = false
   try {
-    for await (const data of sseEvents(res.body as ReadableStream<Uint8Array>)) {
-      last = JSON.parse(data) as DownloadStatus
+    for await (const e of parseSse(res.body as ReadableStream<Uint8Array>)) {
+      last = JSON.parse(e.data) as DownloadStatus
       const total = last.size ?? 0
       const payload = { name: terminalSafe(last.name ?? id.slice(0, 12)), done: formatBytes(last.bytesDone), total: formatBytes(total), rate: formatBytes(last.rate), peers: last.providers.filter(p => p.state === 'active').length }
       if (bar != null && last.size != null) {

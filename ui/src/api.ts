@@ -3,8 +3,10 @@
  * request. Live streams use fetch streaming rather than EventSource, which cannot send the token.
  */
 import { apiClientErrorOf, isApiClientError, type ApiClientError } from '../../src/api/client-error.js'
+import { parseSse, type SseEvent } from '../../src/api/sse-parse.js'
 
 export { apiClientError, isApiClientError, type ApiClientError } from '../../src/api/client-error.js'
+export type { SseEvent } from '../../src/api/sse-parse.js'
 
 const TOKEN_KEY = 'gossipd.token'
 
@@ -59,7 +61,6 @@ export async function request<T> (method: string, path: string, body?: unknown, 
 
 export const get = async <T>(path: string, init?: RequestInit): Promise<T> => request<T>('GET', path, undefined, init)
 
-export interface SseEvent { id?: string, event: string, data: string }
 
 /**
  * Follow a Server-Sent Events route until `signal` aborts, reconnecting with `Last-Event-ID` after a drop.
@@ -86,35 +87,5 @@ export async function followEvents (path: string, onEvent: (e: SseEvent) => void
     opts.onState?.(false)
     await new Promise(resolve => setTimeout(resolve, delay))
     delay = Math.min(delay * 2, 10_000)
-  }
-}
-
-async function * parseSse (body: ReadableStream<Uint8Array>): AsyncGenerator<SseEvent> {
-  const reader = body.getReader()
-  const decoder = new TextDecoder()
-  let buffer = ''
-  for (;;) {
-    const { value, done } = await reader.read()
-    if (done) return
-    buffer += decoder.decode(value, { stream: true })
-    let end: number
-    while ((end = buffer.search(/\r?\n\r?\n/)) >= 0) {
-      const block = buffer.slice(0, end)
-      buffer = buffer.slice(end).replace(/^\r?\n\r?\n/, '')
-      const e: SseEvent = { event: 'message', data: '' }
-      const data: string[] = []
-      for (const line of block.split(/\r?\n/)) {
-        if (line.startsWith(':')) continue
-        const i = line.indexOf(':')
-        const field = i < 0 ? line : line.slice(0, i)
-        const value = i < 0 ? '' : line.slice(i + 1).replace(/^ /, '')
-        if (field === 'data') data.push(value)
-        else if (field === 'event') e.event = value
-        else if (field === 'id') e.id = value
-      }
-      if (data.length === 0) continue
-      e.data = data.join('\n')
-      yield e
-    }
   }
 }
