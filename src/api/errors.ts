@@ -39,6 +39,7 @@ export const ERROR_STATUS: Readonly<Record<string, number>> = {
   'file-transfer': 502,
   'dm-protocol': 502,
   'history-protocol': 502,
+  'missing-message-id': 500,
   'not-started': 503,
   'slow-reader': 503
 }

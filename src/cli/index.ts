@@ -13,7 +13,7 @@ import { table } from './table.js'
 import { terminalSafe } from './terminal-text.js'
 import { registerFileCommands } from './files.js'
 import { registerChatCommand } from './chat.js'
-import type { NodeInfo } from '../node/node.js'
+import type { NodeInfo } from '../node/host.js'
 import type { PeerEntry } from '../node/peers.js'
 
 function positiveInt (value: string): number {

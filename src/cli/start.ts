@@ -5,7 +5,8 @@ import { loadConfig, parseHostPort, type ConfigInput, type NodeConfig } from '..
 import { ConfigError } from '../errors.js'
 import { createLogger } from '../logger.js'
 import { buildApi } from '../api/server.js'
-import { createNode } from '../node/node.js'
+import { createNode } from '../gossipd.js'
+import { applyDependencyPatches } from '../node/patches.js'
 
 /** Exit code for a bad setting, so scripts can tell a misconfiguration from a crash. */
 export const EXIT_CONFIG = 2
@@ -24,6 +25,8 @@ export function configOrExit (file: string | undefined, flags: ConfigInput): Nod
 
 export async function runStart (config: NodeConfig): Promise<void> {
   const logger = createLogger({ level: config.logLevel })
+  // the measured patches of docs/ARCHITECTURE.md ("Patches"): this process is gossipd's alone
+  if (!config.stockLibraries) applyDependencyPatches()
   const node = await createNode(config, { logger })
   const api = await buildApi(node, { token: config.apiToken, logger })
   const { host, port } = parseHostPort(config.api)
