@@ -2,7 +2,7 @@
  * `gossipd start`: run a node and its HTTP API until SIGTERM or SIGINT, then leave gracefully and exit 0.
  */
 import { loadConfig, parseHostPort, type ConfigInput, type NodeConfig } from '../config.js'
-import { ConfigError } from '../errors.js'
+import { isError } from '../errors.js'
 import { createLogger } from '../logger.js'
 import { buildApi } from '../api/server.js'
 import { createNode } from '../gossipd.js'
@@ -15,8 +15,8 @@ export function configOrExit (file: string | undefined, flags: ConfigInput): Nod
   try {
     return loadConfig({ file, env: process.env, flags })
   } catch (err) {
-    if (err instanceof ConfigError) {
-      process.stderr.write(`gossipd: invalid setting ${err.message}\n`)
+    if (isError(err, 'ConfigError')) {
+      process.stderr.write(`gossipd: invalid setting ${(err as Error).message}\n`)
       process.exit(EXIT_CONFIG)
     }
     throw err
