@@ -21,6 +21,8 @@ export interface DiscoveryComponents {
   dial(peer: PeerId, options: { signal: AbortSignal }): Promise<Connection>
   /** Protocols a connected peer announced through identify. */
   protocolsOf(peer: PeerId): Promise<string[]>
+  /** DHT servers the peer store holds addresses of, connected or not: the peers this node has known. */
+  knownDhtPeers(): Promise<PeerId[]>
   /** The DHT protocol id, to tell DHT servers among connected peers. */
   dhtProtocol: string
   /** Called when the node has no connection at all, to go back to the bootstrap list. */
@@ -206,19 +208,31 @@ export class Discovery {
     return met
   }
 
+  /**
+   * Dial peers until the minimum is met: routing-table peers first, then, when the table has too few unconnected
+   * ones, peers the node has known. Liveness drops a peer that stopped answering from the routing table, so after a
+   * partition the table holds only the node's own side; libp2p's keep-alive redials, which used to reconnect
+   * the sides, are off (node/dht-keep-alive.ts), and the peer store still has the other side's addresses.
+   */
   private async fillConnections (): Promise<void> {
     const connected = this.connectedPeers()
     const missing = this.init.minConnections - connected.size
     if (missing <= 0) {
       return
     }
-    const candidates = [...routingTablePeers(this.components.routingTable())]
+    const unconnected = (peers: Iterable<PeerId>): PeerId[] => [...peers]
       .filter(p => !p.equals(this.components.peerId) && !connected.has(p.toString()))
       .sort(() => Math.random() - 0.5)
-      .slice(0, missing)
+    let candidates = unconnected(routingTablePeers(this.components.routingTable())).slice(0, missing)
+    if (candidates.length < missing) {
+      const inTable = new Set(candidates.map(String))
+      const known = unconnected(await this.components.knownDhtPeers()).filter(p => !inTable.has(p.toString()))
+      candidates = [...candidates, ...known.slice(0, missing - candidates.length)]
+    }
     await Promise.allSettled(candidates.map(async peer => {
       const signal = AbortSignal.any([this.controller.signal, AbortSignal.timeout(DISCOVERY_DIAL_TIMEOUT_MS)])
       await this.components.dial(peer, { signal })
     }))
   }
+
 }

@@ -85,6 +85,9 @@ export class GossipdHost {
       getConnections: () => libp2p.getConnections(),
       dial: async (peer, opts) => libp2p.dial(peer, opts),
       protocolsOf: async peer => libp2p.peerStore.get(peer).then(p => p.protocols, () => []),
+      knownDhtPeers: async () => (await libp2p.peerStore.all({
+        filters: [p => p.addresses.length > 0 && p.protocols.includes(config.dhtProtocol)]
+      })).map(p => p.id),
       dhtProtocol: config.dhtProtocol,
       rejoin: () => { this.bootstrapper.kick() },
       log

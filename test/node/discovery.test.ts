@@ -50,6 +50,7 @@ function discoveryOver (self: PeerId, others: PeerId[], swarm: ReturnType<typeof
     getConnections: () => connections,
     dial: async () => { throw new Error('no dials expected') },
     protocolsOf: async () => [],
+    knownDhtPeers: async () => [],
     dhtProtocol: '/test/kad/1.0.0',
     rejoin: () => {},
     log: silentLogger()
@@ -99,5 +100,31 @@ describe('Discovery in a swarm smaller than its routing-table target', () => {
     discovery.stop()
     // every DISCOVERY_WALK_INTERVAL_MS (the loop ticks every second): about 20 in a minute
     expect(swarm.walks.length).toBeGreaterThanOrEqual(60_000 / (DISCOVERY_WALK_INTERVAL_MS + 1_000))
+  })
+})
+
+describe('Discovery short of connections', () => {
+  it('dials peers the node has known when its routing table has no one left to dial (after a partition)', async () => {
+    const self = await peer()
+    const connectedPeer = await peer()
+    const known = await peer()
+    const swarm = fakeSwarm([connectedPeer])
+    const dialed: string[] = []
+    const discovery = new Discovery({
+      peerId: self,
+      dht: swarm.dht,
+      routingTable: () => swarm.rt,
+      getConnections: () => [{ remotePeer: connectedPeer } as unknown as Connection],
+      dial: async p => { dialed.push(p.toString()); return {} as unknown as Connection },
+      protocolsOf: async () => [],
+      knownDhtPeers: async () => [self, connectedPeer, known],
+      dhtProtocol: '/test/kad/1.0.0',
+      rejoin: () => {},
+      log: silentLogger()
+    }, { minConnections: 3, targetRoutingTable: 1 })
+    await discovery.tick()
+    discovery.stop()
+    // itself and the peer it is connected to are not dialed; the known one is
+    expect(dialed).toEqual([known.toString()])
   })
 })
