@@ -163,13 +163,19 @@ export class Liveness {
   /** Ping once, recording the latency; answers the error of a failed ping. */
   private async ping (peer: PeerId): Promise<Error | undefined> {
     const key = peer.toString()
+    // a timer cleared once the answer is in, not AbortSignal.timeout: that one fires after every ping, answered or
+    // not, and builds a DOMException with its stack trace each time (4-5 % of an idle node's CPU profile)
+    const timeout = new AbortController()
+    const timer = setTimeout(() => { timeout.abort() }, this.timeoutMs)
     try {
-      const ms = await this.components.ping(peer, { signal: AbortSignal.any([this.controller.signal, AbortSignal.timeout(this.timeoutMs)]) })
+      const ms = await this.components.ping(peer, { signal: AbortSignal.any([this.controller.signal, timeout.signal]) })
       this.latency.set(key, ms)
       this.failures.delete(key)
       return undefined
     } catch (err) {
       return err as Error
+    } finally {
+      clearTimeout(timer)
     }
   }
 
