@@ -10,7 +10,7 @@ import { lpStream } from '@libp2p/utils'
 import { multiaddr, type Multiaddr } from '@multiformats/multiaddr'
 import {
   DM_ATTEMPT_TIMEOUT_MS, DM_FRAME_OVERHEAD_BYTES, DM_KNOWN_ADDRESS_DIAL_TIMEOUT_MS, DM_IDLE_TIMEOUT_MS,
-  DM_MAX_STREAMS, DM_PROTOCOL, DM_SEEN_TTL_FACTOR, LIVE_QUEUE_LIMIT, OUTBOX_RETRY_MIN_MS
+  DM_MAX_STREAMS, DM_PROTOCOL, DM_SEEN_TTL_FACTOR, LIVE_QUEUE_LIMIT, OUTBOX_HOUSEKEEPING_MS, OUTBOX_RETRY_MIN_MS
 } from './constants.js'
 import { DirectProtocolError, InvalidRequestError, NotStartedError } from '../errors.js'
 import type { Logger } from '../logger.js'
@@ -80,6 +80,7 @@ export class DirectMessages {
   private timer?: ReturnType<typeof setInterval>
   private stopListening?: () => void
   private started = false
+  private housekeptAt = 0
 
   constructor (private readonly components: DirectComponents, private readonly init: DirectInit) {
     this.outbox = new Outbox(components.db, init.outboxKeep)
@@ -160,13 +161,19 @@ export class DirectMessages {
   /** Retry what is due now; expire what is past its TTL. */
   private tick (): void {
     if (!this.started) return
-    for (const e of this.outbox.expire()) {
-      this.components.log.warn({ id: e.id, to: e.to }, 'direct message expired undelivered')
-      this.components.metrics.counter('gossipd_direct_messages_expired_total', 'Direct messages that expired in the outbox').inc()
+    const now = Date.now()
+    // expiry and pruning are writes: every OUTBOX_HOUSEKEEPING_MS, not at every retry tick (the outbox answers only
+    // unexpired entries as due in between)
+    if (now - this.housekeptAt >= OUTBOX_HOUSEKEEPING_MS) {
+      this.housekeptAt = now
+      for (const e of this.outbox.expire(now)) {
+        this.components.log.warn({ id: e.id, to: e.to }, 'direct message expired undelivered')
+        this.components.metrics.counter('gossipd_direct_messages_expired_total', 'Direct messages that expired in the outbox').inc()
+      }
+      const seenFor = DM_SEEN_TTL_FACTOR * this.init.outboxTtlMs
+      this.seen.prune.run(now - seenFor)
     }
-    const seenFor = DM_SEEN_TTL_FACTOR * this.init.outboxTtlMs
-    this.seen.prune.run(Date.now() - seenFor)
-    this.retry(this.outbox.due())
+    this.retry(this.outbox.due(now))
   }
 
   /** The peer just connected: try everything queued for it now, whatever its backoff says. */

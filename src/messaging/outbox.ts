@@ -86,7 +86,7 @@ export class Outbox {
       add: db.prepare(`INSERT INTO dm_outbox (id, to_peer, nick, data, created_at, expires_at, next_attempt_at, status)
         VALUES (?, ?, ?, ?, ?, ?, ?, 'queued')`),
       get: db.prepare('SELECT * FROM dm_outbox WHERE id = ?'),
-      due: db.prepare("SELECT * FROM dm_outbox WHERE status = 'queued' AND next_attempt_at <= ? ORDER BY created_at"),
+      due: db.prepare("SELECT * FROM dm_outbox WHERE status = 'queued' AND next_attempt_at <= :now AND expires_at > :now ORDER BY created_at"),
       forPeer: db.prepare("SELECT * FROM dm_outbox WHERE status = 'queued' AND to_peer = ? ORDER BY created_at"),
       delivered: db.prepare("UPDATE dm_outbox SET status = 'delivered', delivered_at = ?, rtt_ms = ?, attempts = attempts + 1, last_error = NULL WHERE id = ?"),
       rejected: db.prepare("UPDATE dm_outbox SET status = 'rejected', attempts = attempts + 1, last_error = ? WHERE id = ?"),
@@ -112,7 +112,7 @@ export class Outbox {
   }
 
   due (now = Date.now()): OutboxEntry[] {
-    return (this.s.due.all(now) as unknown as Row[]).map(fromRow)
+    return (this.s.due.all({ now }) as unknown as Row[]).map(fromRow)
   }
 
   queuedFor (peer: string): OutboxEntry[] {
