@@ -229,6 +229,36 @@ export class HistoryProtocolError extends GossipdError {
   readonly status = 502
 }
 
+/** A peer's provider record was not stored: its key is not a known hash, or a cap on records is reached. */
+export class ProviderRecordRefusedError extends GossipdError {
+  static override name = 'ProviderRecordRefusedError'
+  override name = 'ProviderRecordRefusedError'
+  readonly code = 'provider-record-refused'
+  readonly status = 400
+}
+
+/** A peer announced a kad-dht message longer than this node reads. */
+export class DhtMessageTooLargeError extends GossipdError {
+  static override name = 'DhtMessageTooLargeError'
+  override name = 'DhtMessageTooLargeError'
+  readonly code = 'dht-message-too-large'
+  readonly status = 400
+  constructor (length: number, limit: number) {
+    super(`kad-dht message of ${length} bytes exceeds ${limit}`)
+  }
+}
+
+/** A peer asked more often than its per-peer rate allows. */
+export class PeerRateLimitedError extends GossipdError {
+  static override name = 'PeerRateLimitedError'
+  override name = 'PeerRateLimitedError'
+  readonly code = 'rate-limited'
+  readonly status = 429
+  constructor (peer: string, what: string) {
+    super(`${peer} is over its rate limit for ${what}`)
+  }
+}
+
 export function isGossipdError (err: unknown): err is GossipdError {
   return err instanceof GossipdError
 }

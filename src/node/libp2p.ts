@@ -6,6 +6,7 @@ import { yamux } from '@chainsafe/libp2p-yamux'
 import { bootstrap } from '@libp2p/bootstrap'
 import { gossipsub, type GossipSub } from '@libp2p/gossipsub'
 import { identify, type Identify } from '@libp2p/identify'
+import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import type { PrivateKey } from '@libp2p/interface'
 import { kadDHT, passthroughMapper, type KadDHT } from '@libp2p/kad-dht'
 import type { Ping } from '@libp2p/ping'
@@ -14,7 +15,10 @@ import { isLoopback } from '@libp2p/utils'
 import { multiaddr, type Multiaddr } from '@multiformats/multiaddr'
 import { createLibp2p, type Libp2p } from 'libp2p'
 import type { NodeConfig } from '../config.js'
-import { AGENT_VERSION, DEFAULT_MAX_INCOMING_PENDING, DIAL_ADDRESS_TIMEOUT_MS, DIAL_TIMEOUT_MS, DHT_ALPHA, DHT_DISJOINT_PATHS, DHT_INITIAL_QUERY_SELF_MS, DHT_TABLE_UPDATE_CONCURRENCY, PING_MAX_STREAMS } from '../constants.js'
+import {
+  AGENT_VERSION, DEFAULT_MAX_INCOMING_PENDING, DIAL_ADDRESS_TIMEOUT_MS, DIAL_TIMEOUT_MS, DHT_ALPHA, DHT_DISJOINT_PATHS, DHT_INITIAL_QUERY_SELF_MS, DHT_MAX_INBOUND_STREAMS,
+  DHT_TABLE_UPDATE_CONCURRENCY, PING_MAX_STREAMS
+} from '../constants.js'
 import {
   GOSSIPSUB_D, GOSSIPSUB_DHI, GOSSIPSUB_DLAZY, GOSSIPSUB_DLO, GOSSIPSUB_FLOOD_PUBLISH, GOSSIPSUB_HEARTBEAT_MS,
   GOSSIPSUB_IDONTWANT_MIN_BYTES, GOSSIPSUB_MCACHE_GOSSIP, GOSSIPSUB_MCACHE_LENGTH
@@ -29,6 +33,8 @@ import { cheapEmptyLengthPrefix } from './length-prefix.js'
 import { corkSocketWrites } from './socket-writes.js'
 import { concurrentOutboundStreams } from './gossip-streams.js'
 import { muxerFirstPing } from './muxer-ping.js'
+import { withInboundFrameLimit } from './dht-inbound.js'
+import { ProviderLimitDatastore } from './provider-store.js'
 
 export interface Services extends Record<string, unknown> {
   identify: Identify
@@ -73,6 +79,8 @@ export async function buildLibp2p (config: NodeConfig, privateKey: PrivateKey, o
   const node = await createLibp2p<Services>({
     privateKey,
     start: false,
+    // provider records of other peers: keys checked, counts capped (node/provider-store.ts)
+    datastore: new ProviderLimitDatastore({ self: peerIdFromPrivateKey(privateKey) }),
     addresses: {
       listen: config.listen,
       announce: config.announce,
@@ -102,7 +110,8 @@ export async function buildLibp2p (config: NodeConfig, privateKey: PrivateKey, o
       // the liveness check and kad-dht's contact checks may ping one peer at the same moment; pings of a
       // connected peer go over its Yamux connection, with no stream (node/muxer-ping.ts)
       ping: muxerFirstPing({ maxOutboundStreams: PING_MAX_STREAMS, maxInboundStreams: PING_MAX_STREAMS }),
-      dht: kadDHT({
+      // inbound requests are read with a frame-length limit (node/dht-inbound.ts)
+      dht: withInboundFrameLimit(kadDHT({
         protocol: config.dhtProtocol,
         // private swarms have no public addresses: without this the node would stay a client forever
         clientMode: false,
@@ -116,8 +125,10 @@ export async function buildLibp2p (config: NodeConfig, privateKey: PrivateKey, o
         // every new contact is pinged before it enters the routing table; when a swarm joins at once dozens
         // queue up, and the default concurrency (2 x alpha) leaves most of them waiting for seconds
         routingTableUpdateQueueConcurrency: DHT_TABLE_UPDATE_CONCURRENCY,
-        pingNewContactConcurrency: DHT_TABLE_UPDATE_CONCURRENCY
-      }),
+        pingNewContactConcurrency: DHT_TABLE_UPDATE_CONCURRENCY,
+        // a peer needs a few streams for its lookups; each inbound stream may buffer a frame
+        maxInboundStreams: DHT_MAX_INBOUND_STREAMS
+      })),
       pubsub: gossipsub({
         emitSelf: false,
         allowPublishToZeroTopicPeers: true,
