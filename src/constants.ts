@@ -532,6 +532,13 @@ export const GOSSIPSUB_DECODE_LIMITS = {
   maxPeerInfos: 16
 }
 
+/**
+ * Longest topic name, in UTF-8 bytes, this node subscribes to or accepts from a peer (in a subscription or a
+ * message). The API allows 256 characters, up to 1024 bytes in UTF-8; gossipsub bounds no name, and a peer's
+ * 200 KB names were kept per message.
+ */
+export const TOPIC_MAX_BYTES = 1024
+
 /** Gossipsub streams a peer may open per connection: it needs one; a reconnect race may briefly need two. */
 export const GOSSIPSUB_MAX_INBOUND_STREAMS = 4
 

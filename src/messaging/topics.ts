@@ -6,9 +6,10 @@ import type { GossipSub, GossipsubMessage, Message } from '@libp2p/gossipsub'
 import { TopicValidatorResult } from '@libp2p/gossipsub'
 import { publicKeyToProtobuf } from '@libp2p/crypto/keys'
 import type { PeerId } from '@libp2p/interface'
-import { LIVE_QUEUE_LIMIT } from '../constants.js'
-import { MessageRejectedError, NoSubscribersError, NotStartedError } from '../errors.js'
+import { LIVE_QUEUE_LIMIT, TOPIC_MAX_BYTES } from '../constants.js'
+import { InvalidRequestError, MessageRejectedError, NoSubscribersError, NotStartedError } from '../errors.js'
 import type { Logger } from '../logger.js'
+import { topicFits } from '../node/gossip-topics.js'
 import type { NodeMetrics } from '../node/metrics.js'
 import { migrate, type Database } from '../storage/database.js'
 import { checkSize } from './body.js'
@@ -75,6 +76,11 @@ function toResult (v: boolean | 'accept' | 'reject' | 'ignore'): TopicValidatorR
   return TopicValidatorResult.Reject
 }
 
+/** Peers drop subscriptions and messages of longer topic names (node/gossip-topics.ts): refuse them here first. */
+function checkTopic (topic: string): void {
+  if (topic.length === 0 || !topicFits(topic)) throw new InvalidRequestError(`a topic name is 1 to ${TOPIC_MAX_BYTES} bytes of UTF-8`)
+}
+
 export class Topics {
   private readonly live: LiveFeed<StoredMessage>
   private readonly validators = new Map<string, TopicValidator>()
@@ -108,6 +114,7 @@ export class Topics {
 
   /** Subscribe (idempotent); the subscription survives restarts until `unsubscribe`. */
   subscribe (topic: string): TopicInfo {
+    checkTopic(topic)
     this.stmts.add.run(topic, Date.now())
     if (this.started) this.join(topic)
     return this.info(topic)
@@ -161,6 +168,7 @@ export class Topics {
   /** Publish to every subscriber. Throws `NoSubscribersError` when no peer subscribes (nothing is sent). */
   async publish (topic: string, data: Uint8Array): Promise<PublishResult> {
     if (!this.started) throw new NotStartedError()
+    checkTopic(topic)
     checkSize(data, this.init.maxMessageSize)
     const verdict = await this.validate({ topic, from: this.components.peerId.toString(), data })
     if (verdict !== TopicValidatorResult.Accept) {

@@ -24,7 +24,7 @@ import {
   GOSSIPSUB_IDONTWANT_MIN_BYTES, GOSSIPSUB_MCACHE_GOSSIP, GOSSIPSUB_MCACHE_LENGTH
 } from '../constants.js'
 import { GOSSIPSUB_DECODE_LIMITS, GOSSIPSUB_MAX_INBOUND_STREAMS, GOSSIPSUB_MAX_RPC_BYTES } from '../constants.js'
-import { PEER_SCORE_PARAMS, PEER_SCORE_THRESHOLDS, scoreEveryTopic } from './gossip-scoring.js'
+import { PEER_SCORE_PARAMS, PEER_SCORE_THRESHOLDS, scoreSubscribedTopics } from './gossip-scoring.js'
 import { fastMessageId, messageId, messageIdToString } from '../messaging/message-id.js'
 import { cacheEd25519Verification } from './verify-cache.js'
 import { halveYamuxWindowUpdates } from './yamux-window.js'
@@ -32,6 +32,7 @@ import { noiseCrypto } from './noise-crypto.js'
 import { cheapEmptyLengthPrefix } from './length-prefix.js'
 import { corkSocketWrites } from './socket-writes.js'
 import { concurrentOutboundStreams } from './gossip-streams.js'
+import { limitTopicNames } from './gossip-topics.js'
 import { muxerFirstPing } from './muxer-ping.js'
 import { withInboundFrameLimit } from './dht-inbound.js'
 import { ProviderLimitDatastore } from './provider-store.js'
@@ -159,7 +160,9 @@ export async function buildLibp2p (config: NodeConfig, privateKey: PrivateKey, o
       })
     }
   })
-  if (opts.gossipsub?.scoreParams?.topics == null) scoreEveryTopic(node.services.pubsub)
+  if (opts.gossipsub?.scoreParams?.topics == null) scoreSubscribedTopics(node.services.pubsub)
+  // topic names from peers: bounded in length (node/gossip-topics.ts)
+  if (opts.gossipsub?.allowedTopics == null) limitTopicNames(node.services.pubsub)
   // a peer slow to negotiate must not hold back gossipsub's streams to every other peer (node/gossip-streams.ts)
   concurrentOutboundStreams(node.services.pubsub)
   corkSocketWrites(node)
