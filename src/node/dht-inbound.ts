@@ -8,7 +8,7 @@
  */
 import type { Connection, Stream, StreamMessageEvent } from '@libp2p/interface'
 import type { KadDHT, KadDHTComponents } from '@libp2p/kad-dht'
-import { DHT_MAX_MESSAGE_BYTES } from '../constants.js'
+import { DHT_MAX_MESSAGE_BYTES } from './constants.js'
 import { DhtMessageTooLargeError } from '../errors.js'
 
 /** The part of kad-dht's RPC component wrapped here (private in its type declarations). */

@@ -5,7 +5,7 @@
  * replaced by a set-like object whose `has` admits every name up to `maxBytes` of UTF-8.
  */
 import type { GossipSub } from '@libp2p/gossipsub'
-import { TOPIC_MAX_BYTES } from '../constants.js'
+import { TOPIC_MAX_BYTES } from './constants.js'
 
 /** True when `topic` is at most `maxBytes` long in UTF-8. */
 export function topicFits (topic: string, maxBytes = TOPIC_MAX_BYTES): boolean {

@@ -12,7 +12,7 @@ import { MemoryDatastore } from 'datastore-core/memory'
 import type { Key } from 'interface-datastore/key'
 import { base32 } from 'multiformats/bases/base32'
 import * as Digest from 'multiformats/hashes/digest'
-import { DHT_MAX_PROVIDER_RECORDS, DHT_MAX_PROVIDER_RECORDS_PER_PEER, DHT_PROVIDER_HASHES } from '../constants.js'
+import { DHT_MAX_PROVIDER_RECORDS, DHT_MAX_PROVIDER_RECORDS_PER_PEER, DHT_PROVIDER_HASHES } from './constants.js'
 import { ProviderRecordRefusedError } from '../errors.js'
 
 type AbortOptions = { signal?: AbortSignal }

@@ -5,7 +5,7 @@
  * afterwards stays within a few MiB.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { TOPIC_MAX_BYTES } from '../../src/constants.js'
+import { TOPIC_MAX_BYTES } from '../../src/node/constants.js'
 import type { GossipdNode } from '../../src/index.js'
 import { TestNodes, waitFor } from '../helpers/nodes.js'
 import { heldBytes, MiB } from '../helpers/memory.js'
