@@ -111,3 +111,27 @@ export const OUTBOX_RETRY_MAX_MS = 30_000
  * lost is acknowledged again and never shown twice, whatever TTL the sender uses (up to twice ours).
  */
 export const DM_SEEN_TTL_FACTOR = 2
+
+/**
+ * Dedupe pairs kept per sender: only messages still in a sender's outbox are ever retried, far fewer than this
+ * from one peer to another; a flooding sender (1,150 messages/s were measured) would otherwise add a row per
+ * message for 48 h. About 100 bytes of disk each.
+ */
+export const DM_SEEN_MAX_PER_SENDER = 10_000
+
+/** Fresh dedupe pairs from one sender between two trims of its rows to the cap. */
+export const DM_SEEN_TRIM_EVERY = 100
+
+/**
+ * Direct messages one peer may send per second on average, and at once. A person types one every few seconds;
+ * a sender flushing its outbox after a reconnect sends its queue one after another, and what is refused it
+ * retries with backoff (the nack `rate-limited` is not final).
+ */
+export const DM_RATE_PER_SECOND = 20
+export const DM_RATE_BURST = 100
+
+/** Peers whose direct-message rate is tracked at once; the one idle longest is forgotten beyond it. */
+export const DM_RATE_PEERS = 4096
+
+/** Characters of a received body shown in the debug log; bodies are never logged above debug. */
+export const DM_LOG_BODY_CHARS = 64
