@@ -79,6 +79,25 @@ export const HISTORY_TIMEOUT_MS = 5_000
 /** History streams per connection and direction: one per topic being caught up, a few at once. */
 export const HISTORY_MAX_STREAMS = 4
 
+/**
+ * Bytes of messages one history answer carries at most: a hundred messages of a few KiB, or sixteen of the
+ * largest (64 KiB). An answer cut short says so (`truncated`) and the asker asks again for the rest.
+ */
+export const HISTORY_MAX_ANSWER_BYTES = 1024 * 1024
+
+/** Bytes a message takes on the wire beside its body and topic (author, seqno, signature, key, field tags). */
+export const HISTORY_MESSAGE_WIRE_BYTES = 192
+
+/**
+ * History requests one peer may make per second on average, and at once. An honest node asks a peer at most once
+ * per topic every 2 s while it joins (every 30 s after), so a burst covers a few dozen topics at once.
+ */
+export const HISTORY_RATE_PER_SECOND = 4
+export const HISTORY_RATE_BURST = 32
+
+/** Peers whose history request rate is tracked at once; the one idle longest is forgotten beyond it. */
+export const HISTORY_RATE_PEERS = 1024
+
 /** The direct-message protocol: one length-prefixed JSON frame per message, each answered by an ack frame. */
 export const DM_PROTOCOL = '/gossipd/dm/1.0.0'
 
