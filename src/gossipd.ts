@@ -87,6 +87,7 @@ export class GossipdNode {
       getMeshPeers: topic => meshPeersOf(libp2p.services.pubsub, topic),
       info: () => this.info(),
       dial: async (target, opts) => libp2p.dial(target, opts),
+      findPeer: async (peer, opts) => host.dht.findPeer(peer, opts),
       expectDisconnect: peer => { host.liveness.expectDisconnect(peer) },
       handle,
       unhandle,
