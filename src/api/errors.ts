@@ -63,3 +63,25 @@ export function registerErrorHandler (app: FastifyInstance): void {
     return reply.code(404).send({ error: { code: 'not-found', message: `no route ${req.method} ${req.url.split('?')[0]}` } })
   })
 }
+
+/** The request's Host is not a name this API answers to: the mark of DNS rebinding. */
+export class MisdirectedHostError extends GossipdError {
+  static override name = 'MisdirectedHostError'
+  override name = 'MisdirectedHostError'
+  readonly code = 'misdirected-host'
+  readonly status = 421
+  constructor (host: string) {
+    super(`Host "${host.slice(0, 100)}" is not a name of this API: use localhost, a loopback address or the --api host (or add the name with --api-hosts)`)
+  }
+}
+
+/** A state-changing request from a web page of another origin (CSRF). */
+export class CrossOriginError extends GossipdError {
+  static override name = 'CrossOriginError'
+  override name = 'CrossOriginError'
+  readonly code = 'cross-origin'
+  readonly status = 403
+  constructor (detail: string) {
+    super(`cross-site request refused: ${detail}`)
+  }
+}

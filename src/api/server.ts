@@ -12,6 +12,7 @@ import { registerAuth } from './auth.js'
 import { frameworkErrors, registerErrorHandler } from './errors.js'
 import { registerFiniteCheck } from './finite-numbers.js'
 import { lazyCompilers } from './lazy-compilers.js'
+import { registerOriginGuard } from './origin-guard.js'
 import dht from './routes/dht.js'
 import metrics from './routes/metrics.js'
 import peers from './routes/peers.js'
@@ -72,6 +73,7 @@ export async function buildApi (node: GossipdNode, options: ApiOptions = {}): Pr
     }
   })
   registerErrorHandler(app)
+  registerOriginGuard(app, { bind: node.config.api, hosts: node.config.apiHosts })
   registerFiniteCheck(app)
   if (options.token != null) {
     registerAuth(app, options.token)
