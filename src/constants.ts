@@ -195,6 +195,12 @@ export const HISTORY_PAGE_DEFAULT = 100
  */
 export const LIVE_QUEUE_LIMIT = 1024
 
+/**
+ * Messages a stream's replay reads from the store at a time; the next batch is read once the reader's socket
+ * took these. At the largest messages (64 KiB) a batch is 1 MiB: what one reader that stops reading can pin.
+ */
+export const REPLAY_BATCH = 16
+
 /** Interval of SSE comment lines, so proxies and clients see a quiet stream is still alive. */
 export const SSE_KEEPALIVE_MS = 15_000
 

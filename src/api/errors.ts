@@ -85,3 +85,14 @@ export class CrossOriginError extends GossipdError {
     super(`cross-site request refused: ${detail}`)
   }
 }
+
+/** Every stream slot of the API is taken (`API_MAX_STREAMS`). */
+export class TooManyStreamsError extends GossipdError {
+  static override name = 'TooManyStreamsError'
+  override name = 'TooManyStreamsError'
+  readonly code = 'too-many-streams'
+  readonly status = 429
+  constructor (max: number) {
+    super(`${max} streams are open already, the most this API serves at once; close one or retry later`)
+  }
+}

@@ -13,6 +13,7 @@ import { frameworkErrors, registerErrorHandler } from './errors.js'
 import { registerFiniteCheck } from './finite-numbers.js'
 import { lazyCompilers } from './lazy-compilers.js'
 import { registerOriginGuard } from './origin-guard.js'
+import { StreamSlots, type StreamLimitsInit } from './stream-slots.js'
 import dht from './routes/dht.js'
 import metrics from './routes/metrics.js'
 import peers from './routes/peers.js'
@@ -29,12 +30,16 @@ import ui from './routes/ui.js'
 
 export interface RouteOptions {
   node: GossipdNode
+  /** Slots of the API's long-lived streams, shared by every streaming route. */
+  streams: StreamSlots
 }
 
 export interface ApiOptions {
   /** Required bearer token; when absent the API is open (only allowed on loopback, checked by the config). */
   token?: string
   logger?: Logger
+  /** Caps of the SSE/NDJSON streams (see `src/api/constants.ts`). */
+  streams?: StreamLimitsInit
 }
 
 export type ApiRoute = (app: FastifyInstance, opts: RouteOptions) => Promise<void>
@@ -78,8 +83,9 @@ export async function buildApi (node: GossipdNode, options: ApiOptions = {}): Pr
   if (options.token != null) {
     registerAuth(app, options.token)
   }
+  const streams = new StreamSlots(options.streams)
   for (const route of ROUTES) {
-    await app.register(route, { node })
+    await app.register(route, { node, streams })
   }
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger())
   await app.ready()

@@ -10,7 +10,7 @@ import { lpStream } from '@libp2p/utils'
 import { multiaddr, type Multiaddr } from '@multiformats/multiaddr'
 import {
   DM_ATTEMPT_TIMEOUT_MS, DM_FRAME_OVERHEAD_BYTES, DM_KNOWN_ADDRESS_DIAL_TIMEOUT_MS, DM_IDLE_TIMEOUT_MS, DM_MAX_STREAMS, DM_PROTOCOL, DM_SEEN_TTL_FACTOR,
-  LIVE_QUEUE_LIMIT, OUTBOX_RETRY_MIN_MS
+  LIVE_QUEUE_LIMIT, OUTBOX_RETRY_MIN_MS, REPLAY_BATCH
 } from '../constants.js'
 import { DirectProtocolError, InvalidRequestError, NotStartedError } from '../errors.js'
 import type { Logger } from '../logger.js'
@@ -146,7 +146,7 @@ export class DirectMessages {
 
   /** Inbox messages as they arrive, after replaying those past `after` when given. */
   stream (opts: { after?: number } = {}): LiveReader<StoredMessage> {
-    return replayThenLive(this.live.subscribe(), opts.after, after => this.components.inbox.page(INBOX, { after, limit: 500 }))
+    return replayThenLive(this.live.subscribe(), opts.after, after => this.components.inbox.page(INBOX, { after, limit: REPLAY_BATCH }))
   }
 
   outboxEntries (opts: { status?: OutboxStatus, limit: number }): OutboxEntry[] {

@@ -6,7 +6,7 @@ import type { GossipSub, GossipsubMessage, Message } from '@libp2p/gossipsub'
 import { TopicValidatorResult } from '@libp2p/gossipsub'
 import { publicKeyToProtobuf } from '@libp2p/crypto/keys'
 import type { PeerId } from '@libp2p/interface'
-import { LIVE_QUEUE_LIMIT } from '../constants.js'
+import { LIVE_QUEUE_LIMIT, REPLAY_BATCH } from '../constants.js'
 import { MessageRejectedError, NoSubscribersError, NotStartedError } from '../errors.js'
 import type { Logger } from '../logger.js'
 import type { NodeMetrics } from '../node/metrics.js'
@@ -192,7 +192,7 @@ export class Topics {
    * `SlowReaderError` if the reader falls `liveQueueLimit` messages behind.
    */
   stream (topic: string, opts: { after?: number } = {}): LiveReader<StoredMessage> {
-    return replayThenLive(this.live.subscribe(m => m.channel === topic), opts.after, after => this.components.history.page(topic, { after, limit: 500 }))
+    return replayThenLive(this.live.subscribe(m => m.channel === topic), opts.after, after => this.components.history.page(topic, { after, limit: REPLAY_BATCH }))
   }
 
   /**
