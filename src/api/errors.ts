@@ -3,17 +3,78 @@
  * was wrong; server errors say nothing of the internals (the log has the stack).
  */
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
-import { GossipdError } from '../errors.js'
+import { GossipdError, isGossipdError } from '../errors.js'
 
 export class UnauthorizedError extends GossipdError {
   static override name = 'UnauthorizedError'
-  override name = 'UnauthorizedError'
   readonly code = 'unauthorized'
-  readonly status = 401
   constructor () {
     super('missing or wrong bearer token: send "Authorization: Bearer <token>"')
   }
 }
+
+/** The request's Host is not a name this API answers to: the mark of DNS rebinding. */
+export class MisdirectedHostError extends GossipdError {
+  static override name = 'MisdirectedHostError'
+  readonly code = 'misdirected-host'
+  constructor (host: string) {
+    super(`Host "${host.slice(0, 100)}" is not a name of this API: use localhost, a loopback address or the --api host (or add the name with --api-hosts)`)
+  }
+}
+
+/** A state-changing request from a web page of another origin (CSRF). */
+export class CrossOriginError extends GossipdError {
+  static override name = 'CrossOriginError'
+  readonly code = 'cross-origin'
+  constructor (detail: string) {
+    super(`cross-site request refused: ${detail}`)
+  }
+}
+
+/** Every stream slot of the API is taken (`API_MAX_STREAMS`). */
+export class TooManyStreamsError extends GossipdError {
+  static override name = 'TooManyStreamsError'
+  readonly code = 'too-many-streams'
+  constructor (max: number) {
+    super(`${max} streams are open already, the most this API serves at once; close one or retry later`)
+  }
+}
+
+/**
+ * The HTTP status of each error code (src/errors.ts), the one place domain errors meet HTTP. A code missing here
+ * answers 500: a new error class must be given its status.
+ */
+export const ERROR_STATUS: Readonly<Record<string, number>> = {
+  'invalid-config': 500,
+  identity: 500,
+  'invalid-request': 400,
+  'invalid-peer-id': 400,
+  'invalid-multiaddr': 400,
+  'invalid-file-name': 400,
+  'invalid-file-id': 400,
+  unauthorized: 401,
+  'cross-origin': 403,
+  'peer-not-found': 404,
+  'file-not-found': 404,
+  'download-not-found': 404,
+  'no-subscribers': 409,
+  'not-connected': 409,
+  'file-too-large': 413,
+  'message-too-large': 413,
+  'range-not-satisfiable': 416,
+  'misdirected-host': 421,
+  'message-rejected': 422,
+  'too-many-streams': 429,
+  'dial-failed': 502,
+  'file-transfer': 502,
+  'dm-protocol': 502,
+  'history-protocol': 502,
+  'not-started': 503,
+  'slow-reader': 503
+}
+
+/** The status an error answers with: its code's, or 500 for a code without one. */
+export const statusOf = (err: GossipdError): number => ERROR_STATUS[err.code] ?? 500
 
 /** Fastify's own error codes, by the code clients see. */
 const FASTIFY_CODES: Record<string, string> = {
@@ -42,9 +103,10 @@ export function frameworkErrors (err: FastifyError, req: FastifyRequest, reply: 
 
 export function registerErrorHandler (app: FastifyInstance): void {
   app.setErrorHandler((err: FastifyError | GossipdError | Error, req, reply) => {
-    if (err instanceof GossipdError) {
-      if (err.status >= 500) req.log.warn({ err }, 'request failed')
-      return reply.code(err.status).send({ error: { code: err.code, message: err.message } })
+    if (isGossipdError(err)) {
+      const status = statusOf(err)
+      if (status >= 500) req.log.warn({ err }, 'request failed')
+      return reply.code(status).send({ error: { code: err.code, message: err.message } })
     }
     const fe = err as FastifyError
     if (fe.validation != null) {
@@ -64,35 +126,3 @@ export function registerErrorHandler (app: FastifyInstance): void {
   })
 }
 
-/** The request's Host is not a name this API answers to: the mark of DNS rebinding. */
-export class MisdirectedHostError extends GossipdError {
-  static override name = 'MisdirectedHostError'
-  override name = 'MisdirectedHostError'
-  readonly code = 'misdirected-host'
-  readonly status = 421
-  constructor (host: string) {
-    super(`Host "${host.slice(0, 100)}" is not a name of this API: use localhost, a loopback address or the --api host (or add the name with --api-hosts)`)
-  }
-}
-
-/** A state-changing request from a web page of another origin (CSRF). */
-export class CrossOriginError extends GossipdError {
-  static override name = 'CrossOriginError'
-  override name = 'CrossOriginError'
-  readonly code = 'cross-origin'
-  readonly status = 403
-  constructor (detail: string) {
-    super(`cross-site request refused: ${detail}`)
-  }
-}
-
-/** Every stream slot of the API is taken (`API_MAX_STREAMS`). */
-export class TooManyStreamsError extends GossipdError {
-  static override name = 'TooManyStreamsError'
-  override name = 'TooManyStreamsError'
-  readonly code = 'too-many-streams'
-  readonly status = 429
-  constructor (max: number) {
-    super(`${max} streams are open already, the most this API serves at once; close one or retry later`)
-  }
-}

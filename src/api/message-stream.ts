@@ -8,7 +8,7 @@
  * socket that stays full for the drain timeout is closed, and the API serves a bounded number of streams.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
-import { HISTORY_PAGE_DEFAULT, SSE_KEEPALIVE_MS } from '../constants.js'
+import { HISTORY_PAGE_DEFAULT, SSE_KEEPALIVE_MS } from './constants.js'
 import { InvalidRequestError } from '../errors.js'
 import { messageView, type Encoding, type MessageView } from '../messaging/body.js'
 import type { StoredMessage } from '../messaging/history.js'

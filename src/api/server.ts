@@ -5,7 +5,10 @@
 import swagger from '@fastify/swagger'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify'
-import { API_BODY_LIMIT, API_HEADERS_TIMEOUT_MS, API_IDLE_TIMEOUT_MS, API_KEEP_ALIVE_TIMEOUT_MS, API_MAX_SOCKETS, API_REQUEST_TIMEOUT_MS } from '../constants.js'
+import {
+  API_BODY_LIMIT, API_HEADERS_TIMEOUT_MS, API_IDLE_TIMEOUT_MS, API_KEEP_ALIVE_TIMEOUT_MS, API_MAX_SOCKETS,
+  API_REQUEST_TIMEOUT_MS
+} from './constants.js'
 import type { Logger } from '../logger.js'
 import type { GossipdNode } from '../node/node.js'
 import { registerAuth } from './auth.js'

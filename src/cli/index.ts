@@ -2,7 +2,7 @@
  * The `gossipd` command line: a thin user of the library and of the HTTP API.
  */
 import { Command, InvalidArgumentError } from 'commander'
-import { AGENT_VERSION } from '../constants.js'
+import { AGENT_VERSION } from '../node/constants.js'
 import { ApiClient, ApiClientError } from './client.js'
 import { addSettingOptions, flagsFrom } from './options.js'
 import { configOrExit, runStart } from './start.js'

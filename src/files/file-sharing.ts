@@ -7,10 +7,11 @@ import type { ReadStream } from 'node:fs'
 import { join } from 'node:path'
 import type { Connection, PeerId, PeerInfo, Stream } from '@libp2p/interface'
 import type { KadDHT } from '@libp2p/kad-dht'
+import { FILE_CHUNK_SIZE, DEFAULT_MAX_FILE_SIZE } from '../constants.js'
 import {
-  FILE_CHUNK_SIZE, FILES_FIND_PROVIDERS_TIMEOUT_MS, FILES_INDEX_TIMEOUT_MS, FILES_MAX_INBOUND_STREAMS, FILES_PROTOCOL,
-  FILES_STREAMS_PER_PEER, INDEX_PROTOCOL, DEFAULT_MAX_FILE_SIZE
-} from '../constants.js'
+  FILES_FIND_PROVIDERS_TIMEOUT_MS, FILES_INDEX_TIMEOUT_MS, FILES_MAX_INBOUND_STREAMS, FILES_PROTOCOL,
+  FILES_STREAMS_PER_PEER, INDEX_PROTOCOL
+} from './constants.js'
 import { NotStartedError } from '../errors.js'
 import type { Logger } from '../logger.js'
 import type { HandleOptions } from '../node/node.js'

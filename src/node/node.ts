@@ -7,7 +7,10 @@ import type { Multiaddr } from '@multiformats/multiaddr'
 import type { NodeConfig } from '../config.js'
 import { meshPeersOf } from '../messaging/pubsub.js'
 import { SwarmView } from '../crawl/swarm-view.js'
-import { AGENT_VERSION, DEFAULT_MAX_INBOUND_STREAMS, DEFAULT_MAX_OUTBOUND_STREAMS, JOIN_DIAL_PHASE_MS, JOIN_MAX_PARALLEL_DIALS } from '../constants.js'
+import {
+  AGENT_VERSION, DEFAULT_MAX_INBOUND_STREAMS, DEFAULT_MAX_OUTBOUND_STREAMS, JOIN_DIAL_PHASE_MS,
+  JOIN_MAX_PARALLEL_DIALS
+} from './constants.js'
 import { NotStartedError } from '../errors.js'
 import { silentLogger, type Logger } from '../logger.js'
 import { Bootstrapper } from './bootstrapper.js'

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { FILES_PROTOCOL } from '../../src/constants.js'
+import { FILES_PROTOCOL } from '../../src/files/constants.js'
 import { parseFileId } from '../../src/files/manifest.js'
 import { FilesSession } from '../../src/files/protocol.js'
 import { PeerAnsweredError } from '../../src/files/wire.js'

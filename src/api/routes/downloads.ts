@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { FastifyReply, FastifyRequest } from 'fastify'
-import { SSE_KEEPALIVE_MS } from '../../constants.js'
+import { SSE_KEEPALIVE_MS } from '../constants.js'
 import type { DownloadStatus, FileSharing } from '../../files/index.js'
 import type { RouteOptions } from '../server.js'
 import type { StreamSlots } from '../stream-slots.js'

@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncTypebox, TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import type { FastifyRequest } from 'fastify'
 import { Type } from '@sinclair/typebox'
-import { FILES_FIND_PROVIDERS_TIMEOUT_MS } from '../../constants.js'
+import { FILES_FIND_PROVIDERS_TIMEOUT_MS } from '../../files/constants.js'
 import { FileTooLargeError, RangeNotSatisfiableError } from '../../errors.js'
 import type { FileEntry } from '../../files/index.js'
 import type { RouteOptions } from '../server.js'

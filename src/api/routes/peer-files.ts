@@ -1,5 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
-import { FILES_INDEX_TIMEOUT_MS } from '../../constants.js'
+import { FILES_INDEX_TIMEOUT_MS } from '../../files/constants.js'
 import { DialFailedError, PeerNotFoundError } from '../../errors.js'
 import { parsePeerId } from '../../node/peer-id.js'
 import type { RouteOptions } from '../server.js'
