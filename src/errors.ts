@@ -139,6 +139,15 @@ export class FileTransferError extends GossipdError {
   readonly code = 'file-transfer'
 }
 
+/** A local store is at its cap (outbox, files, downloads, topics); `what` names the cap and its setting. */
+export class StorageFullError extends GossipdError {
+  static override name = 'StorageFullError'
+  readonly code = 'storage-full'
+  constructor (what: string) {
+    super(`${what}; free some before adding more`)
+  }
+}
+
 /** A topic publish found no peer subscribed to the topic: nobody would receive it. */
 export class NoSubscribersError extends GossipdError {
   static override name = 'NoSubscribersError'

@@ -113,6 +113,15 @@ export const OUTBOX_RETRY_MIN_MS = 1_000
 export const OUTBOX_RETRY_MAX_MS = 30_000
 
 /**
+ * Undelivered direct messages queued for one peer. A peer offline for a day at a message a minute queues 1,440;
+ * 1,000 keeps an API client that loops on one peer id from filling the disk while leaving a day of chat.
+ */
+export const OUTBOX_MAX_PER_PEER = 1_000
+
+/** Undelivered direct messages queued in all: 10,000 at the largest body (64 KiB) is 640 MiB of disk at most. */
+export const OUTBOX_MAX_QUEUED = 10_000
+
+/**
  * The receiver remembers a direct message id for this many outbox TTLs, so a retry of a message whose ack was
  * lost is acknowledged again and never shown twice, whatever TTL the sender uses (up to twice ours).
  */
