@@ -34,7 +34,11 @@ export const ConfigSchema = Type.Object({
   outboxTtl: Type.Integer({ minimum: 1000 }),
   maxFileSize: Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER }),
   uploadLimit: Type.Integer({ minimum: 0 }),
-  fileChunkSize: Type.Integer({ minimum: C.FILE_MIN_CHUNK_SIZE, maximum: C.FILE_MAX_CHUNK_SIZE })
+  fileChunkSize: Type.Integer({ minimum: C.FILE_MIN_CHUNK_SIZE, maximum: C.FILE_MAX_CHUNK_SIZE }),
+  maxStorage: Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER }),
+  maxFiles: Type.Integer({ minimum: 0, maximum: 10_000_000 }),
+  maxDownloads: Type.Integer({ minimum: 1, maximum: 1_000 }),
+  maxTopics: Type.Integer({ minimum: 1, maximum: 100_000 })
 }, { additionalProperties: false })
 
 export type NodeConfig = Static<typeof ConfigSchema>
@@ -71,7 +75,11 @@ export const SETTINGS: Setting[] = [
   { key: 'outboxTtl', flag: '--outbox-ttl', env: 'GOSSIPD_OUTBOX_TTL', kind: 'int', default: C.DEFAULT_OUTBOX_TTL_MS, description: 'ms an undelivered direct message is retried before it expires' },
   { key: 'maxFileSize', flag: '--max-file-size', env: 'GOSSIPD_MAX_FILE_SIZE', kind: 'int', default: C.DEFAULT_MAX_FILE_SIZE, description: 'largest file in bytes the node stores (upload or download); bigger uploads answer 413' },
   { key: 'uploadLimit', flag: '--upload-limit', env: 'GOSSIPD_UPLOAD_LIMIT', kind: 'int', default: 0, description: 'cap on bytes per second served to peers downloading files; 0 for none' },
-  { key: 'fileChunkSize', flag: '--file-chunk-size', env: 'GOSSIPD_FILE_CHUNK_SIZE', kind: 'int', default: C.FILE_CHUNK_SIZE, description: `chunk size in bytes of files this node shares (${C.FILE_MIN_CHUNK_SIZE} to ${C.FILE_MAX_CHUNK_SIZE}); downloads follow the sharer's manifest` }
+  { key: 'fileChunkSize', flag: '--file-chunk-size', env: 'GOSSIPD_FILE_CHUNK_SIZE', kind: 'int', default: C.FILE_CHUNK_SIZE, description: `chunk size in bytes of files this node shares (${C.FILE_MIN_CHUNK_SIZE} to ${C.FILE_MAX_CHUNK_SIZE}); downloads follow the sharer's manifest` },
+  { key: 'maxStorage', flag: '--max-storage', env: 'GOSSIPD_MAX_STORAGE', kind: 'int', default: C.DEFAULT_MAX_STORAGE, description: 'cap in bytes on all stored files (uploads and downloads); past it, 507 storage-full' },
+  { key: 'maxFiles', flag: '--max-files', env: 'GOSSIPD_MAX_FILES', kind: 'int', default: C.DEFAULT_MAX_FILES, description: 'cap on the number of stored files; past it, 507 storage-full' },
+  { key: 'maxDownloads', flag: '--max-downloads', env: 'GOSSIPD_MAX_DOWNLOADS', kind: 'int', default: C.DEFAULT_MAX_DOWNLOADS, description: 'download jobs running at once; past it, 429 limit-reached' },
+  { key: 'maxTopics', flag: '--max-topics', env: 'GOSSIPD_MAX_TOPICS', kind: 'int', default: C.DEFAULT_MAX_TOPICS, description: 'topics subscribed at once; past it, 429 limit-reached' },
 ]
 
 export type ConfigInput = Partial<Record<keyof NodeConfig, unknown>>

@@ -148,6 +148,15 @@ export class StorageFullError extends GossipdError {
   }
 }
 
+/** A count the node caps (download jobs running, topics subscribed) is at its cap. */
+export class LimitReachedError extends GossipdError {
+  static override name = 'LimitReachedError'
+  readonly code = 'limit-reached'
+  constructor (what: string) {
+    super(what)
+  }
+}
+
 /** A topic publish found no peer subscribed to the topic: nobody would receive it. */
 export class NoSubscribersError extends GossipdError {
   static override name = 'NoSubscribersError'

@@ -65,6 +65,7 @@ export const ERROR_STATUS: Readonly<Record<string, number>> = {
   'misdirected-host': 421,
   'message-rejected': 422,
   'too-many-streams': 429,
+  'limit-reached': 429,
   'dial-failed': 502,
   'file-transfer': 502,
   'dm-protocol': 502,

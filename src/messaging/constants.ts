@@ -126,3 +126,13 @@ export const OUTBOX_MAX_QUEUED = 10_000
  * lost is acknowledged again and never shown twice, whatever TTL the sender uses (up to twice ours).
  */
 export const DM_SEEN_TTL_FACTOR = 2
+
+/**
+ * Oldest send time a received direct message keeps (the sender chooses it): a message retried for its whole
+ * outbox TTL (24 h by default) is days old at most; older claims are clamped to this, so a sender cannot file a
+ * message decades back (or at 1e300) in the receiver's inbox.
+ */
+export const DM_MAX_SENT_AGE_MS = 30 * 24 * 60 * 60 * 1000
+
+/** How far ahead of the receiver's clock a sender's send time may be (clock skew); later claims are clamped. */
+export const DM_MAX_CLOCK_SKEW_MS = 10 * 60 * 1000

@@ -19,7 +19,7 @@ import type { NodeMetrics } from '../node/metrics.js'
 import { parsePeerId } from '../node/peer-id.js'
 import { migrate, type Database } from '../storage/database.js'
 import { checkSize, encodeBody, isBase64 } from './body.js'
-import { decodeFrame, encodeFrame, type Frame, type MsgFrame } from './dm-codec.js'
+import { clampSentAt, decodeFrame, encodeFrame, type Frame, type MsgFrame } from './dm-codec.js'
 import type { MessageLog, PageOptions, StoredMessage } from './history.js'
 import { LiveFeed, type LiveReader } from './live.js'
 import { Outbox, type OutboxEntry, type OutboxStatus } from './outbox.js'
@@ -320,7 +320,7 @@ export class DirectMessages {
     db.exec('BEGIN IMMEDIATE')
     try {
       const fresh = this.seen.add.run(sender, frame.id, Date.now()).changes > 0
-      if (fresh) stored = this.components.inbox.append({ channel: INBOX, id: frame.id, from: sender, nick: frame.nick, data, sentAt: frame.ts })
+      if (fresh) stored = this.components.inbox.append({ channel: INBOX, id: frame.id, from: sender, nick: frame.nick, data, sentAt: clampSentAt(frame.ts) })
       db.exec('COMMIT')
     } catch (err) {
       db.exec('ROLLBACK')

@@ -64,7 +64,7 @@ export function createMessaging (host: MessagingHost): Messaging {
     history: topicLog,
     log: mlog,
     metrics
-  }, { maxMessageSize: config.maxMessageSize })
+  }, { maxMessageSize: config.maxMessageSize, maxTopics: config.maxTopics })
   const history = new HistorySync({
     pubsub: libp2p.services.pubsub,
     history: topicLog,

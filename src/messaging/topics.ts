@@ -7,7 +7,8 @@ import { TopicValidatorResult } from '@libp2p/gossipsub'
 import { publicKeyToProtobuf } from '@libp2p/crypto/keys'
 import type { PeerId } from '@libp2p/interface'
 import { LIVE_QUEUE_LIMIT, REPLAY_BATCH } from './constants.js'
-import { MessageRejectedError, NoSubscribersError, NotStartedError } from '../errors.js'
+import { DEFAULT_MAX_TOPICS } from '../constants.js'
+import { LimitReachedError, MessageRejectedError, NoSubscribersError, NotStartedError } from '../errors.js'
 import type { Logger } from '../logger.js'
 import type { NodeMetrics } from '../node/metrics.js'
 import { migrate, type Database } from '../storage/database.js'
@@ -67,6 +68,8 @@ export interface TopicsInit {
   maxMessageSize: number
   /** @default LIVE_QUEUE_LIMIT */
   liveQueueLimit?: number
+  /** Topics subscribed at once; past it, `subscribe` throws `LimitReachedError`. @default DEFAULT_MAX_TOPICS */
+  maxTopics?: number
 }
 
 function toResult (v: boolean | 'accept' | 'reject' | 'ignore'): TopicValidatorResult {
@@ -88,7 +91,9 @@ export class Topics {
     this.stmts = {
       add: components.db.prepare('INSERT OR IGNORE INTO topic_subscriptions (topic, since) VALUES (?, ?)'),
       remove: components.db.prepare('DELETE FROM topic_subscriptions WHERE topic = ?'),
-      all: components.db.prepare('SELECT topic FROM topic_subscriptions ORDER BY since')
+      all: components.db.prepare('SELECT topic FROM topic_subscriptions ORDER BY since'),
+      has: components.db.prepare('SELECT 1 FROM topic_subscriptions WHERE topic = ?'),
+      count: components.db.prepare('SELECT COUNT(*) AS n FROM topic_subscriptions')
     }
   }
 
@@ -108,6 +113,11 @@ export class Topics {
 
   /** Subscribe (idempotent); the subscription survives restarts until `unsubscribe`. */
   subscribe (topic: string): TopicInfo {
+    const max = this.init.maxTopics ?? DEFAULT_MAX_TOPICS
+    if (this.stmts.has.get(topic) == null) {
+      const { n } = this.stmts.count.get() as { n: number }
+      if (n >= max) throw new LimitReachedError(`${n} topics are subscribed, the most --max-topics allows (${max}); unsubscribe from one first`)
+    }
     this.stmts.add.run(topic, Date.now())
     if (this.started) this.join(topic)
     return this.info(topic)

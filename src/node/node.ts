@@ -8,7 +8,7 @@ import type { NodeConfig } from '../config.js'
 import { meshPeersOf } from '../messaging/pubsub.js'
 import { SwarmView } from '../crawl/swarm-view.js'
 import {
-  AGENT_VERSION, DEFAULT_MAX_INBOUND_STREAMS, DEFAULT_MAX_OUTBOUND_STREAMS, JOIN_DIAL_PHASE_MS,
+  AGENT_VERSION, DEFAULT_MAX_INBOUND_STREAMS, DEFAULT_MAX_OUTBOUND_STREAMS, IDENTITY_FILE, JOIN_DIAL_PHASE_MS,
   JOIN_MAX_PARALLEL_DIALS
 } from './constants.js'
 import { NotStartedError } from '../errors.js'
@@ -17,6 +17,9 @@ import { Bootstrapper } from './bootstrapper.js'
 import { DhtView, routingTableOf } from './dht.js'
 import { Discovery } from './discovery.js'
 import { loadOrCreateIdentity } from './identity.js'
+import { DATABASE_FILES } from '../storage/database.js'
+import { secureDataDir } from '../storage/permissions.js'
+import { FILES_DIR } from '../files/constants.js'
 import { dialQueueOf, JoinDials } from './join-dials.js'
 import { buildLibp2p, type GossipdLibp2p, type Libp2pOptions } from './libp2p.js'
 import { Liveness } from './liveness.js'
@@ -151,7 +154,11 @@ export class GossipdNode {
       connectedPeers: () => [...new Map(libp2p.getConnections().map(c => [c.remotePeer.toString(), c.remotePeer])).values()],
       metrics: this.metrics,
       log: log.child({ component: 'files' })
-    }, { dataDir: config.dataDir, chunkSize: config.fileChunkSize, maxFileSize: config.maxFileSize, uploadLimit: config.uploadLimit })
+    }, { dataDir: config.dataDir, chunkSize: config.fileChunkSize, maxFileSize: config.maxFileSize, uploadLimit: config.uploadLimit,
+      maxStorage: config.maxStorage,
+      maxFiles: config.maxFiles,
+      maxDownloads: config.maxDownloads
+    })
     this.features.push(this.files)
     libp2p.addEventListener('peer:disconnect', evt => { this.liveness.onDisconnect(evt.detail) })
     libp2p.addEventListener('peer:connect', evt => {
@@ -254,6 +261,7 @@ export class GossipdNode {
  * `start: false`, start it.
  */
 export async function createNode (config: NodeConfig, options: CreateNodeOptions = {}): Promise<GossipdNode> {
+  await secureDataDir(config.dataDir, [...DATABASE_FILES, IDENTITY_FILE, FILES_DIR])
   const privateKey = await loadOrCreateIdentity(config.dataDir)
   const libp2p = await buildLibp2p(config, privateKey, options)
   const log = (options.logger ?? silentLogger()).child({ self: libp2p.peerId.toString().slice(-8) })
