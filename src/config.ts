@@ -38,12 +38,13 @@ export const ConfigSchema = Type.Object({
   maxStorage: Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER }),
   maxFiles: Type.Integer({ minimum: 0, maximum: 10_000_000 }),
   maxDownloads: Type.Integer({ minimum: 1, maximum: 1_000 }),
-  maxTopics: Type.Integer({ minimum: 1, maximum: 100_000 })
+  maxTopics: Type.Integer({ minimum: 1, maximum: 100_000 }),
+  stockLibraries: Type.Boolean()
 }, { additionalProperties: false })
 
 export type NodeConfig = Static<typeof ConfigSchema>
 
-type Kind = 'string' | 'list' | 'int' | 'enum'
+type Kind = 'string' | 'list' | 'int' | 'enum' | 'bool'
 
 export interface Setting {
   key: keyof NodeConfig
@@ -80,6 +81,7 @@ export const SETTINGS: Setting[] = [
   { key: 'maxFiles', flag: '--max-files', env: 'GOSSIPD_MAX_FILES', kind: 'int', default: C.DEFAULT_MAX_FILES, description: 'cap on the number of stored files; past it, 507 storage-full' },
   { key: 'maxDownloads', flag: '--max-downloads', env: 'GOSSIPD_MAX_DOWNLOADS', kind: 'int', default: C.DEFAULT_MAX_DOWNLOADS, description: 'download jobs running at once; past it, 429 limit-reached' },
   { key: 'maxTopics', flag: '--max-topics', env: 'GOSSIPD_MAX_TOPICS', kind: 'int', default: C.DEFAULT_MAX_TOPICS, description: 'topics subscribed at once; past it, 429 limit-reached' },
+  { key: 'stockLibraries', flag: '--stock-libraries', env: 'GOSSIPD_STOCK_LIBRARIES', kind: 'bool', default: false, description: 'run on the dependencies as published: none of the measured patches of docs/ARCHITECTURE.md (`gossipd start` applies them otherwise)' }
 ]
 
 export type ConfigInput = Partial<Record<keyof NodeConfig, unknown>>
@@ -100,6 +102,7 @@ function coerce (setting: Setting, raw: unknown): unknown {
   switch (setting.kind) {
     case 'list': return raw.split(',').map(s => s.trim()).filter(s => s.length > 0)
     case 'int': return /^-?\d+$/.test(raw.trim()) ? Number(raw.trim()) : raw
+    case 'bool': return /^(true|1|yes)$/i.test(raw.trim()) ? true : /^(false|0|no)$/i.test(raw.trim()) ? false : raw
     default: return raw
   }
 }

@@ -181,6 +181,15 @@ export class MessageRejectedError extends GossipdError {
   readonly code = 'message-rejected'
 }
 
+/** Gossipsub published a message without asking this node for its id: the id function is not ours. */
+export class MissingMessageIdError extends GossipdError {
+  static override name = 'MissingMessageIdError'
+  readonly code = 'missing-message-id'
+  constructor (topic: string) {
+    super(`gossipsub published to topic "${topic}" without computing a message id (is msgIdFn the messaging feature's?)`)
+  }
+}
+
 /** A live stream reader fell too far behind and was cut off; it may resume from the history. */
 export class SlowReaderError extends GossipdError {
   static override name = 'SlowReaderError'

@@ -11,10 +11,13 @@
  * await node.stop()
  * ```
  */
-export { createNode, GossipdNode } from './node/node.js'
-export type { CreateNodeOptions, Feature, HandleOptions, NodeInfo } from './node/node.js'
+export { createNode, GossipdNode } from './gossipd.js'
+export type { CreateNodeOptions, Feature } from './gossipd.js'
+export type { GossipdHost, HandleOptions, NodeInfo } from './node/host.js'
 export type { PeerEntry, ConnectResult } from './node/peers.js'
 export type { RoutingTableView, FindPeerResult } from './node/dht.js'
+export { applyDependencyPatches, dependencyPatchesApplied, DEPENDENCY_PATCHES } from './node/patches.js'
+export type { DependencyPatch } from './node/patches.js'
 export { loadConfig, SETTINGS, ConfigSchema } from './config.js'
 export type { NodeConfig, ConfigSources } from './config.js'
 export * from './errors.js'

@@ -70,6 +70,7 @@ export const ERROR_STATUS: Readonly<Record<string, number>> = {
   'file-transfer': 502,
   'dm-protocol': 502,
   'history-protocol': 502,
+  'missing-message-id': 500,
   'not-started': 503,
   'storage-full': 507,
   'slow-reader': 503

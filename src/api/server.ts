@@ -10,7 +10,8 @@ import {
   API_REQUEST_TIMEOUT_MS
 } from './constants.js'
 import type { Logger } from '../logger.js'
-import type { GossipdNode } from '../node/node.js'
+import type { GossipdNode } from '../gossipd.js'
+export type { ApiRoute, RouteOptions } from './route-options.js'
 import { registerAuth } from './auth.js'
 import { frameworkErrors, registerErrorHandler } from './errors.js'
 import { registerFiniteCheck } from './finite-numbers.js'
@@ -31,12 +32,6 @@ import topics from './routes/topics.js'
 import swarm from './routes/swarm.js'
 import ui from './routes/ui.js'
 
-export interface RouteOptions {
-  node: GossipdNode
-  /** Slots of the API's long-lived streams, shared by every streaming route. */
-  streams: StreamSlots
-}
-
 export interface ApiOptions {
   /** Required bearer token; when absent the API is open (only allowed on loopback, checked by the config). */
   token?: string
@@ -44,8 +39,6 @@ export interface ApiOptions {
   /** Caps of the SSE/NDJSON streams (see `src/api/constants.ts`). */
   streams?: StreamLimitsInit
 }
-
-export type ApiRoute = (app: FastifyInstance, opts: RouteOptions) => Promise<void>
 
 /** Route plugins of every feature; features add theirs here. */
 export const ROUTES = [root, peers, dht, metrics, swarm, ui, topics, direct, message, files, downloads, search, peerFiles]

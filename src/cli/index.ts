@@ -10,7 +10,7 @@ import { runSwarm } from './swarm.js'
 import { table } from './table.js'
 import { registerFileCommands } from './files.js'
 import { registerChatCommand } from './chat.js'
-import type { NodeInfo } from '../node/node.js'
+import type { NodeInfo } from '../node/host.js'
 import type { PeerEntry } from '../node/peers.js'
 
 function positiveInt (value: string): number {

@@ -106,3 +106,8 @@ export class SwarmView {
     return crawl
   }
 }
+
+/** The swarm view, wired as every feature is: narrow components from the composition root. */
+export function createSwarmView (components: SwarmViewComponents): SwarmView {
+  return new SwarmView(components)
+}
