@@ -194,8 +194,9 @@ export class MissingMessageIdError extends GossipdError {
 export class SlowReaderError extends GossipdError {
   static override name = 'SlowReaderError'
   readonly code = 'slow-reader'
-  constructor (limit: number) {
-    super(`stream reader fell ${limit} messages behind and was dropped; resume with the last sequence number`)
+  /** `behind`: how far, e.g. "1024 messages". */
+  constructor (behind: string) {
+    super(`stream reader fell ${behind} behind and was dropped; resume with the last sequence number`)
   }
 }
 

@@ -36,9 +36,9 @@ export const API_KEEP_ALIVE_TIMEOUT_MS = 5_000
 export const API_MAX_SOCKETS = 1024
 
 /**
- * Streams (message SSE/NDJSON and download progress) open at once across the API; past it, 429. Each holds at
- * most a replay batch and its socket's buffer while it waits for its reader, about 1 MiB at the largest
- * messages, so the cap keeps what readers can pin within a small share of a 256 MiB container.
+ * Streams (message SSE/NDJSON and download progress) open at once across the API; past it, 429. A stream whose
+ * reader stopped holds at most a replay batch (1 MiB at the largest messages) or its live queue (2 MiB,
+ * `LIVE_QUEUE_MAX_BYTES`) and its socket's buffer, so 32 keep what readers can pin under 100 MiB.
  */
 export const API_MAX_STREAMS = 32
 

@@ -16,6 +16,13 @@ export const HISTORY_TRIM_BATCH = 100
 export const LIVE_QUEUE_LIMIT = 1024
 
 /**
+ * Bytes of message bodies queued for one live stream reader: 1,024 messages of 64 KiB would be 64 MiB for one
+ * stalled reader, 2 GiB for the API's 32 streams. 2 MiB per reader keeps all streams within 64 MiB of a 256 MiB
+ * container, and still holds a burst of a thousand chat-sized messages.
+ */
+export const LIVE_QUEUE_MAX_BYTES = 2 * 1024 * 1024
+
+/**
  * Messages a stream's replay reads from the store at a time; the next batch is read once the reader's socket
  * took these. At the largest messages (64 KiB) a batch is 1 MiB: what one reader that stops reading can pin.
  */

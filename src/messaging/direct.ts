@@ -10,7 +10,7 @@ import { lpStream } from '@libp2p/utils'
 import { multiaddr, type Multiaddr } from '@multiformats/multiaddr'
 import {
   DM_ATTEMPT_TIMEOUT_MS, DM_FRAME_OVERHEAD_BYTES, DM_KNOWN_ADDRESS_DIAL_TIMEOUT_MS, DM_IDLE_TIMEOUT_MS,
-  DM_MAX_STREAMS, DM_PROTOCOL, DM_SEEN_TTL_FACTOR, LIVE_QUEUE_LIMIT, OUTBOX_MAX_PER_PEER, OUTBOX_MAX_QUEUED, OUTBOX_RETRY_MIN_MS,
+  DM_MAX_STREAMS, DM_PROTOCOL, DM_SEEN_TTL_FACTOR, LIVE_QUEUE_LIMIT, LIVE_QUEUE_MAX_BYTES, OUTBOX_MAX_PER_PEER, OUTBOX_MAX_QUEUED, OUTBOX_RETRY_MIN_MS,
   REPLAY_BATCH
 } from './constants.js'
 import { DirectProtocolError, InvalidRequestError, NotStartedError, StorageFullError } from '../errors.js'
@@ -90,7 +90,7 @@ export class DirectMessages {
 
   constructor (private readonly components: DirectComponents, private readonly init: DirectInit) {
     this.outbox = new Outbox(components.db, init.outboxKeep)
-    this.live = new LiveFeed(LIVE_QUEUE_LIMIT)
+    this.live = new LiveFeed(LIVE_QUEUE_LIMIT, { bytes: LIVE_QUEUE_MAX_BYTES, sizeOf: m => m.data.byteLength })
     // base64 grows a body by 4/3
     this.maxFrame = Math.ceil(init.maxMessageSize / 3) * 4 + DM_FRAME_OVERHEAD_BYTES
     migrate(components.db, [

@@ -6,7 +6,7 @@ import type { GossipSub, GossipsubMessage, Message } from '@libp2p/gossipsub'
 import { TopicValidatorResult } from '@libp2p/gossipsub'
 import { publicKeyToProtobuf } from '@libp2p/crypto/keys'
 import type { PeerId } from '@libp2p/interface'
-import { LIVE_QUEUE_LIMIT, REPLAY_BATCH } from './constants.js'
+import { LIVE_QUEUE_LIMIT, LIVE_QUEUE_MAX_BYTES, REPLAY_BATCH } from './constants.js'
 import { DEFAULT_MAX_TOPICS } from '../constants.js'
 import { LimitReachedError, MessageRejectedError, NoSubscribersError, NotStartedError } from '../errors.js'
 import type { Logger } from '../logger.js'
@@ -91,7 +91,7 @@ export class Topics {
   private started = false
 
   constructor (private readonly components: TopicsComponents, private readonly init: TopicsInit) {
-    this.live = new LiveFeed(init.liveQueueLimit ?? LIVE_QUEUE_LIMIT)
+    this.live = new LiveFeed(init.liveQueueLimit ?? LIVE_QUEUE_LIMIT, { bytes: LIVE_QUEUE_MAX_BYTES, sizeOf: m => m.data.byteLength })
     migrate(components.db, ['CREATE TABLE IF NOT EXISTS topic_subscriptions (topic TEXT PRIMARY KEY, since INTEGER NOT NULL)'])
     this.stmts = {
       add: components.db.prepare('INSERT OR IGNORE INTO topic_subscriptions (topic, since) VALUES (?, ?)'),

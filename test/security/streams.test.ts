@@ -11,6 +11,7 @@ import { runInNewContext } from 'node:vm'
 import type { FastifyInstance } from 'fastify'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { buildApi } from '../../src/api/server.js'
+import { LiveFeed } from '../../src/messaging/live.js'
 import type { GossipdNode } from '../../src/index.js'
 import { TestNodes, waitFor } from '../helpers/nodes.js'
 
@@ -93,4 +94,19 @@ describe('stream readers that never read', () => {
     await waitFor(async () => (await fetch(`http://127.0.0.1:${port}/direct/inbox?limit=1`)).status === 200)
     expect(external() - before).toBeLessThan(MAX_GROWTH_BYTES / 4)
   }, 60_000)
+
+  it('cuts a live reader whose queued bodies pass the byte cap, not only the message count', async () => {
+    const feed = new LiveFeed<Uint8Array>(1024, { bytes: 1000, sizeOf: b => b.byteLength })
+    const stalled = feed.subscribe()
+    const reading = feed.subscribe()
+    for (let i = 0; i < 3; i++) {
+      feed.push(new Uint8Array(300))
+      expect((await reading.next()).value).toHaveLength(300)
+    }
+    // 900 bytes queued for the stalled reader: one more message passes its 1,000
+    feed.push(new Uint8Array(300))
+    await expect(stalled.next()).rejects.toMatchObject({ name: 'SlowReaderError', message: expect.stringMatching(/1000 bytes/) })
+    expect((await reading.next()).value).toHaveLength(300)
+    expect(feed.size).toBe(1)
+  })
 })
