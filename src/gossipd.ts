@@ -127,7 +127,8 @@ export class GossipdNode {
       historyLimit: config.historyLimit,
       outboxTtlMs: config.outboxTtl,
       stockLibraries: config.stockLibraries,
-      maxTopics: config.maxTopics
+      maxTopics: config.maxTopics,
+      dmRate: config.dmRate
     }))
     this.topics = messaging.topics
     this.direct = messaging.direct

@@ -2,6 +2,7 @@
  * Protocol ids, limits and timeouts of messaging (topic history, catch-up, direct messages, outbox), each with
  * the reason for its value.
  */
+import { DEFAULT_DM_RATE } from '../constants.js'
 
 /**
  * A channel of the message log drops its oldest messages in batches of up to this many: it may hold up to 1 % of
@@ -163,12 +164,13 @@ export const DM_SEEN_MAX_PER_SENDER = 10_000
 /** Fresh dedupe pairs from one sender between two trims of its rows to the cap. */
 export const DM_SEEN_TRIM_EVERY = 100
 
+/** Direct messages one peer may send per second on average: `--dm-rate` (DEFAULT_DM_RATE) sets it. */
+export const DM_RATE_PER_SECOND = DEFAULT_DM_RATE
+
 /**
- * Direct messages one peer may send per second on average, and at once. A person types one every few seconds;
- * a sender flushing its outbox after a reconnect sends its queue one after another, and what is refused it
- * retries with backoff (the nack `rate-limited` is not final).
+ * Direct messages one peer may send at once: a sender flushing its outbox after a reconnect sends its queue one
+ * after another, and what is refused it retries with backoff (the nack `rate-limited` is not final).
  */
-export const DM_RATE_PER_SECOND = 20
 export const DM_RATE_BURST = 100
 
 /** Peers whose direct-message rate is tracked at once; the one idle longest is forgotten beyond it. */
