@@ -83,12 +83,13 @@ export async function serveHistory (req: FastifyRequest, reply: FastifyReply, so
   }
   const after = resumeCursor(req, query.after)
   const release = source.slots.take()
-  const reader = source.stream({ after })
-  source.open.add(reader)
+  let reader: LiveReader<StoredMessage> | undefined
   try {
+    reader = source.stream({ after })
+    source.open.add(reader)
     await pipeStream(req, reply, reader, format, m => JSON.stringify(messageView(m, { channelAs: source.channelAs, encoding })), source.slots.drainTimeoutMs)
   } finally {
-    source.open.delete(reader)
+    if (reader != null) source.open.delete(reader)
     release()
   }
   return undefined

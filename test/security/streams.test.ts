@@ -92,7 +92,13 @@ describe('stream readers that never read', () => {
     ])
     expect(ends, 'every stalled stream was cut').toBeDefined()
     // the slots are free again and the memory is released
-    await waitFor(async () => (await fetch(`http://127.0.0.1:${port}/direct/inbox?limit=1`)).status === 200)
+    const streamOpens = async (): Promise<boolean> => {
+      const ac = new AbortController()
+      const res = await fetch(`http://127.0.0.1:${port}/direct/inbox`, { headers: { accept: 'text/event-stream' }, signal: ac.signal })
+      ac.abort()
+      return res.status === 200
+    }
+    for (let i = 0; i < READERS; i++) expect(await waitFor(streamOpens)).toBe(true)
     expect(external() - before).toBeLessThan(MAX_GROWTH_BYTES / 4)
   }, 60_000)
 

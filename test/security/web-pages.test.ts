@@ -79,18 +79,43 @@ describe('the API against web pages', () => {
     expect(link.statusCode).not.toBe(403)
   })
 
-  it('crawls (and so dials) only on POST /swarm, never on a GET', async () => {
-    const crawl = vi.spyOn(node.swarm, 'crawl')
+  it('crawls, looks up and asks peers (and so dials) only on POST, never on a GET', async () => {
+    // every way to the network fails at once here, so a GET that takes one is seen, not waited for
+    const refuse = (): Promise<never> => Promise.reject(new Error('no network in this test'))
+    const dialing = [
+      vi.spyOn(node.swarm, 'crawl').mockImplementation(refuse),
+      vi.spyOn(node.dht, 'findPeer').mockImplementation(refuse),
+      vi.spyOn(node.files, 'findProviders').mockImplementation(refuse),
+      vi.spyOn(node.files, 'peerFiles').mockImplementation(refuse),
+      vi.spyOn(node.libp2p, 'dial').mockImplementation(refuse),
+      vi.spyOn(node.libp2p, 'dialProtocol').mockImplementation(refuse)
+    ]
+    const stranger = '12D3KooWQYhTNQdmr3ArTeUHRYzFg94BKyTkoWBDWez9kSCVe2Xo'
     try {
       const doc = (await api.inject('/openapi.json')).json()
       const gets = routesOf(doc).filter(r => r.method === 'GET')
-      expect(gets.map(r => r.path)).not.toContain('/swarm')
+      expect(gets.length).toBeGreaterThan(15)
+      const fileId = 'bagaaierasords4njcts6vs7qvdjfcimjrpklqgyfo4k5ocoacd3yfgx4j5hq'
+      for (const route of gets) {
+        const url = route.path.replace('{peerId}', stranger).replace('{id}', fileId).replace(/\{\w+\}/g, 'x') + (route.query.includes('q') ? '?q=x' : '')
+        // a stream route would stay open: ask for the JSON page
+        await api.inject({ url, headers: { accept: 'application/json' } })
+      }
+      for (const spy of dialing) expect(spy.mock.calls, spy.getMockName()).toEqual([])
       expect((await api.inject('/swarm?depth=0')).statusCode).toBe(404)
-      expect(crawl).not.toHaveBeenCalled()
+    } finally {
+      for (const spy of dialing) spy.mockRestore()
+    }
+    const crawl = vi.spyOn(node.swarm, 'crawl')
+    const lookup = vi.spyOn(node.dht, 'findPeer')
+    try {
       expect((await api.inject({ method: 'POST', url: '/swarm?depth=0' })).statusCode).toBe(200)
       expect(crawl).toHaveBeenCalledTimes(1)
+      await api.inject({ method: 'POST', url: `/dht/peers/${stranger}?timeoutMs=100` })
+      expect(lookup).toHaveBeenCalledTimes(1)
     } finally {
       crawl.mockRestore()
+      lookup.mockRestore()
     }
   })
 })
