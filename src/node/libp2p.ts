@@ -31,7 +31,7 @@ import { corkSocketWrites } from './socket-writes.js'
 import { concurrentOutboundStreams } from './gossip-streams.js'
 import { limitTopicNames } from './gossip-topics.js'
 import { muxerFirstPing } from './muxer-ping.js'
-import { withInboundFrameLimit } from './dht-inbound.js'
+import { withFrameLimit } from './dht-frames.js'
 import { ProviderLimitDatastore } from './provider-store.js'
 import { ping } from '@libp2p/ping'
 
@@ -120,8 +120,8 @@ export async function buildLibp2p (config: NodeConfig, privateKey: PrivateKey, o
       // the liveness check and kad-dht's contact checks may ping one peer at the same moment; pings of a
       // connected peer go over its Yamux connection, with no stream (node/muxer-ping.ts)
       ping: stock ? ping(pingLimits) : muxerFirstPing(pingLimits),
-      // inbound requests are read with a frame-length limit (node/dht-inbound.ts)
-      dht: withInboundFrameLimit(kadDHT({
+      // requests and answers are read with a frame-length limit (node/dht-frames.ts)
+      dht: withFrameLimit(kadDHT({
         protocol: config.dhtProtocol,
         // private swarms have no public addresses: without this the node would stay a client forever
         clientMode: false,

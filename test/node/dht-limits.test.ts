@@ -4,7 +4,7 @@ import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import { Key } from 'interface-datastore/key'
 import { base32 } from 'multiformats/bases/base32'
 import { describe, expect, it } from 'vitest'
-import { frameWatcher } from '../../src/node/dht-inbound.js'
+import { frameWatcher, limitOpenedStreams } from '../../src/node/dht-frames.js'
 import { isAcceptedProviderKey, ProviderLimitDatastore } from '../../src/node/provider-store.js'
 
 const sha256Multihash = (seed: number): Uint8Array => Uint8Array.from([0x12, 0x20, ...createHash('sha256').update(String(seed)).digest()])
@@ -26,6 +26,29 @@ describe('frameWatcher', () => {
     const seen: number[] = []
     frameWatcher(1 << 30, n => { seen.push(n) })(Uint8Array.of(0x80, 0x80, 0x80, 0x80, 0x80, 0x01))
     expect(seen.length).toBe(1)
+  })
+})
+
+describe('limitOpenedStreams', () => {
+  it('watches the streams kad-dht opens and passes everything else through', async () => {
+    class FakeStream extends EventTarget {
+      aborted?: Error
+      abort (err: Error): void { this.aborted = err }
+    }
+    const small = new FakeStream()
+    const large = new FakeStream()
+    const opened = [small, large]
+    const manager = { openStream: async () => opened.shift(), getConnections: () => ['a connection'] }
+    const limited = limitOpenedStreams(manager as any, 100)
+    expect(limited.getConnections()).toEqual(['a connection'])
+    const message = (bytes: number[]): Event => Object.assign(new Event('message'), { data: Uint8Array.from(bytes) })
+    expect(await limited.openStream({} as any, '/kad')).toBe(small)
+    small.dispatchEvent(message([0x05, 1, 2, 3, 4, 5]))
+    expect(small.aborted).toBeUndefined()
+    expect(await limited.openStream({} as any, '/kad')).toBe(large)
+    // an answer announcing 200 bytes
+    large.dispatchEvent(message([0xc8, 0x01]))
+    expect(large.aborted?.name).toBe('DhtMessageTooLargeError')
   })
 })
 

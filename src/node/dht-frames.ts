@@ -1,10 +1,11 @@
 /**
- * kad-dht's inbound streams with a limit on the frame length. The library reads each request with a length
- * prefix and no maximum, buffering the partial frame until it is whole: a peer announcing 64 MiB and sending
- * 3 MiB on each of 32 streams held 96 MB. kad-dht has no option for it, so each DHT instance's stream handler
- * is wrapped here (not the library's prototype): a watcher reads the length prefixes as the bytes arrive,
- * before the library buffers them, and resets the stream at the first frame announced longer than the limit.
- * It needs nothing but the stream, so it holds for every message type kad-dht will ever add.
+ * kad-dht's streams with a limit on the frame length. The library reads each request (and each answer to its
+ * own requests) with a length prefix and no maximum, buffering the partial frame until it is whole: a peer
+ * announcing 64 MiB and sending 3 MiB on each of 32 streams held 96 MB. kad-dht has no option for it, so each
+ * DHT instance is wrapped here (not the library's prototype): its inbound stream handler, and the connection
+ * manager it opens streams through. A watcher reads the length prefixes as the bytes arrive, before the
+ * library buffers them, and resets the stream at the first frame announced longer than the limit. It needs
+ * nothing but the stream, so it holds for every message type kad-dht will ever add.
  */
 import type { Connection, Stream, StreamMessageEvent } from '@libp2p/interface'
 import type { KadDHT, KadDHTComponents } from '@libp2p/kad-dht'
@@ -68,16 +69,41 @@ export function limitFrames (stream: Stream, maxBytes: number): void {
   stream.addEventListener('message', onMessage)
 }
 
+type ConnectionManager = KadDHTComponents['connectionManager']
+
 /**
- * Wrap a kad-dht factory so each instance's inbound streams carry frames of at most `maxBytes`. Throws when the
- * kad-dht release keeps its stream handler elsewhere, so an upgrade fails loudly rather than dropping the limit.
+ * The connection manager as kad-dht sees it: every stream it opens (its requests to other peers, whose answers
+ * it reads as it reads requests) is watched like an inbound one.
  */
-export function withInboundFrameLimit (
+export function limitOpenedStreams (manager: ConnectionManager, maxBytes: number): ConnectionManager {
+  const openStream: ConnectionManager['openStream'] = async (...args) => {
+    const stream = await manager.openStream(...args)
+    limitFrames(stream, maxBytes)
+    return stream
+  }
+  return new Proxy(manager, {
+    get: (target, key) => {
+      if (key === 'openStream') return openStream
+      const value: unknown = Reflect.get(target, key)
+      return typeof value === 'function' ? value.bind(target) : value
+    }
+  })
+}
+
+/**
+ * Wrap a kad-dht factory so each instance's streams, inbound and the ones it opens, carry frames of at most
+ * `maxBytes`. Throws when the kad-dht release keeps its stream handler elsewhere, so an upgrade fails loudly
+ * rather than dropping the limit.
+ */
+export function withFrameLimit (
   create: (components: KadDHTComponents) => KadDHT,
   maxBytes = DHT_MAX_MESSAGE_BYTES
 ): (components: KadDHTComponents) => KadDHT {
   return components => {
-    const dht = create(components)
+    const connectionManager = limitOpenedStreams(components.connectionManager, maxBytes)
+    const dht = create(new Proxy(components, {
+      get: (target, key) => key === 'connectionManager' ? connectionManager : Reflect.get(target, key)
+    }))
     const rpc = (dht as unknown as { rpc?: InboundRpc }).rpc
     if (typeof rpc?.onIncomingStream !== 'function') throw new Error('this kad-dht version keeps no rpc.onIncomingStream')
     const handle = rpc.onIncomingStream.bind(rpc)
