@@ -43,7 +43,8 @@ export function registerOriginGuard (app: FastifyInstance, options: OriginGuardO
   app.addHook('onRequest', async (req: FastifyRequest) => {
     const host = req.headers.host ?? ''
     const name = hostName(host)
-    if (!anyHost && !isLoopbackHost(name) && !allowed.has(name)) throw new MisdirectedHostError(host)
+    // no Host at all (an HTTP/1.0 probe) is no browser's: browsers always name the host they think they reach
+    if (!anyHost && host !== '' && !isLoopbackHost(name) && !allowed.has(name)) throw new MisdirectedHostError(host)
     const crossSite = req.headers['sec-fetch-site'] === 'cross-site'
     // another site may link to the dashboard (a navigation), but not load from the API as an image or script
     if (crossSite && !(req.method === 'GET' && req.headers['sec-fetch-mode'] === 'navigate')) {

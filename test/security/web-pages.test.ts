@@ -3,6 +3,8 @@
  * DNS rebinding (a foreign `Host`) nor by cross-site forms and subresources (`Origin`, `Sec-Fetch-Site`), and no
  * GET route may change state or dial. curl, which sends neither header, keeps working.
  */
+import { once } from 'node:events'
+import { connect } from 'node:net'
 import type { FastifyInstance } from 'fastify'
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { buildApi } from '../../src/api/server.js'
@@ -36,6 +38,26 @@ describe('the API against web pages', () => {
     }
     for (const host of ['localhost:8080', 'LOCALHOST', '127.0.0.1:1234', '127.8.9.10', '[::1]:8080', 'gossipd.lan:80', 'localhost.']) {
       expect((await api.inject({ url: '/id', headers: { host } })).statusCode, host).toBe(200)
+    }
+  })
+
+  it('checks the Host a socket sends, and answers a probe that sends none (HTTP/1.0)', async () => {
+    const served = await buildApi(node)
+    try {
+      await served.listen({ host: '127.0.0.1', port: 0 })
+      const { port } = served.server.address() as { port: number }
+      const raw = async (request: string): Promise<string> => {
+        const socket = connect(port, '127.0.0.1')
+        await once(socket, 'connect')
+        socket.end(request)
+        let text = ''
+        for await (const chunk of socket) text += String(chunk)
+        return text.split('\r\n')[0]
+      }
+      expect(await raw('GET /id HTTP/1.1\r\nHost: rebind.evil.example\r\nConnection: close\r\n\r\n')).toMatch(/ 421 /)
+      expect(await raw('GET /health HTTP/1.0\r\n\r\n')).toMatch(/ 200 /)
+    } finally {
+      await served.close()
     }
   })
 
