@@ -33,12 +33,13 @@ export const ConfigSchema = Type.Object({
   outboxTtl: Type.Integer({ minimum: 1000 }),
   maxFileSize: Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER }),
   uploadLimit: Type.Integer({ minimum: 0 }),
-  fileChunkSize: Type.Integer({ minimum: C.FILE_MIN_CHUNK_SIZE, maximum: C.FILE_MAX_CHUNK_SIZE })
+  fileChunkSize: Type.Integer({ minimum: C.FILE_MIN_CHUNK_SIZE, maximum: C.FILE_MAX_CHUNK_SIZE }),
+  stockLibraries: Type.Boolean()
 }, { additionalProperties: false })
 
 export type NodeConfig = Static<typeof ConfigSchema>
 
-type Kind = 'string' | 'list' | 'int' | 'enum'
+type Kind = 'string' | 'list' | 'int' | 'enum' | 'bool'
 
 export interface Setting {
   key: keyof NodeConfig
@@ -69,7 +70,8 @@ export const SETTINGS: Setting[] = [
   { key: 'outboxTtl', flag: '--outbox-ttl', env: 'GOSSIPD_OUTBOX_TTL', kind: 'int', default: C.DEFAULT_OUTBOX_TTL_MS, description: 'ms an undelivered direct message is retried before it expires' },
   { key: 'maxFileSize', flag: '--max-file-size', env: 'GOSSIPD_MAX_FILE_SIZE', kind: 'int', default: C.DEFAULT_MAX_FILE_SIZE, description: 'largest file in bytes the node stores (upload or download); bigger uploads answer 413' },
   { key: 'uploadLimit', flag: '--upload-limit', env: 'GOSSIPD_UPLOAD_LIMIT', kind: 'int', default: 0, description: 'cap on bytes per second served to peers downloading files; 0 for none' },
-  { key: 'fileChunkSize', flag: '--file-chunk-size', env: 'GOSSIPD_FILE_CHUNK_SIZE', kind: 'int', default: C.FILE_CHUNK_SIZE, description: `chunk size in bytes of files this node shares (${C.FILE_MIN_CHUNK_SIZE} to ${C.FILE_MAX_CHUNK_SIZE}); downloads follow the sharer's manifest` }
+  { key: 'fileChunkSize', flag: '--file-chunk-size', env: 'GOSSIPD_FILE_CHUNK_SIZE', kind: 'int', default: C.FILE_CHUNK_SIZE, description: `chunk size in bytes of files this node shares (${C.FILE_MIN_CHUNK_SIZE} to ${C.FILE_MAX_CHUNK_SIZE}); downloads follow the sharer's manifest` },
+  { key: 'stockLibraries', flag: '--stock-libraries', env: 'GOSSIPD_STOCK_LIBRARIES', kind: 'bool', default: false, description: 'run on the dependencies as published: none of the measured patches of docs/ARCHITECTURE.md (`gossipd start` applies them otherwise)' }
 ]
 
 export type ConfigInput = Partial<Record<keyof NodeConfig, unknown>>
@@ -90,6 +92,7 @@ function coerce (setting: Setting, raw: unknown): unknown {
   switch (setting.kind) {
     case 'list': return raw.split(',').map(s => s.trim()).filter(s => s.length > 0)
     case 'int': return /^-?\d+$/.test(raw.trim()) ? Number(raw.trim()) : raw
+    case 'bool': return /^(true|1|yes)$/i.test(raw.trim()) ? true : /^(false|0|no)$/i.test(raw.trim()) ? false : raw
     default: return raw
   }
 }

@@ -5,7 +5,7 @@ import { loadConfig, parseHostPort, type ConfigInput, type NodeConfig } from '..
 import { ConfigError } from '../errors.js'
 import { createLogger } from '../logger.js'
 import { buildApi } from '../api/server.js'
-import { createNode } from '../node/node.js'
+import { createNode } from '../gossipd.js'
 
 /** Exit code for a bad setting, so scripts can tell a misconfiguration from a crash. */
 export const EXIT_CONFIG = 2

@@ -15,10 +15,11 @@ import type { PeerId } from '@libp2p/interface'
 import { peerIdFromString } from '@libp2p/peer-id'
 import type { CID } from 'multiformats/cid'
 import {
-  FILES_BUSY_RETRY_MS, FILES_FIND_PROVIDERS_TIMEOUT_MS, FILES_HAVE_REFRESH_MS, FILES_MAX_CHUNK_ATTEMPTS, FILES_NO_PROVIDER_TIMEOUT_MS,
-  FILES_PROVIDER_REFRESH_MAX_MS, FILES_PROVIDER_REFRESH_MS, FILES_REQUEST_TIMEOUT_MS, FILES_STREAMS_PER_PEER, FILES_UNAVAILABLE_RETRY_MS
-} from '../constants.js'
-import { FileTooLargeError, FileTransferError } from '../errors.js'
+  FILES_BUSY_RETRY_MS, FILES_FIND_PROVIDERS_TIMEOUT_MS, FILES_HAVE_REFRESH_MS, FILES_MAX_CHUNK_ATTEMPTS,
+  FILES_NO_PROVIDER_TIMEOUT_MS, FILES_PROVIDER_REFRESH_MAX_MS, FILES_PROVIDER_REFRESH_MS, FILES_REQUEST_TIMEOUT_MS,
+  FILES_STREAMS_PER_PEER, FILES_UNAVAILABLE_RETRY_MS
+} from './constants.js'
+import { FileTooLargeError, FileTransferError, GossipdError, isError } from '../errors.js'
 import type { Logger } from '../logger.js'
 import { Bitfield } from './bitfield.js'
 import type { DownloadRecord, DownloadRecords, DownloadState } from './download-records.js'
@@ -26,7 +27,7 @@ import { chunkLength, decodeManifest, parseFileId, type Manifest } from './manif
 import type { FilesSession } from './protocol.js'
 import { ProviderSwarm, type ProviderRun, type ProviderStatus } from './provider-swarm.js'
 import type { FileStore } from './store.js'
-import { PeerAnsweredError, type Pieces } from './wire.js'
+import { isPeerAnswer, type Pieces } from './wire.js'
 
 export interface DownloadStatus {
   id: string
@@ -72,21 +73,20 @@ export function nextProviderLookupMs (lastMs: number | undefined, haveProviders:
 }
 
 /** The node is stopping: the job keeps its state and resumes at the next start. */
-export class JobStoppedError extends Error {
+export class JobStoppedError extends GossipdError {
   static override name = 'JobStoppedError'
-  override name = 'JobStoppedError'
+  readonly code = 'job-stopped'
 }
 
 /** The user cancelled the job. */
-export class JobCancelledError extends Error {
+export class JobCancelledError extends GossipdError {
   static override name = 'JobCancelledError'
-  override name = 'JobCancelledError'
+  readonly code = 'job-cancelled'
 }
 
 /** A chunk whose bytes do not match the manifest's hash. */
 class CorruptChunkError extends FileTransferError {
   static override name = 'CorruptChunkError'
-  override name = 'CorruptChunkError'
 }
 
 const RATE_WINDOW_MS = 5_000
@@ -249,9 +249,9 @@ export class DownloadJob {
       this.c.log.info({ job: this.id, file: this.record.fileId, size: m.size }, 'download complete')
     } catch (err) {
       const reason = this.signal.reason as Error | undefined
-      if (reason instanceof JobStoppedError) {
+      if (isError(reason, 'JobStoppedError')) {
         this.c.log.debug({ job: this.id }, 'download paused by node stop')
-      } else if (reason instanceof JobCancelledError) {
+      } else if (isError(reason, 'JobCancelledError')) {
         this.setState('cancelled')
       } else {
         this.c.log.warn({ job: this.id, err: (err as Error).message }, 'download failed')
@@ -320,7 +320,7 @@ export class DownloadJob {
 
   /** Count a failure against a provider (see ProviderSwarm.penalise), and say so when it is dropped. */
   private penalise (p: ProviderRun, err: Error, ban = false): void {
-    if (this.swarm.penalise(p, err instanceof CorruptChunkError, ban)) {
+    if (this.swarm.penalise(p, isError(err, 'CorruptChunkError'), ban)) {
       this.c.log.info({ job: this.id, peer: p.peerId, err: err.message }, 'provider dropped')
     }
   }
@@ -348,7 +348,7 @@ export class DownloadJob {
         await writeFile(this.manifestPath, bytes, { mode: 0o600 })
       } catch (err) {
         if (this.signal.aborted) throw err
-        this.penalise(p, err as Error, err instanceof PeerAnsweredError && err.answer === 'not-found')
+        this.penalise(p, err as Error, isPeerAnswer(err) && err.answer === 'not-found')
       } finally {
         await session?.close()
       }
@@ -421,7 +421,7 @@ export class DownloadJob {
       this.swarm.setHave(p, bits)
       for (const id of peers) this.hint(id)
     } catch (err) {
-      if (!(err instanceof PeerAnsweredError)) throw err
+      if (!isPeerAnswer(err)) throw err
       if (err.answer === 'unavailable') {
         // a fellow downloader still waiting for the manifest: holds nothing yet
         this.swarm.setHave(p, Bitfield.empty(m.chunks.length))
@@ -472,7 +472,7 @@ export class DownloadJob {
             if (this.signal.aborted) break
             session?.abort(failure)
             session = undefined
-            if (!(failure instanceof PeerAnsweredError)) this.penalise(p, failure)
+            if (!isPeerAnswer(failure)) this.penalise(p, failure)
             await sleep(FILES_BUSY_RETRY_MS, this.signal)
           }
           continue
@@ -503,7 +503,7 @@ export class DownloadJob {
         } catch (err) {
           if (this.signal.aborted || this.fatal != null) break
           this.failed(idx, p, err as Error)
-          if (!(err instanceof PeerAnsweredError)) {
+          if (!isPeerAnswer(err)) {
             session?.abort(err as Error)
             session = undefined
           }
@@ -538,18 +538,18 @@ export class DownloadJob {
   }
 
   private failed (idx: number, p: ProviderRun, err: Error): void {
-    if (err instanceof PeerAnsweredError && err.answer === 'busy') {
+    if (isPeerAnswer(err) && err.answer === 'busy') {
       this.swarm.busy(p)
       return
     }
-    if (err instanceof PeerAnsweredError && err.answer === 'unavailable') {
+    if (isPeerAnswer(err) && err.answer === 'unavailable') {
       // a peer still downloading: ask it again later, no penalty
       this.swarm.lacks(p, idx)
       this.swarm.avoidFor(idx, p, Date.now() + FILES_UNAVAILABLE_RETRY_MS)
       return
     }
     this.swarm.avoidFor(idx, p, Number.POSITIVE_INFINITY)
-    this.penalise(p, err, err instanceof PeerAnsweredError && err.answer === 'not-found')
+    this.penalise(p, err, isPeerAnswer(err) && err.answer === 'not-found')
     const n = (this.attempts.get(idx) ?? 0) + 1
     this.attempts.set(idx, n)
     this.c.log.debug({ job: this.id, chunk: idx, peer: p.peerId, err: err.message }, 'chunk fetch failed')

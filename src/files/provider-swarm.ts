@@ -6,9 +6,9 @@
  */
 import type { PeerId } from '@libp2p/interface'
 import {
-  FILES_BUSY_MAX_RETRY_MS, FILES_BUSY_RETRY_MS, FILES_HAVE_REFRESH_MS, FILES_MAX_PROVIDER_FAILURES, FILES_PEER_HINT_REFRESH_MS,
-  FILES_PROVIDER_COOLDOWN_MS, FILES_STREAMS_PER_PEER
-} from '../constants.js'
+  FILES_BUSY_MAX_RETRY_MS, FILES_BUSY_RETRY_MS, FILES_HAVE_REFRESH_MS, FILES_MAX_PROVIDER_FAILURES,
+  FILES_PEER_HINT_REFRESH_MS, FILES_PROVIDER_COOLDOWN_MS, FILES_STREAMS_PER_PEER
+} from './constants.js'
 import { Bitfield } from './bitfield.js'
 import { rarestFirst } from './piece-picker.js'
 

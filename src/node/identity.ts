@@ -7,7 +7,7 @@ import { chmod, mkdir, readFile, rename, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { generateKeyPair, privateKeyFromProtobuf, privateKeyToProtobuf } from '@libp2p/crypto/keys'
 import type { PrivateKey } from '@libp2p/interface'
-import { IDENTITY_FILE } from '../constants.js'
+import { IDENTITY_FILE } from './constants.js'
 import { IdentityError } from '../errors.js'
 
 /**

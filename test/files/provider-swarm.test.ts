@@ -2,7 +2,10 @@ import { generateKeyPair } from '@libp2p/crypto/keys'
 import type { PeerId } from '@libp2p/interface'
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest'
-import { FILES_BUSY_RETRY_MS, FILES_HAVE_REFRESH_MS, FILES_PEER_HINT_REFRESH_MS, FILES_PROVIDER_COOLDOWN_MS, FILES_STREAMS_PER_PEER } from '../../src/constants.js'
+import {
+  FILES_BUSY_RETRY_MS, FILES_HAVE_REFRESH_MS, FILES_PEER_HINT_REFRESH_MS, FILES_PROVIDER_COOLDOWN_MS,
+  FILES_STREAMS_PER_PEER
+} from '../../src/files/constants.js'
 import { Bitfield } from '../../src/files/bitfield.js'
 import { ProviderSwarm } from '../../src/files/provider-swarm.js'
 

@@ -5,7 +5,7 @@
 import { RPC } from '@libp2p/gossipsub/message'
 import { lpStream } from '@libp2p/utils'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { HISTORY_BATCH_MESSAGES, HISTORY_PROTOCOL } from '../../src/constants.js'
+import { HISTORY_BATCH_MESSAGES, HISTORY_PROTOCOL } from '../../src/messaging/constants.js'
 import { HistoryProtocolError } from '../../src/errors.js'
 import { toWire } from '../../src/messaging/history-protocol.js'
 import { createRawPeer, type RawPeer } from '../helpers/raw-peer.js'
