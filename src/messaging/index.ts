@@ -14,6 +14,7 @@ import type { GossipSub } from '@libp2p/gossipsub'
 import type { Database } from '../storage/database.js'
 import { DirectMessages, type DirectComponents } from './direct.js'
 import { MessageLog } from './history.js'
+import { migrateMessageIds } from './message-id-migration.js'
 import { HistorySync, type HistorySyncComponents } from './history-sync.js'
 import type { PublishedIds } from './published-ids.js'
 import { Topics } from './topics.js'
@@ -55,10 +56,15 @@ export interface Messaging {
   stop(): Promise<void>
 }
 
+/** The table of topic messages (a MessageLog). */
+const TOPIC_TABLE = 'topic_messages'
+
 export function createMessaging (components: MessagingComponents, init: MessagingInit): Messaging {
   const { db, metrics, pubsub } = components
   const log = components.log.child({ component: 'messaging' })
-  const topicLog = new MessageLog(db, 'topic_messages', init.historyLimit)
+  const topicLog = new MessageLog(db, TOPIC_TABLE, init.historyLimit)
+  const renamed = migrateMessageIds(db, TOPIC_TABLE)
+  if (renamed != null && renamed > 0) log.info({ renamed }, 'stored topic messages renamed to the peer-id message id')
   const topics = new Topics({
     pubsub,
     peerId: components.peerId,
