@@ -32,7 +32,7 @@ export type { LiveReader } from './live.js'
 export { decodeBody, encodeBody, messageView, type MessageView, type Encoding } from './body.js'
 
 /** What messaging needs of the node: the host's services, narrowed, and the database the root opened. */
-export interface MessagingComponents extends Omit<DirectComponents, 'inbox'>, Pick<HistorySyncComponents, 'newStream'> {
+export interface MessagingComponents extends Omit<DirectComponents, 'inbox'>, Pick<HistorySyncComponents, 'newStream' | 'speaks'> {
   pubsub: GossipSub
   db: Database
   /** The recorder whose `msgIdFn` gossipsub was built with (see `PublishedIds.gossipsubOptions`). */
@@ -82,7 +82,8 @@ export function createMessaging (components: MessagingComponents, init: Messagin
     metrics,
     handle: components.handle,
     unhandle: components.unhandle,
-    newStream: components.newStream
+    newStream: components.newStream,
+    speaks: components.speaks
   }, { maxMessageSize: init.maxMessageSize })
   const direct = new DirectMessages({
     ...components,
