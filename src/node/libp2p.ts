@@ -30,6 +30,7 @@ import { noiseCrypto } from './noise-crypto.js'
 import { cheapEmptyLengthPrefix } from './length-prefix.js'
 import { corkSocketWrites } from './socket-writes.js'
 import { concurrentOutboundStreams } from './gossip-streams.js'
+import { skipAuthorOnForward } from './gossip-forward.js'
 import { muxerFirstPing } from './muxer-ping.js'
 
 export interface Services extends Record<string, unknown> {
@@ -155,6 +156,8 @@ export async function buildLibp2p (config: NodeConfig, privateKey: PrivateKey, o
   if (opts.gossipsub?.scoreParams?.topics == null) scoreEveryTopic(node.services.pubsub)
   // a peer slow to negotiate must not hold back gossipsub's streams to every other peer (node/gossip-streams.ts)
   concurrentOutboundStreams(node.services.pubsub)
+  // go and rust peers score a node down for sending them their own messages (node/gossip-forward.ts)
+  skipAuthorOnForward(node.services.pubsub)
   corkSocketWrites(node)
   return node
 }

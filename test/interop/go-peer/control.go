@@ -119,6 +119,10 @@ func (p *Peer) run(ctx context.Context, c command) (any, error) {
 		return p.pubsub.Mesh(c.Topic), nil
 	case "scores":
 		return p.pubsub.Scores(), nil
+	case "scoreDetails":
+		return p.pubsub.ScoreDetails(), nil
+	case "penalties":
+		return p.pubsub.Penalties(), nil
 	case "gossipStats":
 		return p.pubsub.tracer.Snapshot(), nil
 	case "cutOff":

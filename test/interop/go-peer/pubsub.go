@@ -23,7 +23,7 @@ type PubSub struct {
 
 	mu     sync.Mutex
 	topics map[string]*joined
-	scores map[peer.ID]float64
+	scores map[peer.ID]*pubsub.PeerScoreSnapshot
 }
 
 type joined struct {
@@ -71,7 +71,7 @@ func topicScoreParams() *pubsub.TopicScoreParams {
 }
 
 func NewPubSub(ctx context.Context, h host.Host, out *Output, heartbeat time.Duration, historyGossip int) (*PubSub, error) {
-	p := &PubSub{ctx: ctx, self: h.ID(), out: out, topics: map[string]*joined{}, scores: map[peer.ID]float64{}}
+	p := &PubSub{ctx: ctx, self: h.ID(), out: out, topics: map[string]*joined{}, scores: map[peer.ID]*pubsub.PeerScoreSnapshot{}}
 	p.tracer = newGossipTracer()
 	params := pubsub.DefaultGossipSubParams()
 	params.HeartbeatInterval = heartbeat
@@ -88,7 +88,7 @@ func NewPubSub(ctx context.Context, h host.Host, out *Output, heartbeat time.Dur
 			PublishThreshold:  -50,
 			GraylistThreshold: -80,
 		}),
-		pubsub.WithPeerScoreInspect(pubsub.PeerScoreInspectFn(p.onScores), scoreInspectPeriod),
+		pubsub.WithPeerScoreInspect(pubsub.ExtendedPeerScoreInspectFn(p.onScores), scoreInspectPeriod),
 		pubsub.WithRawTracer(p.tracer),
 		pubsub.WithFloodPublish(true),
 	)
@@ -99,7 +99,7 @@ func NewPubSub(ctx context.Context, h host.Host, out *Output, heartbeat time.Dur
 	return p, nil
 }
 
-func (p *PubSub) onScores(scores map[peer.ID]float64) {
+func (p *PubSub) onScores(scores map[peer.ID]*pubsub.PeerScoreSnapshot) {
 	p.mu.Lock()
 	p.scores = scores
 	p.mu.Unlock()
@@ -111,7 +111,20 @@ func (p *PubSub) Scores() map[string]float64 {
 	defer p.mu.Unlock()
 	s := make(map[string]float64, len(p.scores))
 	for id, v := range p.scores {
-		s[id.String()] = v
+		s[id.String()] = v.Score
+	}
+	return s
+}
+
+// Penalties is the behaviour penalty (counted before squaring) of every peer that has one, by peer id.
+func (p *PubSub) Penalties() map[string]float64 {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	s := map[string]float64{}
+	for id, v := range p.scores {
+		if v.BehaviourPenalty != 0 {
+			s[id.String()] = v.BehaviourPenalty
+		}
 	}
 	return s
 }
@@ -206,4 +219,15 @@ func (p *PubSub) Mesh(name string) []string {
 		ids = append(ids, id.String())
 	}
 	return ids
+}
+
+// ScoreDetails is every peer's score snapshot (each component), by peer id.
+func (p *PubSub) ScoreDetails() map[string]pubsub.PeerScoreSnapshot {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	s := make(map[string]pubsub.PeerScoreSnapshot, len(p.scores))
+	for id, v := range p.scores {
+		s[id.String()] = *v
+	}
+	return s
 }

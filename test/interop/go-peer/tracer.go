@@ -17,14 +17,19 @@ const maxTrackedIDs = 10_000
 
 // peerGossip counts one remote peer's IHAVE/IWANT traffic with this node.
 type peerGossip struct {
-	IhaveIDs        int `json:"ihaveIds"`        // ids it announced to us
-	IhaveForeignIDs int `json:"ihaveForeignIds"` // of those, ids not of the form peer id ++ 8-byte seqno
-	IwantReceived   int `json:"iwantReceived"`   // ids it asked us for
-	IwantAnswered   int `json:"iwantAnswered"`   // messages we sent it that it had asked for
-	IwantSent       int `json:"iwantSent"`       // ids we asked it for
-	IwantServed     int `json:"iwantServed"`     // messages it sent us that we had asked it for
-	Duplicates      int `json:"duplicates"`      // messages from it we already had
-	Delivered       int `json:"delivered"`       // messages it was first to bring us
+	IhaveIDs        int            `json:"ihaveIds"`           // ids it announced to us
+	IhaveForeignIDs int            `json:"ihaveForeignIds"`    // of those, ids not of the form peer id ++ 8-byte seqno
+	IwantReceived   int            `json:"iwantReceived"`      // ids it asked us for
+	IwantAnswered   int            `json:"iwantAnswered"`      // messages we sent it that it had asked for
+	IwantSent       int            `json:"iwantSent"`          // ids we asked it for
+	IwantServed     int            `json:"iwantServed"`        // messages it sent us that we had asked it for
+	Duplicates      int            `json:"duplicates"`         // messages from it we already had
+	Delivered       int            `json:"delivered"`          // messages it was first to bring us
+	Rejected        map[string]int `json:"rejected,omitempty"` // messages from it we rejected, by reason
+	GraftReceived   int            `json:"graftReceived"`
+	PruneReceived   int            `json:"pruneReceived"`
+	GraftSent       int            `json:"graftSent"`
+	PruneSent       int            `json:"pruneSent"`
 
 	askedOfUs map[string]struct{}
 	askedByUs map[string]struct{}
@@ -71,6 +76,12 @@ func (t *gossipTracer) Snapshot() map[string]peerGossip {
 	for id, g := range t.peers {
 		c := *g
 		c.askedOfUs, c.askedByUs = nil, nil
+		if g.Rejected != nil {
+			c.Rejected = make(map[string]int, len(g.Rejected))
+			for k, v := range g.Rejected {
+				c.Rejected[k] = v
+			}
+		}
 		s[id.String()] = c
 	}
 	return s
@@ -101,6 +112,8 @@ func (t *gossipTracer) RecvRPC(rpc *pubsub.RPC) {
 				remember(g.askedOfUs, id)
 			}
 		}
+		g.GraftReceived += len(ctl.GetGraft())
+		g.PruneReceived += len(ctl.GetPrune())
 	}
 	for _, m := range rpc.GetPublish() {
 		id := pubsub.DefaultMsgIdFn(m)
@@ -115,6 +128,8 @@ func (t *gossipTracer) SendRPC(rpc *pubsub.RPC, p peer.ID) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	g := t.peer(p)
+	g.GraftSent += len(rpc.GetControl().GetGraft())
+	g.PruneSent += len(rpc.GetControl().GetPrune())
 	for _, iw := range rpc.GetControl().GetIwant() {
 		for _, id := range iw.GetMessageIDs() {
 			g.IwantSent++
@@ -144,6 +159,16 @@ func (t *gossipTracer) DuplicateMessage(msg *pubsub.Message) {
 	t.mu.Unlock()
 }
 
+func (t *gossipTracer) RejectMessage(msg *pubsub.Message, reason string) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	g := t.peer(msg.ReceivedFrom)
+	if g.Rejected == nil {
+		g.Rejected = map[string]int{}
+	}
+	g.Rejected[reason]++
+}
+
 func (t *gossipTracer) DeliverMessage(msg *pubsub.Message) {
 	t.mu.Lock()
 	t.peer(msg.ReceivedFrom).Delivered++
@@ -157,7 +182,6 @@ func (t *gossipTracer) Leave(string)                                         {}
 func (t *gossipTracer) Graft(peer.ID, string)                                {}
 func (t *gossipTracer) Prune(peer.ID, string)                                {}
 func (t *gossipTracer) ValidateMessage(*pubsub.Message)                      {}
-func (t *gossipTracer) RejectMessage(*pubsub.Message, string)                {}
 func (t *gossipTracer) ThrottlePeer(peer.ID)                                 {}
 func (t *gossipTracer) SendRPCCompleted(*pubsub.RPC, peer.ID, time.Duration) {}
 func (t *gossipTracer) DropRPC(*pubsub.RPC, peer.ID)                         {}
