@@ -87,6 +87,12 @@ func (p *Peer) run(ctx context.Context, c command) (any, error) {
 			return nil, err
 		}
 		return nil, p.host.Connect(ctx, *ai)
+	case "disconnect":
+		id, err := peer.Decode(c.Peer)
+		if err != nil {
+			return nil, err
+		}
+		return nil, p.host.Network().ClosePeer(id)
 	case "peers":
 		return p.connectedPeers(), nil
 	case "findPeer":

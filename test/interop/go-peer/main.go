@@ -95,21 +95,37 @@ func main() {
 	p.dm = NewDirectMessages(h, out, *nick)
 	p.files = NewFiles(h, *filesDir)
 
-	for _, ai := range boot {
-		cctx, ccancel := context.WithTimeout(ctx, 15*time.Second)
-		if err := h.Connect(cctx, ai); err != nil {
-			fmt.Fprintf(os.Stderr, "bootstrap %s: %v\n", ai.ID, err)
-		}
-		ccancel()
-	}
 	if len(boot) > 0 {
-		must(kad.Bootstrap(ctx))
+		go join(ctx, h, kad, boot)
 	}
 
 	out.Event("ready", map[string]any{"peerId": h.ID().String(), "addrs": addrStrings(h)})
 	go p.serveControl(os.Stdin)
 	<-ctx.Done()
 	_ = h.Close()
+}
+
+// joinRetry: how soon a peer that has no DHT peer yet dials the bootstrap again (a loaded machine can time out
+// the first handshake).
+const joinRetry = 2 * time.Second
+
+// join dials the bootstrap peers and fills the DHT routing table from them, again and again until the table
+// holds a peer.
+func join(ctx context.Context, h host.Host, kad *dht.IpfsDHT, boot []peer.AddrInfo) {
+	for ctx.Err() == nil && kad.RoutingTable().Size() == 0 {
+		for _, ai := range boot {
+			cctx, cancel := context.WithTimeout(ctx, 15*time.Second)
+			if err := h.Connect(cctx, ai); err != nil {
+				fmt.Fprintf(os.Stderr, "bootstrap %s: %v\n", ai.ID, err)
+			}
+			cancel()
+		}
+		_ = kad.Bootstrap(ctx)
+		select {
+		case <-ctx.Done():
+		case <-time.After(joinRetry):
+		}
+	}
 }
 
 func addrStrings(h host.Host) []string {

@@ -159,17 +159,24 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .with_swarm_config(|c| c.with_idle_connection_timeout(Duration::from_secs(120)))
         .build();
     swarm.listen_on(o.listen.clone())?;
-    for addr in &o.bootstrap {
-        swarm.dial(addr.clone())?;
-    }
 
     let mut st = State { pending: HashMap::new(), cut_off_until: None, kad_protocol, topics: HashSet::new() };
     let mut ready = false;
     let mut bootstrapped = o.bootstrap.is_empty();
     let mut lines = tokio::io::BufReader::new(tokio::io::stdin()).lines();
     let mut stdin_open = true;
+    // a loaded machine can time out the first handshake: dial the bootstrap again while the routing table is empty
+    let mut join_retry = tokio::time::interval(Duration::from_secs(2));
     loop {
         tokio::select! {
+            _ = join_retry.tick(), if !o.bootstrap.is_empty() => {
+                if swarm.behaviour_mut().kad.kbuckets().all(|b| b.num_entries() == 0) {
+                    for addr in &o.bootstrap {
+                        let _ = swarm.dial(addr.clone());
+                    }
+                    bootstrapped = false;
+                }
+            },
             line = lines.next_line(), if stdin_open => match line {
                 Ok(Some(l)) => match serde_json::from_str::<Command>(&l) {
                     Ok(c) => command(&mut swarm, &mut st, c),
@@ -184,12 +191,12 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
                         out(json!({"event": "ready", "peerId": swarm.local_peer_id().to_string(), "addrs": listen_addrs(&swarm)}));
                     }
                 }
-                if let SwarmEvent::Behaviour(BehaviourEvent::Identify(identify::Event::Received { .. })) = &ev {
-                    if !bootstrapped {
-                        bootstrapped = swarm.behaviour_mut().kad.bootstrap().is_ok();
-                    }
-                }
+                let identified = matches!(&ev, SwarmEvent::Behaviour(BehaviourEvent::Identify(identify::Event::Received { .. })));
                 event(&mut swarm, &mut st, ev);
+                // join the DHT once the first peer (the bootstrap, on identify) is in the routing table
+                if identified && !bootstrapped {
+                    bootstrapped = swarm.behaviour_mut().kad.bootstrap().is_ok();
+                }
             }
         }
     }
@@ -317,6 +324,15 @@ fn command(swarm: &mut Swarm<Behaviour>, st: &mut State, c: Command) {
                 gs.all_peers().filter_map(|(p, _)| gs.peer_score(p).map(|s| (p.to_string(), json!(s)))).collect();
             answer(Ok(Value::Object(scores)))
         }
+        "disconnect" => answer(
+            c.peer
+                .parse::<PeerId>()
+                .map_err(|e| e.to_string())
+                .map(|p| {
+                    let _ = swarm.disconnect_peer_id(p);
+                    Value::Null
+                }),
+        ),
         "cutOff" => {
             st.cut_off_until = Some(Instant::now() + Duration::from_millis(c.ms));
             let peers: Vec<PeerId> = swarm.connected_peers().copied().collect();
