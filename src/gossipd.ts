@@ -211,7 +211,11 @@ export class GossipdNode {
  */
 export async function createNode (config: NodeConfig, options: CreateNodeOptions = {}): Promise<GossipdNode> {
   const publishedIds = new PublishedIds()
-  const host = await createHost(config, { ...options, messageIds: publishedIds.gossipsubOptions })
+  const host = await createHost(config, {
+    stockLibraries: config.stockLibraries,
+    ...options,
+    messageIds: publishedIds.gossipsubOptions
+  })
   const node = new GossipdNode(host, openDatabase(config.dataDir), publishedIds)
   if (options.start !== false) await node.start()
   return node

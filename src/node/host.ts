@@ -187,7 +187,7 @@ export class GossipdHost {
 
 /** Build the host of a node from a validated config: load (or create) its identity and assemble libp2p (not started). */
 export async function createHost (config: NodeConfig, options: CreateHostOptions): Promise<GossipdHost> {
-  const privateKey = await loadOrCreateIdentity(config.dataDir)
+  const privateKey = await loadOrCreateIdentity(config.dataDir, { stockSigner: options.stockLibraries })
   const libp2p = await buildLibp2p(config, privateKey, options)
   const log = (options.logger ?? silentLogger()).child({ self: libp2p.peerId.toString().slice(-8) })
   return new GossipdHost(config, libp2p, log)

@@ -24,14 +24,13 @@ import {
 } from './constants.js'
 import { GOSSIPSUB_DECODE_LIMITS, GOSSIPSUB_MAX_INBOUND_STREAMS, GOSSIPSUB_MAX_RPC_BYTES } from './constants.js'
 import { PEER_SCORE_PARAMS, PEER_SCORE_THRESHOLDS, scoreEveryTopic } from './gossip-scoring.js'
-import { cacheEd25519Verification } from './verify-cache.js'
-import { halveYamuxWindowUpdates } from './yamux-window.js'
 import { noiseCrypto } from './noise-crypto.js'
-import { cheapEmptyLengthPrefix } from './length-prefix.js'
+import { dependencyPatchesApplied } from './patches.js'
 import { corkSocketWrites } from './socket-writes.js'
 import { concurrentOutboundStreams } from './gossip-streams.js'
 import { skipAuthorOnForward } from './gossip-forward.js'
 import { muxerFirstPing } from './muxer-ping.js'
+import { ping } from '@libp2p/ping'
 
 export interface Services extends Record<string, unknown> {
   identify: Identify
@@ -49,6 +48,12 @@ export type MessageIdOptions = Required<Pick<GossipsubOptions, 'msgIdFn' | 'msgI
 
 export interface Libp2pOptions {
   messageIds: MessageIdOptions
+  /**
+   * Build libp2p as its packages are published: none of the per-instance patches (Noise crypto, muxer pings,
+   * concurrent gossip streams). The process-wide ones follow `applyDependencyPatches()` (patches.ts).
+   * @default false
+   */
+  stockLibraries?: boolean
   /** Extra gossipsub options, layered over the defaults here. */
   gossipsub?: GossipsubOptions
 }
@@ -76,9 +81,8 @@ export function gossipsubRpcLimit (maxMessageSize: number): number {
 
 export async function buildLibp2p (config: NodeConfig, privateKey: PrivateKey, opts: Libp2pOptions): Promise<GossipdLibp2p> {
   const tagged = bootstrapWithPeerIds(config.bootstrap)
-  cacheEd25519Verification()
-  halveYamuxWindowUpdates()
-  cheapEmptyLengthPrefix()
+  const stock = opts.stockLibraries === true
+  const pingLimits = { maxOutboundStreams: PING_MAX_STREAMS, maxInboundStreams: PING_MAX_STREAMS }
   const node = await createLibp2p<Services>({
     privateKey,
     start: false,
@@ -89,7 +93,7 @@ export async function buildLibp2p (config: NodeConfig, privateKey: PrivateKey, o
     },
     transports: [tcp()],
     // Noise with each session's cipher key imported once, not once per frame (node/noise-crypto.ts)
-    connectionEncrypters: [noise({ crypto: noiseCrypto })],
+    connectionEncrypters: [stock ? noise() : noise({ crypto: noiseCrypto })],
     streamMuxers: [yamux()],
     connectionManager: {
       maxConnections: config.maxConnections,
@@ -110,7 +114,7 @@ export async function buildLibp2p (config: NodeConfig, privateKey: PrivateKey, o
       identify: identify(),
       // the liveness check and kad-dht's contact checks may ping one peer at the same moment; pings of a
       // connected peer go over its Yamux connection, with no stream (node/muxer-ping.ts)
-      ping: muxerFirstPing({ maxOutboundStreams: PING_MAX_STREAMS, maxInboundStreams: PING_MAX_STREAMS }),
+      ping: stock ? ping(pingLimits) : muxerFirstPing(pingLimits),
       dht: kadDHT({
         protocol: config.dhtProtocol,
         // private swarms have no public addresses: without this the node would stay a client forever
@@ -155,9 +159,10 @@ export async function buildLibp2p (config: NodeConfig, privateKey: PrivateKey, o
   })
   if (opts.gossipsub?.scoreParams?.topics == null) scoreEveryTopic(node.services.pubsub)
   // a peer slow to negotiate must not hold back gossipsub's streams to every other peer (node/gossip-streams.ts)
-  concurrentOutboundStreams(node.services.pubsub)
+  if (!stock) concurrentOutboundStreams(node.services.pubsub)
   // go and rust peers score a node down for sending them their own messages (node/gossip-forward.ts)
-  skipAuthorOnForward(node.services.pubsub)
-  corkSocketWrites(node)
+  if (!stock) skipAuthorOnForward(node.services.pubsub)
+  // changes @libp2p/tcp's connection class for the whole process: only once the process opted in (patches.ts)
+  if (dependencyPatchesApplied()) corkSocketWrites(node)
   return node
 }
