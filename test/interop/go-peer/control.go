@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"context"
+	"crypto/rand"
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
@@ -46,6 +47,7 @@ type command struct {
 	Name    string `json:"name,omitempty"`
 	FileID  string `json:"fileId,omitempty"`
 	Ms      int64  `json:"ms,omitempty"`
+	Size    int64  `json:"size,omitempty"`
 	Timeout int64  `json:"timeoutMs,omitempty"`
 }
 
@@ -157,6 +159,20 @@ func (p *Peer) run(ctx context.Context, c command) (any, error) {
 			return nil, err
 		}
 		return map[string]any{"fileId": id}, nil
+	case "shareRandom":
+		if c.Size <= 0 || c.Size > maxShareRandom {
+			return nil, fmt.Errorf("size must be 1 to %d bytes", maxShareRandom)
+		}
+		data := make([]byte, c.Size)
+		_, _ = rand.Read(data)
+		id, err := p.files.Share(c.Name, data)
+		if err != nil {
+			return nil, err
+		}
+		return map[string]any{"fileId": id}, nil
+	case "unshare":
+		p.files.Unshare(c.FileID)
+		return nil, nil
 	case "fetch":
 		id, err := peer.Decode(c.Peer)
 		if err != nil {
@@ -187,3 +203,6 @@ func multiaddrStrings(addrs []ma.Multiaddr) []string {
 	}
 	return s
 }
+
+// maxShareRandom caps a generated file: the benchmark's largest, with room to spare, in memory.
+const maxShareRandom = 1 << 30

@@ -120,6 +120,13 @@ func (f *Files) Share(name string, data []byte) (string, error) {
 	return c.String(), nil
 }
 
+// Unshare forgets a file.
+func (f *Files) Unshare(id string) {
+	f.mu.Lock()
+	delete(f.all, id)
+	f.mu.Unlock()
+}
+
 // Provide announces a shared file in the DHT, as gossipd does, so downloaders find this peer.
 func (f *Files) Provide(ctx context.Context, kad *dht.IpfsDHT, id string) error {
 	c, err := cid.Decode(id)
@@ -221,22 +228,33 @@ func request(w *bufio.Writer, r *bufio.Reader, req fileRequest, max uint64) ([]b
 	return payload, nil
 }
 
+// fetchStreams: streams a download opens to its peer, each asking for every fourth chunk, as gossipd opens 4 per
+// provider (FILES_STREAMS_PER_PEER), so a transfer benchmark compares like with like.
+const fetchStreams = 4
+
 // Fetch downloads a file from one peer, checking the manifest against its id and every chunk against the
 // manifest, and writes it under the files directory.
 func (f *Files) Fetch(ctx context.Context, from peer.ID, id string) (any, error) {
+	started := time.Now()
 	want, err := cid.Decode(id)
 	if err != nil {
 		return nil, err
 	}
-	s, err := f.h.NewStream(ctx, from, filesProtocol)
+	open := func() (network.Stream, *bufio.Writer, *bufio.Reader, error) {
+		s, err := f.h.NewStream(ctx, from, filesProtocol)
+		if err != nil {
+			return nil, nil, nil, err
+		}
+		if dl, ok := ctx.Deadline(); ok {
+			_ = s.SetDeadline(dl)
+		}
+		return s, bufio.NewWriter(s), bufio.NewReader(s), nil
+	}
+	s, w, r, err := open()
 	if err != nil {
 		return nil, err
 	}
 	defer s.Close()
-	if dl, ok := ctx.Deadline(); ok {
-		_ = s.SetDeadline(dl)
-	}
-	w, r := bufio.NewWriter(s), bufio.NewReader(s)
 	mb, err := request(w, r, fileRequest{Type: "manifest", ID: id}, maxManifestBytes)
 	if err != nil {
 		return nil, fmt.Errorf("manifest: %w", err)
@@ -249,24 +267,50 @@ func (f *Files) Fetch(ctx context.Context, from peer.ID, id string) (any, error)
 	if err := json.Unmarshal(mb, &m); err != nil {
 		return nil, fmt.Errorf("manifest is not JSON: %w", err)
 	}
-	data := make([]byte, 0, m.Size)
-	for i, want := range m.Chunks {
-		idx := i
-		chunk, err := request(w, r, fileRequest{Type: "chunk", ID: id, Index: &idx}, maxChunkBytes)
-		if err != nil {
-			return nil, fmt.Errorf("chunk %d: %w", i, err)
-		}
-		if sha256Hex(chunk) != want {
-			return nil, fmt.Errorf("chunk %d does not match the manifest", i)
-		}
-		data = append(data, chunk...)
+	if m.ChunkSize <= 0 || len(m.Chunks) != (m.Size+m.ChunkSize-1)/m.ChunkSize {
+		return nil, fmt.Errorf("manifest chunks do not match its size")
 	}
-	if len(data) != m.Size || sha256Hex(data) != m.Hash {
+	data := make([]byte, m.Size)
+	errs := make(chan error, fetchStreams)
+	for k := 0; k < fetchStreams; k++ {
+		go func(k int) {
+			st, sw, sr := s, w, r
+			if k > 0 {
+				var err error
+				if st, sw, sr, err = open(); err != nil {
+					errs <- err
+					return
+				}
+				defer st.Close()
+			}
+			for i := k; i < len(m.Chunks); i += fetchStreams {
+				idx := i
+				chunk, err := request(sw, sr, fileRequest{Type: "chunk", ID: id, Index: &idx}, maxChunkBytes)
+				if err != nil {
+					errs <- fmt.Errorf("chunk %d: %w", i, err)
+					return
+				}
+				if sha256Hex(chunk) != m.Chunks[i] {
+					errs <- fmt.Errorf("chunk %d does not match the manifest", i)
+					return
+				}
+				copy(data[i*m.ChunkSize:], chunk)
+			}
+			errs <- nil
+		}(k)
+	}
+	for k := 0; k < fetchStreams; k++ {
+		if err := <-errs; err != nil {
+			return nil, err
+		}
+	}
+	if sha256Hex(data) != m.Hash {
 		return nil, fmt.Errorf("file does not match the manifest's hash")
 	}
+	ms := time.Since(started).Milliseconds()
 	path := filepath.Join(f.dir, id)
 	if err := os.WriteFile(path, data, 0o600); err != nil {
 		return nil, err
 	}
-	return map[string]any{"name": m.Name, "size": m.Size, "sha256": m.Hash, "path": path}, nil
+	return map[string]any{"name": m.Name, "size": m.Size, "sha256": m.Hash, "path": path, "ms": ms}, nil
 }
