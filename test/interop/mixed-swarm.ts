@@ -2,8 +2,7 @@
  * A mixed swarm for the interop tests: gossipd processes (LocalSwarm, through test/helpers/process-nodes.ts) with
  * go-libp2p and rust-libp2p peers, every foreign peer joining through the gossipd bootstrap and the DHT.
  */
-import { rm } from 'node:fs/promises'
-import { mkdtemp } from 'node:fs/promises'
+import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { LocalSwarm, SwarmNode } from '../../src/swarm/local-swarm.js'
