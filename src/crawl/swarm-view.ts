@@ -1,6 +1,6 @@
 /**
  * The swarm as this node can see it: serves `/gossipd/peers/1.0.0` so others can crawl it, and crawls the swarm
- * itself (`crawl()`, behind `GET /swarm` and the dashboard's graph).
+ * itself (`crawl()`, behind `POST /swarm` and the dashboard's graph).
  */
 import type { Connection, PeerId, Stream, StreamHandler } from '@libp2p/interface'
 import { peerIdFromString } from '@libp2p/peer-id'

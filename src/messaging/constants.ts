@@ -15,6 +15,19 @@ export const HISTORY_TRIM_BATCH = 100
  */
 export const LIVE_QUEUE_LIMIT = 1024
 
+/**
+ * Bytes of message bodies queued for one live stream reader: 1,024 messages of 64 KiB would be 64 MiB for one
+ * stalled reader, 2 GiB for the API's 32 streams. 2 MiB per reader keeps all streams within 64 MiB of a 256 MiB
+ * container, and still holds a burst of a thousand chat-sized messages.
+ */
+export const LIVE_QUEUE_MAX_BYTES = 2 * 1024 * 1024
+
+/**
+ * Messages a stream's replay reads from the store at a time; the next batch is read once the reader's socket
+ * took these. At the largest messages (64 KiB) a batch is 1 MiB: what one reader that stops reading can pin.
+ */
+export const REPLAY_BATCH = 16
+
 /** Topic history catch-up (docs/PROTOCOLS.md, "History"): a node asks a topic peer for what it stored lately. */
 export const HISTORY_PROTOCOL = '/gossipd/history/1.0.0'
 
@@ -107,7 +120,26 @@ export const OUTBOX_RETRY_MIN_MS = 1_000
 export const OUTBOX_RETRY_MAX_MS = 30_000
 
 /**
+ * Undelivered direct messages queued for one peer. A peer offline for a day at a message a minute queues 1,440;
+ * 1,000 keeps an API client that loops on one peer id from filling the disk while leaving a day of chat.
+ */
+export const OUTBOX_MAX_PER_PEER = 1_000
+
+/** Undelivered direct messages queued in all: 10,000 at the largest body (64 KiB) is 640 MiB of disk at most. */
+export const OUTBOX_MAX_QUEUED = 10_000
+
+/**
  * The receiver remembers a direct message id for this many outbox TTLs, so a retry of a message whose ack was
  * lost is acknowledged again and never shown twice, whatever TTL the sender uses (up to twice ours).
  */
 export const DM_SEEN_TTL_FACTOR = 2
+
+/**
+ * Oldest send time a received direct message keeps (the sender chooses it): a message retried for its whole
+ * outbox TTL (24 h by default) is days old at most; older claims are clamped to this, so a sender cannot file a
+ * message decades back (or at 1e300) in the receiver's inbox.
+ */
+export const DM_MAX_SENT_AGE_MS = 30 * 24 * 60 * 60 * 1000
+
+/** How far ahead of the receiver's clock a sender's send time may be (clock skew); later claims are clamped. */
+export const DM_MAX_CLOCK_SKEW_MS = 10 * 60 * 1000

@@ -10,15 +10,16 @@ import { lpStream } from '@libp2p/utils'
 import { multiaddr, type Multiaddr } from '@multiformats/multiaddr'
 import {
   DM_ATTEMPT_TIMEOUT_MS, DM_FRAME_OVERHEAD_BYTES, DM_KNOWN_ADDRESS_DIAL_TIMEOUT_MS, DM_IDLE_TIMEOUT_MS,
-  DM_MAX_STREAMS, DM_PROTOCOL, DM_SEEN_TTL_FACTOR, LIVE_QUEUE_LIMIT, OUTBOX_RETRY_MIN_MS
+  DM_MAX_STREAMS, DM_PROTOCOL, DM_SEEN_TTL_FACTOR, LIVE_QUEUE_LIMIT, LIVE_QUEUE_MAX_BYTES, OUTBOX_MAX_PER_PEER, OUTBOX_MAX_QUEUED, OUTBOX_RETRY_MIN_MS,
+  REPLAY_BATCH
 } from './constants.js'
-import { DirectProtocolError, InvalidRequestError, NotStartedError } from '../errors.js'
+import { DirectProtocolError, InvalidRequestError, NotStartedError, StorageFullError } from '../errors.js'
 import type { Logger } from '../logger.js'
 import type { NodeMetrics } from '../node/metrics.js'
 import { parsePeerId } from '../node/peer-id.js'
 import { migrate, type Database } from '../storage/database.js'
 import { checkSize, encodeBody, isBase64 } from './body.js'
-import { decodeFrame, encodeFrame, type Frame, type MsgFrame } from './dm-codec.js'
+import { clampSentAt, decodeFrame, encodeFrame, type Frame, type MsgFrame } from './dm-codec.js'
 import type { MessageLog, PageOptions, StoredMessage } from './history.js'
 import { LiveFeed, type LiveReader } from './live.js'
 import { Outbox, type OutboxEntry, type OutboxStatus } from './outbox.js'
@@ -53,6 +54,10 @@ export interface DirectInit {
   outboxKeep: number
   /** @default DM_ATTEMPT_TIMEOUT_MS */
   attemptTimeoutMs?: number
+  /** Undelivered messages queued for one peer; past it, `send` throws `StorageFullError`. @default OUTBOX_MAX_PER_PEER */
+  outboxMaxPerPeer?: number
+  /** Undelivered messages queued in all. @default OUTBOX_MAX_QUEUED */
+  outboxMaxQueued?: number
 }
 
 export interface SendOptions {
@@ -75,6 +80,8 @@ export class DirectMessages {
   private readonly outbox: Outbox
   private readonly live: LiveFeed<StoredMessage>
   private readonly inFlight = new Map<string, Promise<AttemptResult>>()
+  /** Peers whose queue is being sent, head first. */
+  private readonly draining = new Set<string>()
   private readonly seen
   private readonly maxFrame: number
   private timer?: ReturnType<typeof setInterval>
@@ -83,7 +90,7 @@ export class DirectMessages {
 
   constructor (private readonly components: DirectComponents, private readonly init: DirectInit) {
     this.outbox = new Outbox(components.db, init.outboxKeep)
-    this.live = new LiveFeed(LIVE_QUEUE_LIMIT)
+    this.live = new LiveFeed(LIVE_QUEUE_LIMIT, { bytes: LIVE_QUEUE_MAX_BYTES, sizeOf: m => m.data.byteLength })
     // base64 grows a body by 4/3
     this.maxFrame = Math.ceil(init.maxMessageSize / 3) * 4 + DM_FRAME_OVERHEAD_BYTES
     migrate(components.db, [
@@ -126,6 +133,10 @@ export class DirectMessages {
     const peer = parsePeerId(to)
     if (peer.equals(this.components.peerId)) throw new InvalidRequestError('cannot send a direct message to this node itself')
     checkSize(data, this.init.maxMessageSize)
+    const perPeer = this.init.outboxMaxPerPeer ?? OUTBOX_MAX_PER_PEER
+    if (this.outbox.queuedCount(peer.toString()) >= perPeer) throw new StorageFullError(`${perPeer} direct messages are queued for ${peer.toString()} already, the most for one peer`)
+    const total = this.init.outboxMaxQueued ?? OUTBOX_MAX_QUEUED
+    if (this.outbox.queuedCount() >= total) throw new StorageFullError(`${total} direct messages are queued already, the most the outbox holds`)
     const entry = this.outbox.add({ id: randomUUID(), to: peer.toString(), nick: opts.nick, data, ttlMs: this.init.outboxTtlMs })
     this.components.metrics.counter('gossipd_direct_messages_sent_total', 'Direct messages accepted for sending').inc()
     const result = await this.attempt(entry, opts.signal)
@@ -146,7 +157,7 @@ export class DirectMessages {
 
   /** Inbox messages as they arrive, after replaying those past `after` when given. */
   stream (opts: { after?: number } = {}): LiveReader<StoredMessage> {
-    return replayThenLive(this.live.subscribe(), opts.after, after => this.components.inbox.page(INBOX, { after, limit: 500 }))
+    return replayThenLive(this.live.subscribe(), opts.after, after => this.components.inbox.page(INBOX, { after, limit: REPLAY_BATCH }))
   }
 
   outboxEntries (opts: { status?: OutboxStatus, limit: number }): OutboxEntry[] {
@@ -166,34 +177,36 @@ export class DirectMessages {
     }
     const seenFor = DM_SEEN_TTL_FACTOR * this.init.outboxTtlMs
     this.seen.prune.run(Date.now() - seenFor)
-    this.retry(this.outbox.due())
+    for (const peer of this.outbox.duePeers()) this.drain(peer)
   }
 
-  /** The peer just connected: try everything queued for it now, whatever its backoff says. */
+  /** The peer just connected: try what is queued for it now, whatever its backoff says. */
   private flushPeer (peer: string): void {
     if (!this.started) return
-    this.retry(this.outbox.queuedFor(peer))
+    this.drain(peer)
   }
 
   /**
-   * Retry entries one peer at a time in order: a long queue for one peer goes out one stream after another
+   * Send a peer's queue head first, one message at a time: a long queue goes out one stream after another
    * (within the receiver's stream limit, and in sending order), while different peers proceed in parallel.
+   * Each message is read (body included) only when it is next; when the peer is unreachable, the rest of its
+   * queue waits for the head's next retry.
    */
-  private retry (entries: OutboxEntry[]): void {
-    const byPeer = new Map<string, OutboxEntry[]>()
-    for (const e of entries) {
-      if (!this.inFlight.has(e.id)) byPeer.set(e.to, [...(byPeer.get(e.to) ?? []), e])
-    }
-    for (const queue of byPeer.values()) {
-      void (async () => {
-        for (const entry of queue) {
-          if (!this.started) return
+  private drain (peer: string): void {
+    if (this.draining.has(peer)) return
+    this.draining.add(peer)
+    void (async () => {
+      try {
+        while (this.started) {
+          const entry = this.outbox.head(peer)
+          if (entry == null) return
           const result = await this.attempt(entry)
-          // the peer is unreachable: the rest of its queue waits for the next round
           if (!result.ok && !result.permanent) return
         }
-      })()
-    }
+      } finally {
+        this.draining.delete(peer)
+      }
+    })()
   }
 
   /** One delivery attempt; concurrent calls for the same message share it. Updates the outbox either way. */
@@ -307,7 +320,7 @@ export class DirectMessages {
     db.exec('BEGIN IMMEDIATE')
     try {
       const fresh = this.seen.add.run(sender, frame.id, Date.now()).changes > 0
-      if (fresh) stored = this.components.inbox.append({ channel: INBOX, id: frame.id, from: sender, nick: frame.nick, data, sentAt: frame.ts })
+      if (fresh) stored = this.components.inbox.append({ channel: INBOX, id: frame.id, from: sender, nick: frame.nick, data, sentAt: clampSentAt(frame.ts) })
       db.exec('COMMIT')
     } catch (err) {
       db.exec('ROLLBACK')

@@ -46,6 +46,8 @@ export interface MessagingInit {
   outboxTtlMs: number
   /** Use the libraries as published (no write to gossipsub's private caches). @default false */
   stockLibraries?: boolean
+  /** Topics subscribed at once. @default DEFAULT_MAX_TOPICS */
+  maxTopics?: number
 }
 
 export interface Messaging {
@@ -73,7 +75,7 @@ export function createMessaging (components: MessagingComponents, init: Messagin
     publishedIds: components.publishedIds,
     log,
     metrics
-  }, { maxMessageSize: init.maxMessageSize, stockLibraries: init.stockLibraries })
+  }, { maxMessageSize: init.maxMessageSize, stockLibraries: init.stockLibraries, maxTopics: init.maxTopics })
   const history = new HistorySync({
     pubsub,
     history: topicLog,
