@@ -72,7 +72,7 @@ describe(`interop: ${GOSSIPD} gossipd, ${GO} go-libp2p, ${RUST} rust-libp2p`, ()
     // gossipd finds a go and a rust peer
     for (const p of [m.go[GO - 1], m.rust[RUST - 1]]) {
       const node = m.gossipd[GOSSIPD - 1]
-      const res = await http<{ addrs?: string[], multiaddrs?: string[] }>(node, `/dht/peers/${p.peerId}?timeoutMs=30000`)
+      const res = await http<{ addrs?: string[], multiaddrs?: string[] }>(node, `/dht/peers/${p.peerId}?timeoutMs=30000`, { method: 'POST' })
       expect(res.status, JSON.stringify(res.body)).toBe(200)
       const addrs = res.body.addrs ?? res.body.multiaddrs ?? []
       expect(addrs.some(a => a.includes(p.addrs[0].split('/p2p/')[0])), `gossipd found ${p.name} at ${addrs.join(' ')}`).toBe(true)
