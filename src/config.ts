@@ -39,6 +39,7 @@ export const ConfigSchema = Type.Object({
   maxFiles: Type.Integer({ minimum: 0, maximum: 10_000_000 }),
   maxDownloads: Type.Integer({ minimum: 1, maximum: 1_000 }),
   maxTopics: Type.Integer({ minimum: 1, maximum: 100_000 }),
+  dmRate: Type.Integer({ minimum: 0, maximum: 1_000_000 }),
   stockLibraries: Type.Boolean()
 }, { additionalProperties: false })
 
@@ -81,6 +82,7 @@ export const SETTINGS: Setting[] = [
   { key: 'maxFiles', flag: '--max-files', env: 'GOSSIPD_MAX_FILES', kind: 'int', default: C.DEFAULT_MAX_FILES, description: 'cap on the number of stored files; past it, 507 storage-full' },
   { key: 'maxDownloads', flag: '--max-downloads', env: 'GOSSIPD_MAX_DOWNLOADS', kind: 'int', default: C.DEFAULT_MAX_DOWNLOADS, description: 'download jobs running at once; past it, 429 limit-reached' },
   { key: 'maxTopics', flag: '--max-topics', env: 'GOSSIPD_MAX_TOPICS', kind: 'int', default: C.DEFAULT_MAX_TOPICS, description: 'topics subscribed at once; past it, 429 limit-reached' },
+  { key: 'dmRate', flag: '--dm-rate', env: 'GOSSIPD_DM_RATE', kind: 'int', default: C.DEFAULT_DM_RATE, description: 'direct messages one peer may send per second (after a burst of 100); past it, the nack rate-limited; 0: no limit' },
   { key: 'stockLibraries', flag: '--stock-libraries', env: 'GOSSIPD_STOCK_LIBRARIES', kind: 'bool', default: false, description: 'run on the dependencies as published: none of the measured patches of docs/ARCHITECTURE.md (`gossipd start` applies them otherwise)' }
 ]
 

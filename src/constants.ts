@@ -83,3 +83,9 @@ export const DEFAULT_MAX_DOWNLOADS = 8
  * history channel; 256 is far past what a person follows.
  */
 export const DEFAULT_MAX_TOPICS = 256
+
+/**
+ * Direct messages one peer may send per second on average (`--dm-rate`; 0: no limit). A person types one every
+ * few seconds; a sender flushing its outbox after a reconnect is refused past the burst and retries with backoff.
+ */
+export const DEFAULT_DM_RATE = 20

@@ -222,6 +222,30 @@ export class HistoryProtocolError extends GossipdError {
   readonly code = 'history-protocol'
 }
 
+/** A peer's provider record was not stored: its key is not a known hash, or a cap on records is reached. */
+export class ProviderRecordRefusedError extends GossipdError {
+  static override name = 'ProviderRecordRefusedError'
+  readonly code = 'provider-record-refused'
+}
+
+/** A peer announced a kad-dht message longer than this node reads. */
+export class DhtMessageTooLargeError extends GossipdError {
+  static override name = 'DhtMessageTooLargeError'
+  readonly code = 'dht-message-too-large'
+  constructor (length: number, limit: number) {
+    super(`kad-dht message of ${length} bytes exceeds ${limit}`)
+  }
+}
+
+/** A peer asked more often than its per-peer rate allows. */
+export class PeerRateLimitedError extends GossipdError {
+  static override name = 'PeerRateLimitedError'
+  readonly code = 'rate-limited'
+  constructor (peer: string, what: string) {
+    super(`${peer} is over its rate limit for ${what}`)
+  }
+}
+
 /** Whether `err` is an Error of one of the named classes: the project's way to match errors, not `instanceof`. */
 export function isError (err: unknown, ...names: string[]): boolean {
   return err instanceof Error && names.includes(err.name)

@@ -90,6 +90,7 @@ export class GossipdNode {
       getMeshPeers: topic => meshPeersOf(libp2p.services.pubsub, topic),
       info: () => this.info(),
       dial: async (target, opts) => libp2p.dial(target, opts),
+      findPeer: async (peer, opts) => host.dht.findPeer(peer, opts),
       expectDisconnect: peer => { host.liveness.expectDisconnect(peer) },
       handle,
       unhandle,
@@ -127,7 +128,8 @@ export class GossipdNode {
       historyLimit: config.historyLimit,
       outboxTtlMs: config.outboxTtl,
       stockLibraries: config.stockLibraries,
-      maxTopics: config.maxTopics
+      maxTopics: config.maxTopics,
+      dmRate: config.dmRate
     }))
     this.topics = messaging.topics
     this.direct = messaging.direct

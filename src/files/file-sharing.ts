@@ -28,7 +28,7 @@ import { decodeManifest, parseFileId, type Manifest } from './manifest.js'
 import { FilesSession, serveFiles, type ChunkSource } from './protocol.js'
 import { Providers } from './providers.js'
 import { FileStore, type FileEntry } from './store.js'
-import { TokenBucket } from './token-bucket.js'
+import { TokenBucket } from '../node/token-bucket.js'
 
 export interface FileSharingComponents {
   peerId: PeerId

@@ -2,6 +2,7 @@
  * Protocol ids, limits and timeouts of messaging (topic history, catch-up, direct messages, outbox), each with
  * the reason for its value.
  */
+import { DEFAULT_DM_RATE } from '../constants.js'
 
 /**
  * A channel of the message log drops its oldest messages in batches of up to this many: it may hold up to 1 % of
@@ -92,6 +93,25 @@ export const HISTORY_TIMEOUT_MS = 5_000
 /** History streams per connection and direction: one per topic being caught up, a few at once. */
 export const HISTORY_MAX_STREAMS = 4
 
+/**
+ * Bytes of messages one history answer carries at most: a hundred messages of a few KiB, or sixteen of the
+ * largest (64 KiB). An answer cut short says so (`truncated`) and the asker asks again for the rest.
+ */
+export const HISTORY_MAX_ANSWER_BYTES = 1024 * 1024
+
+/** Bytes a message takes on the wire beside its body and topic (author, seqno, signature, key, field tags). */
+export const HISTORY_MESSAGE_WIRE_BYTES = 192
+
+/**
+ * History requests one peer may make per second on average, and at once. An honest node asks a peer at most once
+ * per topic every 2 s while it joins (every 30 s after), so a burst covers a few dozen topics at once.
+ */
+export const HISTORY_RATE_PER_SECOND = 4
+export const HISTORY_RATE_BURST = 32
+
+/** Peers whose history request rate is tracked at once; the one idle longest is forgotten beyond it. */
+export const HISTORY_RATE_PEERS = 1024
+
 /** The direct-message protocol: one length-prefixed JSON frame per message, each answered by an ack frame. */
 export const DM_PROTOCOL = '/gossipd/dm/1.0.0'
 
@@ -133,6 +153,31 @@ export const OUTBOX_MAX_QUEUED = 10_000
  * lost is acknowledged again and never shown twice, whatever TTL the sender uses (up to twice ours).
  */
 export const DM_SEEN_TTL_FACTOR = 2
+
+/**
+ * Dedupe pairs kept per sender: only messages still in a sender's outbox are ever retried, far fewer than this
+ * from one peer to another; a flooding sender (1,150 messages/s were measured) would otherwise add a row per
+ * message for 48 h. About 100 bytes of disk each.
+ */
+export const DM_SEEN_MAX_PER_SENDER = 10_000
+
+/** Fresh dedupe pairs from one sender between two trims of its rows to the cap. */
+export const DM_SEEN_TRIM_EVERY = 100
+
+/** Direct messages one peer may send per second on average: `--dm-rate` (DEFAULT_DM_RATE) sets it. */
+export const DM_RATE_PER_SECOND = DEFAULT_DM_RATE
+
+/**
+ * Direct messages one peer may send at once: a sender flushing its outbox after a reconnect sends its queue one
+ * after another, and what is refused it retries with backoff (the nack `rate-limited` is not final).
+ */
+export const DM_RATE_BURST = 100
+
+/** Peers whose direct-message rate is tracked at once; the one idle longest is forgotten beyond it. */
+export const DM_RATE_PEERS = 4096
+
+/** Characters of a received body shown in the debug log; bodies are never logged above debug. */
+export const DM_LOG_BODY_CHARS = 64
 
 /**
  * Oldest send time a received direct message keeps (the sender chooses it): a message retried for its whole

@@ -9,17 +9,19 @@ import type { Connection, PeerId, Stream } from '@libp2p/interface'
 import { lpStream } from '@libp2p/utils'
 import { multiaddr, type Multiaddr } from '@multiformats/multiaddr'
 import {
-  DM_ATTEMPT_TIMEOUT_MS, DM_FRAME_OVERHEAD_BYTES, DM_KNOWN_ADDRESS_DIAL_TIMEOUT_MS, DM_IDLE_TIMEOUT_MS,
-  DM_MAX_STREAMS, DM_PROTOCOL, DM_SEEN_TTL_FACTOR, LIVE_QUEUE_LIMIT, LIVE_QUEUE_MAX_BYTES, OUTBOX_MAX_PER_PEER, OUTBOX_MAX_QUEUED, OUTBOX_RETRY_MIN_MS,
-  REPLAY_BATCH
+  DM_ATTEMPT_TIMEOUT_MS, DM_FRAME_OVERHEAD_BYTES, DM_KNOWN_ADDRESS_DIAL_TIMEOUT_MS, DM_IDLE_TIMEOUT_MS, DM_LOG_BODY_CHARS,
+  DM_MAX_STREAMS, DM_PROTOCOL, DM_RATE_BURST, DM_RATE_PEERS, DM_RATE_PER_SECOND, DM_SEEN_TTL_FACTOR, LIVE_QUEUE_LIMIT, LIVE_QUEUE_MAX_BYTES,
+  OUTBOX_MAX_PER_PEER, OUTBOX_MAX_QUEUED, OUTBOX_RETRY_MIN_MS, REPLAY_BATCH
 } from './constants.js'
 import { DirectProtocolError, InvalidRequestError, NotStartedError, StorageFullError } from '../errors.js'
 import type { Logger } from '../logger.js'
 import type { NodeMetrics } from '../node/metrics.js'
 import { parsePeerId } from '../node/peer-id.js'
-import { migrate, type Database } from '../storage/database.js'
+import { PeerRateLimit } from '../node/peer-rate-limit.js'
+import type { Database } from '../storage/database.js'
 import { checkSize, encodeBody, isBase64 } from './body.js'
 import { clampSentAt, decodeFrame, encodeFrame, type Frame, type MsgFrame } from './dm-codec.js'
+import { SeenMessages } from './dm-seen.js'
 import type { MessageLog, PageOptions, StoredMessage } from './history.js'
 import { LiveFeed, type LiveReader } from './live.js'
 import { Outbox, type OutboxEntry, type OutboxStatus } from './outbox.js'
@@ -54,11 +56,18 @@ export interface DirectInit {
   outboxKeep: number
   /** @default DM_ATTEMPT_TIMEOUT_MS */
   attemptTimeoutMs?: number
+  /** Messages a peer may send per second on average; 0 means unlimited. @default DM_RATE_PER_SECOND */
+  ratePerSecond?: number
+  /** Messages a peer may send at once. @default DM_RATE_BURST */
+  rateBurst?: number
   /** Undelivered messages queued for one peer; past it, `send` throws `StorageFullError`. @default OUTBOX_MAX_PER_PEER */
   outboxMaxPerPeer?: number
   /** Undelivered messages queued in all. @default OUTBOX_MAX_QUEUED */
   outboxMaxQueued?: number
 }
+
+/** The nack code of a message refused for its sender's rate: the sender retries it later. */
+export const RATE_LIMITED = 'rate-limited'
 
 export interface SendOptions {
   nick?: string
@@ -82,7 +91,8 @@ export class DirectMessages {
   private readonly inFlight = new Map<string, Promise<AttemptResult>>()
   /** Peers whose queue is being sent, head first. */
   private readonly draining = new Set<string>()
-  private readonly seen
+  private readonly seen: SeenMessages
+  private readonly rate: PeerRateLimit
   private readonly maxFrame: number
   private timer?: ReturnType<typeof setInterval>
   private stopListening?: () => void
@@ -93,14 +103,8 @@ export class DirectMessages {
     this.live = new LiveFeed(LIVE_QUEUE_LIMIT, { bytes: LIVE_QUEUE_MAX_BYTES, sizeOf: m => m.data.byteLength })
     // base64 grows a body by 4/3
     this.maxFrame = Math.ceil(init.maxMessageSize / 3) * 4 + DM_FRAME_OVERHEAD_BYTES
-    migrate(components.db, [
-      'CREATE TABLE IF NOT EXISTS dm_seen (sender TEXT NOT NULL, id TEXT NOT NULL, seen_at INTEGER NOT NULL, PRIMARY KEY (sender, id))',
-      'CREATE INDEX IF NOT EXISTS dm_seen_at ON dm_seen (seen_at)'
-    ])
-    this.seen = {
-      add: components.db.prepare('INSERT INTO dm_seen (sender, id, seen_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING'),
-      prune: components.db.prepare('DELETE FROM dm_seen WHERE seen_at < ?')
-    }
+    this.seen = new SeenMessages(components.db)
+    this.rate = new PeerRateLimit({ rate: init.ratePerSecond ?? DM_RATE_PER_SECOND, burst: init.rateBurst ?? DM_RATE_BURST, maxPeers: DM_RATE_PEERS })
   }
 
   async start (): Promise<void> {
@@ -176,7 +180,7 @@ export class DirectMessages {
       this.components.metrics.counter('gossipd_direct_messages_expired_total', 'Direct messages that expired in the outbox').inc()
     }
     const seenFor = DM_SEEN_TTL_FACTOR * this.init.outboxTtlMs
-    this.seen.prune.run(Date.now() - seenFor)
+    this.seen.prune(Date.now() - seenFor)
     for (const peer of this.outbox.duePeers()) this.drain(peer)
   }
 
@@ -254,7 +258,8 @@ export class DirectMessages {
       const rttMs = ms(started)
       await stream.close({ signal: sig }).catch(() => {})
       if (reply.id !== entry.id) throw new DirectProtocolError(`ack for ${reply.id}, expected ${entry.id}`)
-      if (reply.type === 'nack') return { ok: false, error: `${reply.code}: ${reply.reason}`, permanent: true }
+      // refused for good, except for the sender's rate: that one is retried with the usual backoff
+      if (reply.type === 'nack') return { ok: false, error: `${reply.code}: ${reply.reason}`, permanent: reply.code !== RATE_LIMITED }
       if (reply.type !== 'ack') throw new DirectProtocolError(`expected an ack, got a ${reply.type} frame`)
       return { ok: true, rttMs, duplicate: reply.duplicate }
     } catch (err) {
@@ -299,7 +304,9 @@ export class DirectMessages {
       }
       const frame = decodeFrame(bytes)
       if (frame.type !== 'msg') throw new DirectProtocolError(`expected a msg frame, got ${frame.type}`)
-      const reply = this.accept(frame, sender)
+      const reply: Frame = this.rate.allow(sender)
+        ? this.accept(frame, sender)
+        : { type: 'nack', id: frame.id, code: RATE_LIMITED, reason: `over ${this.init.ratePerSecond ?? DM_RATE_PER_SECOND} messages per second; retry later` }
       await lp.write(encodeFrame(reply))
       if (reply.type === 'nack') break
     }
@@ -319,7 +326,7 @@ export class DirectMessages {
     let stored: StoredMessage | undefined
     db.exec('BEGIN IMMEDIATE')
     try {
-      const fresh = this.seen.add.run(sender, frame.id, Date.now()).changes > 0
+      const fresh = this.seen.add(sender, frame.id)
       if (fresh) stored = this.components.inbox.append({ channel: INBOX, id: frame.id, from: sender, nick: frame.nick, data, sentAt: clampSentAt(frame.ts) })
       db.exec('COMMIT')
     } catch (err) {
@@ -329,8 +336,13 @@ export class DirectMessages {
     if (stored != null) {
       this.live.push(stored)
       this.components.metrics.counter('gossipd_direct_messages_received_total', 'Direct messages received and stored').inc()
-      const text = encodeBody(data)
-      this.components.log.info({ id: frame.id, from: sender }, `Received message from ${frame.nick ?? sender}: ${text.encoding === 'utf8' ? text.data : `<${data.byteLength} bytes>`}`)
+      this.components.log.info({ id: frame.id, from: sender, bytes: data.byteLength }, 'direct message received')
+      // the body only at debug, and only its start: a peer's flood must not become a flood of log
+      if (this.components.log.isLevelEnabled('debug')) {
+        const text = encodeBody(data)
+        const shown = text.encoding === 'utf8' ? text.data.slice(0, DM_LOG_BODY_CHARS) + (text.data.length > DM_LOG_BODY_CHARS ? '…' : '') : `<${data.byteLength} bytes>`
+        this.components.log.debug({ id: frame.id, from: sender }, `Received message from ${frame.nick ?? sender}: ${shown}`)
+      }
     }
     return { type: 'ack', id: frame.id, duplicate: stored == null }
   }

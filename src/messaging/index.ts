@@ -48,6 +48,8 @@ export interface MessagingInit {
   stockLibraries?: boolean
   /** Topics subscribed at once. @default DEFAULT_MAX_TOPICS */
   maxTopics?: number
+  /** Direct messages one peer may send per second; 0: no limit. @default DM_RATE_PER_SECOND */
+  dmRate?: number
 }
 
 export interface Messaging {
@@ -91,7 +93,7 @@ export function createMessaging (components: MessagingComponents, init: Messagin
     ...components,
     inbox: new MessageLog(db, 'dm_inbox', init.historyLimit),
     log
-  }, { maxMessageSize: init.maxMessageSize, outboxTtlMs: init.outboxTtlMs, outboxKeep: init.historyLimit })
+  }, { maxMessageSize: init.maxMessageSize, outboxTtlMs: init.outboxTtlMs, outboxKeep: init.historyLimit, ratePerSecond: init.dmRate })
   return {
     topics,
     direct,

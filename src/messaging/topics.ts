@@ -8,8 +8,10 @@ import { publicKeyToProtobuf } from '@libp2p/crypto/keys'
 import type { PeerId } from '@libp2p/interface'
 import { LIVE_QUEUE_LIMIT, LIVE_QUEUE_MAX_BYTES, REPLAY_BATCH } from './constants.js'
 import { DEFAULT_MAX_TOPICS } from '../constants.js'
-import { LimitReachedError, MessageRejectedError, NoSubscribersError, NotStartedError } from '../errors.js'
+import { InvalidRequestError, LimitReachedError, MessageRejectedError, NoSubscribersError, NotStartedError } from '../errors.js'
+import { TOPIC_MAX_BYTES } from '../node/constants.js'
 import type { Logger } from '../logger.js'
+import { topicFits } from '../node/gossip-topics.js'
 import type { NodeMetrics } from '../node/metrics.js'
 import { migrate, type Database } from '../storage/database.js'
 import { checkSize } from './body.js'
@@ -83,6 +85,11 @@ function toResult (v: boolean | 'accept' | 'reject' | 'ignore'): TopicValidatorR
   return TopicValidatorResult.Reject
 }
 
+/** Peers drop subscriptions and messages of longer topic names (node/gossip-topics.ts): refuse them here first. */
+function checkTopic (topic: string): void {
+  if (topic.length === 0 || !topicFits(topic)) throw new InvalidRequestError(`a topic name is 1 to ${TOPIC_MAX_BYTES} bytes of UTF-8`)
+}
+
 export class Topics {
   private readonly live: LiveFeed<StoredMessage>
   private readonly validators = new Map<string, TopicValidator>()
@@ -118,6 +125,7 @@ export class Topics {
 
   /** Subscribe (idempotent); the subscription survives restarts until `unsubscribe`. */
   subscribe (topic: string): TopicInfo {
+    checkTopic(topic)
     const max = this.init.maxTopics ?? DEFAULT_MAX_TOPICS
     if (this.stmts.has.get(topic) == null) {
       const { n } = this.stmts.count.get() as { n: number }
@@ -180,6 +188,7 @@ export class Topics {
   async publish (topic: string, data: Uint8Array, options: { signal?: AbortSignal } = {}): Promise<PublishResult> {
     if (!this.started) throw new NotStartedError()
     options.signal?.throwIfAborted()
+    checkTopic(topic)
     checkSize(data, this.init.maxMessageSize)
     const verdict = await this.validate({ topic, from: this.components.peerId.toString(), data })
     if (verdict !== TopicValidatorResult.Accept) {

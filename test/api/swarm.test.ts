@@ -17,6 +17,8 @@ describe('POST /swarm and /ui', () => {
     const b = await nodes.addJoining(a, { nick: 'b' })
     const c = await nodes.addJoining(b, { nick: 'c' })
     await waitFor(() => a.peers.isConnected(b.peerId) && b.peers.isConnected(c.peerId), 15_000, 'the swarm to connect')
+    // the crawl dials c, named by b's report alone, once a knows it otherwise: connected, or from the DHT
+    await waitFor(async () => a.peers.isConnected(c.peerId) || ((await a.libp2p.peerStore.get(c.peerId).catch(() => undefined))?.addresses.length ?? 0) > 0, 15_000, 'a to know c')
     api = await buildApi(a)
     locked = await buildApi(a, { token: TOKEN })
   })

@@ -47,7 +47,8 @@ describe('stream readers that never read', () => {
   let port: number
 
   beforeAll(async () => {
-    receiver = await nodes.add({ minConnections: 0 })
+    // filled as fast as the sender can: no per-peer direct-message rate here
+    receiver = await nodes.add({ minConnections: 0, dmRate: 0 })
     const sender = await nodes.addJoining(receiver, { minConnections: 0 })
     const body = new Uint8Array(BODY_BYTES).fill(0x61)
     for (let i = 0; i < MESSAGES; i += 10) {
