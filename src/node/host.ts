@@ -20,6 +20,7 @@ import { buildLibp2p, type GossipdLibp2p, type Libp2pOptions } from './libp2p.js
 import { Liveness } from './liveness.js'
 import { createMetrics, type NodeMetrics } from './metrics.js'
 import { PeerTable } from './peers.js'
+import { ProtocolPeers } from './protocol-peers.js'
 
 export interface CreateHostOptions extends Libp2pOptions {
   logger?: Logger
@@ -53,6 +54,8 @@ export class GossipdHost {
   private readonly bootstrapper: Bootstrapper
   private readonly discovery: Discovery
   private readonly joinDials: JoinDials
+  /** Which connected peers serve which protocols, answered at once (identify's lists). */
+  readonly protocolPeers: ProtocolPeers
 
   constructor (readonly config: NodeConfig, readonly libp2p: GossipdLibp2p, readonly log: Logger) {
     this.peerId = libp2p.peerId
@@ -68,6 +71,7 @@ export class GossipdHost {
       log
     }, { intervalMs: config.pingInterval })
     this.peers = new PeerTable(libp2p, libp2p.peerStore, this.liveness)
+    this.protocolPeers = new ProtocolPeers(libp2p)
     this.joinDials = new JoinDials(dialQueueOf(libp2p), { maxParallel: JOIN_MAX_PARALLEL_DIALS, forMs: JOIN_DIAL_PHASE_MS })
     this.bootstrapper = new Bootstrapper({
       peerId: this.peerId,
@@ -105,6 +109,7 @@ export class GossipdHost {
   async start (): Promise<void> {
     if (this.isStarted) return
     this.joinDials.start()
+    this.protocolPeers.start()
     await this.libp2p.start()
     this.startedAt = Date.now()
   }
@@ -129,6 +134,7 @@ export class GossipdHost {
     if (!this.isStarted) return
     this.leave()
     await this.libp2p.stop()
+    this.protocolPeers.stop()
     this.startedAt = undefined
   }
 
