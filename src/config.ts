@@ -19,6 +19,7 @@ export const ConfigSchema = Type.Object({
   announce: Type.Array(Type.String()),
   api: Type.String(),
   apiToken: Type.Optional(Type.String({ minLength: 16 })),
+  apiHosts: Type.Array(Type.String({ minLength: 1, maxLength: 253 })),
   bootstrap: Type.Array(Type.String()),
   dataDir: Type.String({ minLength: 1 }),
   logLevel: Type.Union(LOG_LEVELS.map(l => Type.Literal(l))),
@@ -35,6 +36,11 @@ export const ConfigSchema = Type.Object({
   maxFileSize: Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER }),
   uploadLimit: Type.Integer({ minimum: 0 }),
   fileChunkSize: Type.Integer({ minimum: C.FILE_MIN_CHUNK_SIZE, maximum: C.FILE_MAX_CHUNK_SIZE }),
+  maxStorage: Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER }),
+  maxFiles: Type.Integer({ minimum: 0, maximum: 10_000_000 }),
+  maxDownloads: Type.Integer({ minimum: 1, maximum: 1_000 }),
+  maxTopics: Type.Integer({ minimum: 1, maximum: 100_000 }),
+  dmRate: Type.Integer({ minimum: 0, maximum: 1_000_000 }),
   stockLibraries: Type.Boolean()
 }, { additionalProperties: false })
 
@@ -56,6 +62,7 @@ export const SETTINGS: Setting[] = [
   { key: 'listen', flag: '--listen', env: 'GOSSIPD_LISTEN', kind: 'list', default: [C.DEFAULT_LISTEN], description: 'libp2p listen multiaddrs, comma separated' },
   { key: 'announce', flag: '--announce', env: 'GOSSIPD_ANNOUNCE', kind: 'list', default: [], description: 'multiaddrs announced to peers instead of the listen addresses (e.g. a public IP or DNS name)' },
   { key: 'api', flag: '--api', env: 'GOSSIPD_API', kind: 'string', default: C.DEFAULT_API, description: 'HTTP API bind as host:port; a non-loopback host requires an API token' },
+  { key: 'apiHosts', flag: '--api-hosts', env: 'GOSSIPD_API_HOSTS', kind: 'list', default: [], description: 'further Host names the API answers to besides loopback and the --api host (e.g. a reverse proxy\'s), comma separated; others get 421' },
   { key: 'apiToken', flag: '--api-token', env: 'GOSSIPD_API_TOKEN', kind: 'string', description: 'bearer token required by the API (at least 16 characters)' },
   { key: 'bootstrap', flag: '--bootstrap', env: 'GOSSIPD_BOOTSTRAP', kind: 'list', default: [], description: 'bootstrap multiaddrs, comma separated; /p2p/<id> optional, /dns4 names allowed' },
   { key: 'dataDir', flag: '--data-dir', env: 'GOSSIPD_DATA_DIR', kind: 'string', default: join(homedir(), '.gossipd'), description: 'directory for the identity key and all stored state' },
@@ -73,6 +80,11 @@ export const SETTINGS: Setting[] = [
   { key: 'maxFileSize', flag: '--max-file-size', env: 'GOSSIPD_MAX_FILE_SIZE', kind: 'int', default: C.DEFAULT_MAX_FILE_SIZE, description: 'largest file in bytes the node stores (upload or download); bigger uploads answer 413' },
   { key: 'uploadLimit', flag: '--upload-limit', env: 'GOSSIPD_UPLOAD_LIMIT', kind: 'int', default: 0, description: 'cap on bytes per second served to peers downloading files; 0 for none' },
   { key: 'fileChunkSize', flag: '--file-chunk-size', env: 'GOSSIPD_FILE_CHUNK_SIZE', kind: 'int', default: C.FILE_CHUNK_SIZE, description: `chunk size in bytes of files this node shares (${C.FILE_MIN_CHUNK_SIZE} to ${C.FILE_MAX_CHUNK_SIZE}); downloads follow the sharer's manifest` },
+  { key: 'maxStorage', flag: '--max-storage', env: 'GOSSIPD_MAX_STORAGE', kind: 'int', default: C.DEFAULT_MAX_STORAGE, description: 'cap in bytes on all stored files (uploads and downloads); past it, 507 storage-full' },
+  { key: 'maxFiles', flag: '--max-files', env: 'GOSSIPD_MAX_FILES', kind: 'int', default: C.DEFAULT_MAX_FILES, description: 'cap on the number of stored files; past it, 507 storage-full' },
+  { key: 'maxDownloads', flag: '--max-downloads', env: 'GOSSIPD_MAX_DOWNLOADS', kind: 'int', default: C.DEFAULT_MAX_DOWNLOADS, description: 'download jobs running at once; past it, 429 limit-reached' },
+  { key: 'maxTopics', flag: '--max-topics', env: 'GOSSIPD_MAX_TOPICS', kind: 'int', default: C.DEFAULT_MAX_TOPICS, description: 'topics subscribed at once; past it, 429 limit-reached' },
+  { key: 'dmRate', flag: '--dm-rate', env: 'GOSSIPD_DM_RATE', kind: 'int', default: C.DEFAULT_DM_RATE, description: 'direct messages one peer may send per second (after a burst of 100); past it, the nack rate-limited; 0: no limit' },
   { key: 'stockLibraries', flag: '--stock-libraries', env: 'GOSSIPD_STOCK_LIBRARIES', kind: 'bool', default: false, description: 'run on the dependencies as published: none of the measured patches of docs/ARCHITECTURE.md (`gossipd start` applies them otherwise)' }
 ]
 

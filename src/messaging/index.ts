@@ -14,6 +14,7 @@ import type { GossipSub } from '@libp2p/gossipsub'
 import type { Database } from '../storage/database.js'
 import { DirectMessages, type DirectComponents } from './direct.js'
 import { MessageLog } from './history.js'
+import { migrateMessageIds } from './message-id-migration.js'
 import { HistorySync, type HistorySyncComponents } from './history-sync.js'
 import type { PublishedIds } from './published-ids.js'
 import { Topics } from './topics.js'
@@ -31,7 +32,7 @@ export type { LiveReader } from './live.js'
 export { decodeBody, encodeBody, messageView, type MessageView, type Encoding } from './body.js'
 
 /** What messaging needs of the node: the host's services, narrowed, and the database the root opened. */
-export interface MessagingComponents extends Omit<DirectComponents, 'inbox'>, Pick<HistorySyncComponents, 'newStream'> {
+export interface MessagingComponents extends Omit<DirectComponents, 'inbox'>, Pick<HistorySyncComponents, 'newStream' | 'speaks'> {
   pubsub: GossipSub
   db: Database
   /** The recorder whose `msgIdFn` gossipsub was built with (see `PublishedIds.gossipsubOptions`). */
@@ -45,6 +46,10 @@ export interface MessagingInit {
   outboxTtlMs: number
   /** Use the libraries as published (no write to gossipsub's private caches). @default false */
   stockLibraries?: boolean
+  /** Topics subscribed at once. @default DEFAULT_MAX_TOPICS */
+  maxTopics?: number
+  /** Direct messages one peer may send per second; 0: no limit. @default DM_RATE_PER_SECOND */
+  dmRate?: number
 }
 
 export interface Messaging {
@@ -55,10 +60,15 @@ export interface Messaging {
   stop(): Promise<void>
 }
 
+/** The table of topic messages (a MessageLog). */
+const TOPIC_TABLE = 'topic_messages'
+
 export function createMessaging (components: MessagingComponents, init: MessagingInit): Messaging {
   const { db, metrics, pubsub } = components
   const log = components.log.child({ component: 'messaging' })
-  const topicLog = new MessageLog(db, 'topic_messages', init.historyLimit)
+  const topicLog = new MessageLog(db, TOPIC_TABLE, init.historyLimit)
+  const renamed = migrateMessageIds(db, TOPIC_TABLE)
+  if (renamed != null && renamed > 0) log.info({ renamed }, 'stored topic messages renamed to the peer-id message id')
   const topics = new Topics({
     pubsub,
     peerId: components.peerId,
@@ -67,7 +77,7 @@ export function createMessaging (components: MessagingComponents, init: Messagin
     publishedIds: components.publishedIds,
     log,
     metrics
-  }, { maxMessageSize: init.maxMessageSize, stockLibraries: init.stockLibraries })
+  }, { maxMessageSize: init.maxMessageSize, stockLibraries: init.stockLibraries, maxTopics: init.maxTopics })
   const history = new HistorySync({
     pubsub,
     history: topicLog,
@@ -76,13 +86,14 @@ export function createMessaging (components: MessagingComponents, init: Messagin
     metrics,
     handle: components.handle,
     unhandle: components.unhandle,
-    newStream: components.newStream
+    newStream: components.newStream,
+    speaks: components.speaks
   }, { maxMessageSize: init.maxMessageSize })
   const direct = new DirectMessages({
     ...components,
     inbox: new MessageLog(db, 'dm_inbox', init.historyLimit),
     log
-  }, { maxMessageSize: init.maxMessageSize, outboxTtlMs: init.outboxTtlMs, outboxKeep: init.historyLimit })
+  }, { maxMessageSize: init.maxMessageSize, outboxTtlMs: init.outboxTtlMs, outboxKeep: init.historyLimit, ratePerSecond: init.dmRate })
   return {
     topics,
     direct,

@@ -22,6 +22,7 @@ import { buildLibp2p, type GossipdLibp2p, type Libp2pOptions } from './libp2p.js
 import { Liveness } from './liveness.js'
 import { createMetrics, type NodeMetrics } from './metrics.js'
 import { PeerTable } from './peers.js'
+import { ProtocolPeers } from './protocol-peers.js'
 
 export interface CreateHostOptions extends Libp2pOptions {
   logger?: Logger
@@ -57,6 +58,8 @@ export class GossipdHost {
   private readonly joinDials: JoinDials
   private readonly budget?: ConnectionBudget
   private keepAliveDrop?: () => void
+  /** Which connected peers serve which protocols, answered at once (identify's lists). */
+  readonly protocolPeers: ProtocolPeers
 
   constructor (readonly config: NodeConfig, readonly libp2p: GossipdLibp2p, readonly log: Logger) {
     this.peerId = libp2p.peerId
@@ -72,6 +75,7 @@ export class GossipdHost {
       log
     }, { intervalMs: config.pingInterval })
     this.peers = new PeerTable(libp2p, libp2p.peerStore, this.liveness)
+    this.protocolPeers = new ProtocolPeers(libp2p)
     this.joinDials = new JoinDials(dialQueueOf(libp2p), { maxParallel: JOIN_MAX_PARALLEL_DIALS, forMs: JOIN_DIAL_PHASE_MS })
     this.bootstrapper = new Bootstrapper({
       peerId: this.peerId,
@@ -130,6 +134,7 @@ export class GossipdHost {
     this.joinDials.start()
     // under a budget, DHT neighbours are dialed when a lookup needs them, not kept connected (node/dht-keep-alive.ts)
     if (this.budget != null) this.keepAliveDrop = dropDhtKeepAlive(this.libp2p)
+    this.protocolPeers.start()
     await this.libp2p.start()
     this.startedAt = Date.now()
   }
@@ -158,6 +163,7 @@ export class GossipdHost {
     await this.libp2p.stop()
     this.keepAliveDrop?.()
     this.keepAliveDrop = undefined
+    this.protocolPeers.stop()
     this.startedAt = undefined
   }
 

@@ -8,7 +8,8 @@ export const PeerEntrySchema = Type.Object({
   protocols: Type.Array(Type.String()),
   connectedAt: Type.String({ format: 'date-time' }),
   ageMs: Type.Number(),
-  connections: Type.Integer()
+  connections: Type.Integer(),
+  score: Type.Number({ description: 'this node\'s gossipsub score of the peer: below 0 it has misbehaved (or speaks another message id)' })
 })
 
 export const PeersResponse = Type.Object({ peers: Type.Array(PeerEntrySchema) })
