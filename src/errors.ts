@@ -229,6 +229,14 @@ export class HistoryProtocolError extends GossipdError {
   readonly status = 502
 }
 
+/** A peer broke the AutoNAT protocol while answering a reachability probe (bad frame, no status). */
+export class AutonatProtocolError extends GossipdError {
+  static override name = 'AutonatProtocolError'
+  override name = 'AutonatProtocolError'
+  readonly code = 'autonat-protocol'
+  readonly status = 502
+}
+
 export function isGossipdError (err: unknown): err is GossipdError {
   return err instanceof GossipdError
 }

@@ -29,12 +29,16 @@ import { cheapEmptyLengthPrefix } from './length-prefix.js'
 import { corkSocketWrites } from './socket-writes.js'
 import { concurrentOutboundStreams } from './gossip-streams.js'
 import { muxerFirstPing } from './muxer-ping.js'
+import { natGater, natServices, natTransports } from './nat.js'
+import type { CircuitRelayService } from '@libp2p/circuit-relay-v2'
 
 export interface Services extends Record<string, unknown> {
   identify: Identify
   ping: Ping
   dht: KadDHT
   pubsub: GossipSub
+  /** The circuit relay v2 server, unless `--relay-service off` (node/nat.ts). */
+  relay?: CircuitRelayService
 }
 
 export type GossipdLibp2p = Libp2p<Services>
@@ -70,7 +74,7 @@ export async function buildLibp2p (config: NodeConfig, privateKey: PrivateKey, o
   cacheEd25519Verification()
   halveYamuxWindowUpdates()
   cheapEmptyLengthPrefix()
-  const node = await createLibp2p<Services>({
+  const node: GossipdLibp2p = await createLibp2p<Services>({
     privateKey,
     start: false,
     addresses: {
@@ -78,7 +82,9 @@ export async function buildLibp2p (config: NodeConfig, privateKey: PrivateKey, o
       announce: config.announce,
       announceFilter: announceable
     },
-    transports: [tcp()],
+    // TCP, and circuit relay v2: dial through relays, listen through reservations (node/nat.ts)
+    transports: [tcp(), ...natTransports()],
+    connectionGater: natGater({ getConnections: () => node.getConnections(), maxCircuits: config.relayMaxCircuits }),
     // Noise with each session's cipher key imported once, not once per frame (node/noise-crypto.ts)
     connectionEncrypters: [noise({ crypto: noiseCrypto })],
     streamMuxers: [yamux()],
@@ -145,7 +151,8 @@ export async function buildLibp2p (config: NodeConfig, privateKey: PrivateKey, o
         scoreParams: PEER_SCORE_PARAMS,
         scoreThresholds: PEER_SCORE_THRESHOLDS,
         ...opts.gossipsub
-      })
+      }),
+      ...natServices(config)
     }
   })
   if (opts.gossipsub?.scoreParams?.topics == null) scoreEveryTopic(node.services.pubsub)

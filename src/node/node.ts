@@ -21,6 +21,7 @@ import { createMetrics, type NodeMetrics } from './metrics.js'
 import { FileSharing } from '../files/file-sharing.js'
 import { createMessaging, type DirectMessages, type HistorySync, type Topics } from '../messaging/index.js'
 import { PeerTable } from './peers.js'
+import { Traversal, type TraversalInfo } from './traversal.js'
 
 export interface CreateNodeOptions extends Libp2pOptions {
   logger?: Logger
@@ -33,6 +34,8 @@ export interface HandleOptions {
   maxInboundStreams?: number
   /** Streams this node may open to this protocol at once, per connection. @default DEFAULT_MAX_OUTBOUND_STREAMS */
   maxOutboundStreams?: number
+  /** Serve the protocol over relayed (limited) connections too. @default false */
+  runOnLimitedConnection?: boolean
 }
 
 /** Something with a lifecycle that the node starts after libp2p and stops before it. */
@@ -41,7 +44,7 @@ export interface Feature {
   stop?(): void | Promise<void>
 }
 
-export interface NodeInfo {
+export interface NodeInfo extends TraversalInfo {
   peerId: string
   nick?: string
   listen: string[]
@@ -67,6 +70,8 @@ export class GossipdNode {
   readonly swarm: SwarmView
   /** File sharing: store, DHT providers, `/gossipd/files/1.0.0` and `/gossipd/index/1.0.0`, downloads. */
   readonly files: FileSharing
+  /** NAT traversal: reachability from dial-backs, DHT mode, relay service and reservations. */
+  readonly traversal: Traversal
   private startedAt?: number
   private readonly features: Feature[] = []
   private readonly bootstrapper: Bootstrapper
@@ -87,7 +92,9 @@ export class GossipdNode {
       isConnected: peer => libp2p.getConnections(peer).length > 0,
       log
     }, { intervalMs: config.pingInterval })
-    this.peers = new PeerTable(libp2p, libp2p.peerStore, this.liveness)
+    this.traversal = new Traversal(libp2p, config, log.child({ component: 'nat' }))
+    this.peers = new PeerTable(libp2p, libp2p.peerStore, this.liveness, conn => this.traversal.originOf(conn))
+    this.features.push(this.traversal)
     this.joinDials = new JoinDials(dialQueueOf(libp2p), { maxParallel: JOIN_MAX_PARALLEL_DIALS, forMs: JOIN_DIAL_PHASE_MS })
     this.swarm = new SwarmView({
       peerId: this.peerId,
@@ -123,7 +130,8 @@ export class GossipdNode {
     this.metrics = createMetrics({
       connections: () => new Set(libp2p.getConnections().map(c => c.remotePeer.toString())).size,
       routingTableSize: () => this.dht.size,
-      uptimeSeconds: () => this.uptimeMs() / 1000
+      uptimeSeconds: () => this.uptimeMs() / 1000,
+      reachability: () => this.traversal.reachability.state
     })
     const messaging = createMessaging({
       config,
@@ -212,7 +220,8 @@ export class GossipdNode {
       protocols: this.libp2p.getProtocols(),
       agentVersion: AGENT_VERSION,
       uptimeMs: this.uptimeMs(),
-      startedAt: this.startedAt == null ? null : new Date(this.startedAt).toISOString()
+      startedAt: this.startedAt == null ? null : new Date(this.startedAt).toISOString(),
+      ...this.traversal.info()
     }
   }
 
@@ -231,7 +240,8 @@ export class GossipdNode {
       }
     }, {
       maxInboundStreams: options.maxInboundStreams ?? DEFAULT_MAX_INBOUND_STREAMS,
-      maxOutboundStreams: options.maxOutboundStreams ?? DEFAULT_MAX_OUTBOUND_STREAMS
+      maxOutboundStreams: options.maxOutboundStreams ?? DEFAULT_MAX_OUTBOUND_STREAMS,
+      runOnLimitedConnection: options.runOnLimitedConnection ?? false
     })
   }
 

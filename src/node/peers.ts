@@ -18,6 +18,8 @@ export interface PeerEntry {
   connectedAt: string
   ageMs: number
   connections: number
+  /** Every open connection to the peer: direct or relayed (limited), and how it was made. */
+  links: Array<{ remoteAddr: string, direction: 'inbound' | 'outbound', relayed: boolean, origin: 'dialed' | 'accepted' | 'hole-punched' }>
 }
 
 export interface ConnectResult {
@@ -37,7 +39,8 @@ export class PeerTable {
   constructor (
     private readonly libp2p: GossipdLibp2p,
     private readonly peerStore: PeerStore,
-    private readonly liveness: Liveness
+    private readonly liveness: Liveness,
+    private readonly originOf: (conn: { id: string, direction: 'inbound' | 'outbound' }) => 'dialed' | 'accepted' | 'hole-punched' = c => c.direction === 'outbound' ? 'dialed' : 'accepted'
   ) {}
 
   /** Connected peers, one entry each (the oldest open connection describes it). */
@@ -60,7 +63,8 @@ export class PeerTable {
         protocols,
         connectedAt: new Date(conn.timeline.open).toISOString(),
         ageMs: now - conn.timeline.open,
-        connections: conns.length
+        connections: conns.length,
+        links: conns.map(c => ({ remoteAddr: c.remoteAddr.toString(), direction: c.direction, relayed: c.limits != null, origin: this.originOf(c) }))
       }
     }))
   }

@@ -8,7 +8,13 @@ export const PeerEntrySchema = Type.Object({
   protocols: Type.Array(Type.String()),
   connectedAt: Type.String({ format: 'date-time' }),
   ageMs: Type.Number(),
-  connections: Type.Integer()
+  connections: Type.Integer(),
+  links: Type.Array(Type.Object({
+    remoteAddr: Type.String(),
+    direction: Type.Union([Type.Literal('inbound'), Type.Literal('outbound')]),
+    relayed: Type.Boolean({ description: 'a limited connection through a circuit relay' }),
+    origin: Type.Union([Type.Literal('dialed'), Type.Literal('accepted'), Type.Literal('hole-punched')])
+  }), { description: 'each open connection to the peer' })
 })
 
 export const PeersResponse = Type.Object({ peers: Type.Array(PeerEntrySchema) })
