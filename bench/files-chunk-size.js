@@ -10,7 +10,10 @@ import { randomBytes } from 'node:crypto'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { createNode, loadConfig } from '../dist/src/index.js'
+import { applyDependencyPatches, createNode, loadConfig } from '../dist/src/index.js'
+
+// the nodes run as `gossipd start` runs them: with the dependency patches of docs/ARCHITECTURE.md
+applyDependencyPatches()
 
 const SIZES = [64 * 1024, 256 * 1024, 1024 * 1024]
 const sizeMiB = Number(process.argv[2] ?? 64)

@@ -2,9 +2,12 @@
  * What a topic message costs: the CPU a joined swarm spends per node on each 1 KiB message (swarm CPU while
  * publishing at a steady rate, less the same swarm's idle CPU just before, per node per message). On a machine
  * of few cores this figure sets gossip latency: one publish is a burst of (nodes x cost) of CPU that the cores
- * work off before the last receiver has it. Extra `gossipd start` arguments after `--` compare settings.
+ * work off before the last receiver has it. Extra `gossipd start` arguments after `--` compare settings; with
+ * `-- --stock-libraries` the nodes run on their dependencies as published, without the patches of
+ * docs/ARCHITECTURE.md ("Patches"), for the row with and without them.
  *
  *   npm run build && node bench/message-cost.js [--nodes=40] [--rate=3] [--seconds=45] [-- --max-connections 30]
+ *   node bench/message-cost.js -- --stock-libraries
  */
 import { isMain, parseArgsAndNodeArgs } from './lib/args.js'
 import { load, printRows, row, writeResult } from './lib/report.js'

@@ -10,7 +10,6 @@ import { multiaddr } from '@multiformats/multiaddr'
 import { Type, type Static } from '@sinclair/typebox'
 import { Value } from '@sinclair/typebox/value'
 import * as C from './constants.js'
-import * as N from './node/nat-constants.js'
 import { ConfigError } from './errors.js'
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const
@@ -37,8 +36,9 @@ export const ConfigSchema = Type.Object({
   maxFileSize: Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER }),
   uploadLimit: Type.Integer({ minimum: 0 }),
   fileChunkSize: Type.Integer({ minimum: C.FILE_MIN_CHUNK_SIZE, maximum: C.FILE_MAX_CHUNK_SIZE }),
+  stockLibraries: Type.Boolean(),
   relayService: Type.Union(RELAY_SERVICE_MODES.map(m => Type.Literal(m))),
-  relayReservations: Type.Integer({ minimum: 0, maximum: N.MAX_RELAY_RESERVATIONS }),
+  relayReservations: Type.Integer({ minimum: 0, maximum: C.MAX_RELAY_RESERVATIONS }),
   relayMaxReservations: Type.Integer({ minimum: 1, maximum: 10_000 }),
   relayMaxCircuits: Type.Integer({ minimum: 1, maximum: 10_000 }),
   relayCircuitDuration: Type.Integer({ minimum: 1000, maximum: 24 * 3600 * 1000 }),
@@ -80,12 +80,13 @@ export const SETTINGS: Setting[] = [
   { key: 'maxFileSize', flag: '--max-file-size', env: 'GOSSIPD_MAX_FILE_SIZE', kind: 'int', default: C.DEFAULT_MAX_FILE_SIZE, description: 'largest file in bytes the node stores (upload or download); bigger uploads answer 413' },
   { key: 'uploadLimit', flag: '--upload-limit', env: 'GOSSIPD_UPLOAD_LIMIT', kind: 'int', default: 0, description: 'cap on bytes per second served to peers downloading files; 0 for none' },
   { key: 'fileChunkSize', flag: '--file-chunk-size', env: 'GOSSIPD_FILE_CHUNK_SIZE', kind: 'int', default: C.FILE_CHUNK_SIZE, description: `chunk size in bytes of files this node shares (${C.FILE_MIN_CHUNK_SIZE} to ${C.FILE_MAX_CHUNK_SIZE}); downloads follow the sharer's manifest` },
+  { key: 'stockLibraries', flag: '--stock-libraries', env: 'GOSSIPD_STOCK_LIBRARIES', kind: 'bool', default: false, description: 'run on the dependencies as published: none of the measured patches of docs/ARCHITECTURE.md (`gossipd start` applies them otherwise)' },
   { key: 'relayService', flag: '--relay-service', env: 'GOSSIPD_RELAY_SERVICE', kind: 'enum', default: 'auto', description: `serve circuit relay v2 reservations: ${RELAY_SERVICE_MODES.join(', ')}; auto serves only while dial-backs confirm the node reachable` },
-  { key: 'relayReservations', flag: '--relay-reservations', env: 'GOSSIPD_RELAY_RESERVATIONS', kind: 'int', default: N.DEFAULT_RELAY_RESERVATIONS, description: `relays a node that dial-backs find private keeps reservations on (0 to ${N.MAX_RELAY_RESERVATIONS})` },
-  { key: 'relayMaxReservations', flag: '--relay-max-reservations', env: 'GOSSIPD_RELAY_MAX_RESERVATIONS', kind: 'int', default: N.DEFAULT_RELAY_MAX_RESERVATIONS, description: 'reservations a relay holds at once; more are refused (RESERVATION_REFUSED)' },
-  { key: 'relayMaxCircuits', flag: '--relay-max-circuits', env: 'GOSSIPD_RELAY_MAX_CIRCUITS', kind: 'int', default: N.DEFAULT_RELAY_MAX_CIRCUITS, description: 'relayed connections a relay carries at once; more are refused (RESOURCE_LIMIT_EXCEEDED)' },
-  { key: 'relayCircuitDuration', flag: '--relay-circuit-duration', env: 'GOSSIPD_RELAY_CIRCUIT_DURATION', kind: 'int', default: N.DEFAULT_RELAY_CIRCUIT_DURATION_MS, description: 'ms a relayed connection may last before the relay closes it' },
-  { key: 'relayCircuitBytes', flag: '--relay-circuit-bytes', env: 'GOSSIPD_RELAY_CIRCUIT_BYTES', kind: 'int', default: N.DEFAULT_RELAY_CIRCUIT_BYTES, description: 'bytes a relay forwards per relayed connection, each way, before closing it' },
+  { key: 'relayReservations', flag: '--relay-reservations', env: 'GOSSIPD_RELAY_RESERVATIONS', kind: 'int', default: C.DEFAULT_RELAY_RESERVATIONS, description: `relays a node that dial-backs find private keeps reservations on (0 to ${C.MAX_RELAY_RESERVATIONS})` },
+  { key: 'relayMaxReservations', flag: '--relay-max-reservations', env: 'GOSSIPD_RELAY_MAX_RESERVATIONS', kind: 'int', default: C.DEFAULT_RELAY_MAX_RESERVATIONS, description: 'reservations a relay holds at once; more are refused (RESERVATION_REFUSED)' },
+  { key: 'relayMaxCircuits', flag: '--relay-max-circuits', env: 'GOSSIPD_RELAY_MAX_CIRCUITS', kind: 'int', default: C.DEFAULT_RELAY_MAX_CIRCUITS, description: 'relayed connections a relay carries at once; more are refused (PERMISSION_DENIED)' },
+  { key: 'relayCircuitDuration', flag: '--relay-circuit-duration', env: 'GOSSIPD_RELAY_CIRCUIT_DURATION', kind: 'int', default: C.DEFAULT_RELAY_CIRCUIT_DURATION_MS, description: 'ms a relayed connection may last before the relay closes it' },
+  { key: 'relayCircuitBytes', flag: '--relay-circuit-bytes', env: 'GOSSIPD_RELAY_CIRCUIT_BYTES', kind: 'int', default: C.DEFAULT_RELAY_CIRCUIT_BYTES, description: 'bytes a relay forwards per relayed connection, each way, before closing it' },
   { key: 'upnp', flag: '--upnp', env: 'GOSSIPD_UPNP', kind: 'bool', default: false, description: 'ask the home router for a port mapping (UPnP/NAT-PMP); off unless set' }
 ]
 
@@ -107,7 +108,7 @@ function coerce (setting: Setting, raw: unknown): unknown {
   switch (setting.kind) {
     case 'list': return raw.split(',').map(s => s.trim()).filter(s => s.length > 0)
     case 'int': return /^-?\d+$/.test(raw.trim()) ? Number(raw.trim()) : raw
-    case 'bool': return raw === 'true' || raw === '1' ? true : raw === 'false' || raw === '0' ? false : raw
+    case 'bool': return /^(true|1|yes)$/i.test(raw.trim()) ? true : /^(false|0|no)$/i.test(raw.trim()) ? false : raw
     default: return raw
   }
 }

@@ -1,21 +1,28 @@
 /**
- * One error class per failure. Callers match on `.name` (it survives duplicated packages); the HTTP layer maps
- * `code` to a status.
+ * One error class per failure. Callers match on `.name` (it survives duplicated packages and bundling), never with
+ * `instanceof`; the HTTP API maps `code` to a status (src/api/errors.ts). Domain errors know nothing of HTTP.
  */
 
+const BRAND = Symbol.for('gossipd.error')
+
+/**
+ * The base of every gossipd error: `name` is the class's own static `name` (set explicitly in each class, so
+ * minified or duplicated code keeps it), `code` a stable machine-readable string returned in API error bodies.
+ */
 export abstract class GossipdError extends Error {
-  /** Stable machine-readable code, as returned in API error bodies. */
   abstract readonly code: string
-  /** HTTP status the API answers with when this error reaches it. */
-  abstract readonly status: number
+  /** Brand read by `isGossipdError`; a registered symbol, so it holds across duplicated copies of this module. */
+  readonly [BRAND] = true
+  constructor (message?: string, options?: ErrorOptions) {
+    super(message, options)
+    this.name = new.target.name
+  }
 }
 
 /** A configuration value is missing or invalid. `setting` names it. */
 export class ConfigError extends GossipdError {
   static override name = 'ConfigError'
-  override name = 'ConfigError'
   readonly code = 'invalid-config'
-  readonly status = 500
   constructor (readonly setting: string, message: string) {
     super(`${setting}: ${message}`)
   }
@@ -24,9 +31,7 @@ export class ConfigError extends GossipdError {
 /** A string is not a valid peer id. */
 export class InvalidPeerIdError extends GossipdError {
   static override name = 'InvalidPeerIdError'
-  override name = 'InvalidPeerIdError'
   readonly code = 'invalid-peer-id'
-  readonly status = 400
   constructor (value: string) {
     super(`"${value}" is not a valid peer id`)
   }
@@ -35,9 +40,7 @@ export class InvalidPeerIdError extends GossipdError {
 /** A string is not a valid multiaddr. */
 export class InvalidMultiaddrError extends GossipdError {
   static override name = 'InvalidMultiaddrError'
-  override name = 'InvalidMultiaddrError'
   readonly code = 'invalid-multiaddr'
-  readonly status = 400
   constructor (value: string, reason?: string) {
     super(`"${value}" is not a valid multiaddr${reason != null ? `: ${reason}` : ''}`)
   }
@@ -46,9 +49,7 @@ export class InvalidMultiaddrError extends GossipdError {
 /** A peer could not be found in the DHT or among connections. */
 export class PeerNotFoundError extends GossipdError {
   static override name = 'PeerNotFoundError'
-  override name = 'PeerNotFoundError'
   readonly code = 'peer-not-found'
-  readonly status = 404
   constructor (peerId: string, detail?: string) {
     super(`peer ${peerId} not found${detail != null ? `: ${detail}` : ''}`)
   }
@@ -57,9 +58,7 @@ export class PeerNotFoundError extends GossipdError {
 /** A peer was found (or given) but dialing it failed. */
 export class DialFailedError extends GossipdError {
   static override name = 'DialFailedError'
-  override name = 'DialFailedError'
   readonly code = 'dial-failed'
-  readonly status = 502
   constructor (target: string, reason: string) {
     super(`could not connect to ${target}: ${reason}`)
   }
@@ -68,9 +67,7 @@ export class DialFailedError extends GossipdError {
 /** The node is asked to act before it started or after it stopped. */
 export class NotStartedError extends GossipdError {
   static override name = 'NotStartedError'
-  override name = 'NotStartedError'
   readonly code = 'not-started'
-  readonly status = 503
   constructor (message = 'the node is not running') {
     super(message)
   }
@@ -79,33 +76,25 @@ export class NotStartedError extends GossipdError {
 /** A request or argument is malformed in a way no schema caught. */
 export class InvalidRequestError extends GossipdError {
   static override name = 'InvalidRequestError'
-  override name = 'InvalidRequestError'
   readonly code = 'invalid-request'
-  readonly status = 400
 }
 
 /** The node's identity file exists but cannot be read as a key. */
 export class IdentityError extends GossipdError {
   static override name = 'IdentityError'
-  override name = 'IdentityError'
   readonly code = 'identity'
-  readonly status = 500
 }
 
 /** A file name is empty, too long, or looks like a path (names are labels, never paths). */
 export class InvalidFileNameError extends GossipdError {
   static override name = 'InvalidFileNameError'
-  override name = 'InvalidFileNameError'
   readonly code = 'invalid-file-name'
-  readonly status = 400
 }
 
 /** A string is not a file id (a CID of a manifest). */
 export class InvalidFileIdError extends GossipdError {
   static override name = 'InvalidFileIdError'
-  override name = 'InvalidFileIdError'
   readonly code = 'invalid-file-id'
-  readonly status = 400
   constructor (value: string) {
     super(`"${value}" is not a file id`)
   }
@@ -114,9 +103,7 @@ export class InvalidFileIdError extends GossipdError {
 /** No file with this id is in the local store. */
 export class FileNotFoundError extends GossipdError {
   static override name = 'FileNotFoundError'
-  override name = 'FileNotFoundError'
   readonly code = 'file-not-found'
-  readonly status = 404
   constructor (id: string) {
     super(`no file ${id} in the store`)
   }
@@ -125,9 +112,7 @@ export class FileNotFoundError extends GossipdError {
 /** An upload is larger than the node's `--max-file-size`. */
 export class FileTooLargeError extends GossipdError {
   static override name = 'FileTooLargeError'
-  override name = 'FileTooLargeError'
   readonly code = 'file-too-large'
-  readonly status = 413
   constructor (limit: number) {
     super(`the file is larger than this node's limit of ${limit} bytes (--max-file-size)`)
   }
@@ -136,17 +121,13 @@ export class FileTooLargeError extends GossipdError {
 /** A requested byte range lies outside the file. */
 export class RangeNotSatisfiableError extends GossipdError {
   static override name = 'RangeNotSatisfiableError'
-  override name = 'RangeNotSatisfiableError'
   readonly code = 'range-not-satisfiable'
-  readonly status = 416
 }
 
 /** No download job with this id. */
 export class DownloadNotFoundError extends GossipdError {
   static override name = 'DownloadNotFoundError'
-  override name = 'DownloadNotFoundError'
   readonly code = 'download-not-found'
-  readonly status = 404
   constructor (id: string) {
     super(`no download ${id}`)
   }
@@ -155,17 +136,13 @@ export class DownloadNotFoundError extends GossipdError {
 /** A peer answered a files or index request with an error, a malformed frame or data that fails its hash. */
 export class FileTransferError extends GossipdError {
   static override name = 'FileTransferError'
-  override name = 'FileTransferError'
   readonly code = 'file-transfer'
-  readonly status = 502
 }
 
 /** A topic publish found no peer subscribed to the topic: nobody would receive it. */
 export class NoSubscribersError extends GossipdError {
   static override name = 'NoSubscribersError'
-  override name = 'NoSubscribersError'
   readonly code = 'no-subscribers'
-  readonly status = 409
   constructor (topic: string) {
     super(`no peer is subscribed to topic "${topic}": the message was not sent`)
   }
@@ -174,9 +151,7 @@ export class NoSubscribersError extends GossipdError {
 /** A message body exceeds the configured size limit. */
 export class MessageTooLargeError extends GossipdError {
   static override name = 'MessageTooLargeError'
-  override name = 'MessageTooLargeError'
   readonly code = 'message-too-large'
-  readonly status = 413
   constructor (size: number, limit: number) {
     super(`message of ${size} bytes exceeds the limit of ${limit} bytes`)
   }
@@ -185,17 +160,22 @@ export class MessageTooLargeError extends GossipdError {
 /** A topic validator refused a message this node was asked to publish. */
 export class MessageRejectedError extends GossipdError {
   static override name = 'MessageRejectedError'
-  override name = 'MessageRejectedError'
   readonly code = 'message-rejected'
-  readonly status = 422
+}
+
+/** Gossipsub published a message without asking this node for its id: the id function is not ours. */
+export class MissingMessageIdError extends GossipdError {
+  static override name = 'MissingMessageIdError'
+  readonly code = 'missing-message-id'
+  constructor (topic: string) {
+    super(`gossipsub published to topic "${topic}" without computing a message id (is msgIdFn the messaging feature's?)`)
+  }
 }
 
 /** A live stream reader fell too far behind and was cut off; it may resume from the history. */
 export class SlowReaderError extends GossipdError {
   static override name = 'SlowReaderError'
-  override name = 'SlowReaderError'
   readonly code = 'slow-reader'
-  readonly status = 503
   constructor (limit: number) {
     super(`stream reader fell ${limit} messages behind and was dropped; resume with the last sequence number`)
   }
@@ -204,17 +184,13 @@ export class SlowReaderError extends GossipdError {
 /** A direct-message peer broke the protocol (bad frame, wrong sender, missing ack). */
 export class DirectProtocolError extends GossipdError {
   static override name = 'DirectProtocolError'
-  override name = 'DirectProtocolError'
   readonly code = 'dm-protocol'
-  readonly status = 502
 }
 
 /** An operation that only uses an open connection found none to the peer. */
 export class NotConnectedError extends GossipdError {
   static override name = 'NotConnectedError'
-  override name = 'NotConnectedError'
   readonly code = 'not-connected'
-  readonly status = 409
 
   constructor (peer: string) {
     super(`not connected to ${peer}`)
@@ -224,19 +200,21 @@ export class NotConnectedError extends GossipdError {
 /** A history peer broke the protocol (bad request or answer, a message of another topic). */
 export class HistoryProtocolError extends GossipdError {
   static override name = 'HistoryProtocolError'
-  override name = 'HistoryProtocolError'
   readonly code = 'history-protocol'
-  readonly status = 502
 }
 
 /** A peer broke the AutoNAT protocol while answering a reachability probe (bad frame, no status). */
 export class AutonatProtocolError extends GossipdError {
   static override name = 'AutonatProtocolError'
-  override name = 'AutonatProtocolError'
   readonly code = 'autonat-protocol'
-  readonly status = 502
 }
 
+/** Whether `err` is an Error of one of the named classes: the project's way to match errors, not `instanceof`. */
+export function isError (err: unknown, ...names: string[]): boolean {
+  return err instanceof Error && names.includes(err.name)
+}
+
+/** Whether `err` is one of gossipd's errors (of any copy of this module), so it has a `code`. */
 export function isGossipdError (err: unknown): err is GossipdError {
-  return err instanceof GossipdError
+  return err instanceof Error && (err as Partial<Record<typeof BRAND, boolean>>)[BRAND] === true
 }

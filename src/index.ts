@@ -11,14 +11,17 @@
  * await node.stop()
  * ```
  */
-export { createNode, GossipdNode } from './node/node.js'
-export type { CreateNodeOptions, Feature, HandleOptions, NodeInfo } from './node/node.js'
+export { createNode, GossipdNode } from './gossipd.js'
+export type { CreateNodeOptions, Feature } from './gossipd.js'
+export type { GossipdHost, HandleOptions, NodeInfo } from './node/host.js'
 export type { PeerEntry, ConnectResult } from './node/peers.js'
 export type { RoutingTableView, FindPeerResult } from './node/dht.js'
+export { applyDependencyPatches, dependencyPatchesApplied, DEPENDENCY_PATCHES } from './node/patches.js'
+export type { DependencyPatch } from './node/patches.js'
 export { loadConfig, SETTINGS, ConfigSchema } from './config.js'
 export type { NodeConfig, ConfigSources } from './config.js'
 export * from './errors.js'
-export * as constants from './constants.js'
+export * as constants from './all-constants.js'
 export { createLogger } from './logger.js'
 export { buildApi } from './api/server.js'
 export { Topics, DirectMessages, decodeBody, encodeBody, messageView } from './messaging/index.js'

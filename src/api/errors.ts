@@ -3,17 +3,49 @@
  * was wrong; server errors say nothing of the internals (the log has the stack).
  */
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
-import { GossipdError } from '../errors.js'
+import { GossipdError, isGossipdError } from '../errors.js'
 
 export class UnauthorizedError extends GossipdError {
   static override name = 'UnauthorizedError'
-  override name = 'UnauthorizedError'
   readonly code = 'unauthorized'
-  readonly status = 401
   constructor () {
     super('missing or wrong bearer token: send "Authorization: Bearer <token>"')
   }
 }
+
+/**
+ * The HTTP status of each error code (src/errors.ts), the one place domain errors meet HTTP. A code missing here
+ * answers 500: a new error class must be given its status.
+ */
+export const ERROR_STATUS: Readonly<Record<string, number>> = {
+  'invalid-config': 500,
+  identity: 500,
+  'invalid-request': 400,
+  'invalid-peer-id': 400,
+  'invalid-multiaddr': 400,
+  'invalid-file-name': 400,
+  'invalid-file-id': 400,
+  unauthorized: 401,
+  'peer-not-found': 404,
+  'file-not-found': 404,
+  'download-not-found': 404,
+  'no-subscribers': 409,
+  'not-connected': 409,
+  'file-too-large': 413,
+  'message-too-large': 413,
+  'range-not-satisfiable': 416,
+  'message-rejected': 422,
+  'dial-failed': 502,
+  'file-transfer': 502,
+  'dm-protocol': 502,
+  'history-protocol': 502,
+  'missing-message-id': 500,
+  'not-started': 503,
+  'slow-reader': 503
+}
+
+/** The status an error answers with: its code's, or 500 for a code without one. */
+export const statusOf = (err: GossipdError): number => ERROR_STATUS[err.code] ?? 500
 
 /** Fastify's own error codes, by the code clients see. */
 const FASTIFY_CODES: Record<string, string> = {
@@ -42,9 +74,10 @@ export function frameworkErrors (err: FastifyError, req: FastifyRequest, reply: 
 
 export function registerErrorHandler (app: FastifyInstance): void {
   app.setErrorHandler((err: FastifyError | GossipdError | Error, req, reply) => {
-    if (err instanceof GossipdError) {
-      if (err.status >= 500) req.log.warn({ err }, 'request failed')
-      return reply.code(err.status).send({ error: { code: err.code, message: err.message } })
+    if (isGossipdError(err)) {
+      const status = statusOf(err)
+      if (status >= 500) req.log.warn({ err }, 'request failed')
+      return reply.code(status).send({ error: { code: err.code, message: err.message } })
     }
     const fe = err as FastifyError
     if (fe.validation != null) {

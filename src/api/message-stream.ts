@@ -6,7 +6,7 @@
  * that stops draining its socket falls behind until it is cut off with an `error` event. It resumes by cursor.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
-import { HISTORY_PAGE_DEFAULT, SSE_KEEPALIVE_MS } from '../constants.js'
+import { HISTORY_PAGE_DEFAULT, SSE_KEEPALIVE_MS } from './constants.js'
 import { InvalidRequestError } from '../errors.js'
 import { messageView, type Encoding, type MessageView } from '../messaging/body.js'
 import type { StoredMessage } from '../messaging/history.js'

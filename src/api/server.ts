@@ -5,9 +5,13 @@
 import swagger from '@fastify/swagger'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify'
-import { API_BODY_LIMIT, API_HEADERS_TIMEOUT_MS, API_IDLE_TIMEOUT_MS, API_KEEP_ALIVE_TIMEOUT_MS, API_MAX_SOCKETS, API_REQUEST_TIMEOUT_MS } from '../constants.js'
+import {
+  API_BODY_LIMIT, API_HEADERS_TIMEOUT_MS, API_IDLE_TIMEOUT_MS, API_KEEP_ALIVE_TIMEOUT_MS, API_MAX_SOCKETS,
+  API_REQUEST_TIMEOUT_MS
+} from './constants.js'
 import type { Logger } from '../logger.js'
-import type { GossipdNode } from '../node/node.js'
+import type { GossipdNode } from '../gossipd.js'
+export type { ApiRoute, RouteOptions } from './route-options.js'
 import { registerAuth } from './auth.js'
 import { frameworkErrors, registerErrorHandler } from './errors.js'
 import { registerFiniteCheck } from './finite-numbers.js'
@@ -26,17 +30,11 @@ import topics from './routes/topics.js'
 import swarm from './routes/swarm.js'
 import ui from './routes/ui.js'
 
-export interface RouteOptions {
-  node: GossipdNode
-}
-
 export interface ApiOptions {
   /** Required bearer token; when absent the API is open (only allowed on loopback, checked by the config). */
   token?: string
   logger?: Logger
 }
-
-export type ApiRoute = (app: FastifyInstance, opts: RouteOptions) => Promise<void>
 
 /** Route plugins of every feature; features add theirs here. */
 export const ROUTES = [root, peers, dht, metrics, swarm, ui, topics, direct, message, files, downloads, search, peerFiles]

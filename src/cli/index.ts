@@ -2,7 +2,7 @@
  * The `gossipd` command line: a thin user of the library and of the HTTP API.
  */
 import { Command, InvalidArgumentError } from 'commander'
-import { AGENT_VERSION } from '../constants.js'
+import { AGENT_VERSION } from '../node/constants.js'
 import { ApiClient, ApiClientError } from './client.js'
 import { addSettingOptions, flagsFrom } from './options.js'
 import { configOrExit, runStart } from './start.js'
@@ -10,7 +10,7 @@ import { runSwarm } from './swarm.js'
 import { table } from './table.js'
 import { registerFileCommands } from './files.js'
 import { registerChatCommand } from './chat.js'
-import type { NodeInfo } from '../node/node.js'
+import type { NodeInfo } from '../node/host.js'
 import type { PeerEntry } from '../node/peers.js'
 
 function positiveInt (value: string): number {

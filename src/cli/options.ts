@@ -7,8 +7,8 @@ import { SETTINGS, type ConfigInput } from '../config.js'
 export function addSettingOptions (cmd: Command): Command {
   cmd.option('--config <file>', 'JSON file with settings (keys as in the README table)')
   for (const s of SETTINGS) {
-    const arg = s.kind === 'list' ? '<values>' : '<value>'
-    cmd.option(`${s.flag} ${arg}`, `${s.description} [env ${s.env}]`)
+    const arg = s.kind === 'list' ? ' <values>' : s.kind === 'bool' ? '' : ' <value>'
+    cmd.option(`${s.flag}${arg}`, `${s.description} [env ${s.env}]`)
   }
   return cmd
 }

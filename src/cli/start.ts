@@ -2,10 +2,11 @@
  * `gossipd start`: run a node and its HTTP API until SIGTERM or SIGINT, then leave gracefully and exit 0.
  */
 import { loadConfig, parseHostPort, type ConfigInput, type NodeConfig } from '../config.js'
-import { ConfigError } from '../errors.js'
+import { isError } from '../errors.js'
 import { createLogger } from '../logger.js'
 import { buildApi } from '../api/server.js'
-import { createNode } from '../node/node.js'
+import { createNode } from '../gossipd.js'
+import { applyDependencyPatches } from '../node/patches.js'
 
 /** Exit code for a bad setting, so scripts can tell a misconfiguration from a crash. */
 export const EXIT_CONFIG = 2
@@ -14,8 +15,8 @@ export function configOrExit (file: string | undefined, flags: ConfigInput): Nod
   try {
     return loadConfig({ file, env: process.env, flags })
   } catch (err) {
-    if (err instanceof ConfigError) {
-      process.stderr.write(`gossipd: invalid setting ${err.message}\n`)
+    if (isError(err, 'ConfigError')) {
+      process.stderr.write(`gossipd: invalid setting ${(err as Error).message}\n`)
       process.exit(EXIT_CONFIG)
     }
     throw err
@@ -24,6 +25,8 @@ export function configOrExit (file: string | undefined, flags: ConfigInput): Nod
 
 export async function runStart (config: NodeConfig): Promise<void> {
   const logger = createLogger({ level: config.logLevel })
+  // the measured patches of docs/ARCHITECTURE.md ("Patches"): this process is gossipd's alone
+  if (!config.stockLibraries) applyDependencyPatches()
   const node = await createNode(config, { logger })
   const api = await buildApi(node, { token: config.apiToken, logger })
   const { host, port } = parseHostPort(config.api)

@@ -3,7 +3,9 @@
  * up to a depth, a number of nodes and a time budget, and join the answers into one graph. Whatever the limits
  * cut off is still in the graph, as nodes marked unreached with the reason.
  */
-import { CRAWL_CONCURRENCY, CRAWL_DEFAULT_DEPTH, CRAWL_DEFAULT_MAX_PEERS, CRAWL_DEFAULT_TIMEOUT_MS, CRAWL_QUERY_TIMEOUT_MS } from '../constants.js'
+import {
+  CRAWL_CONCURRENCY, CRAWL_DEFAULT_DEPTH, CRAWL_DEFAULT_MAX_PEERS, CRAWL_DEFAULT_TIMEOUT_MS, CRAWL_QUERY_TIMEOUT_MS
+} from './constants.js'
 import type { PeerReport } from './report.js'
 
 export interface CrawlOptions {

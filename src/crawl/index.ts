@@ -8,7 +8,7 @@
  * console.log(graph.nodes.length, 'nodes', graph.edges.length, 'links', graph.complete ? '' : '(cut short)')
  * ```
  */
-export { SwarmView } from './swarm-view.js'
+export { SwarmView, createSwarmView } from './swarm-view.js'
 export type { SwarmViewComponents } from './swarm-view.js'
 export { crawlSwarm } from './crawler.js'
 export type { CrawlOptions, CrawlerComponents, SwarmGraph, SwarmNode, SwarmEdge, StopReason } from './crawler.js'

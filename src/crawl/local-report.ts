@@ -2,7 +2,7 @@
  * This node's own report: what it answers on `/gossipd/peers/1.0.0`, and where every crawl it makes starts.
  */
 import type { Connection, PeerId, PeerStore } from '@libp2p/interface'
-import { PEERS_MAX_REPORTED_CONNECTIONS, PEERS_MAX_REPORTED_TOPICS } from '../constants.js'
+import { PEERS_MAX_REPORTED_CONNECTIONS, PEERS_MAX_REPORTED_TOPICS } from './constants.js'
 import { REPORT_LIMITS, type ConnectionReport, type PeerReport } from './report.js'
 
 

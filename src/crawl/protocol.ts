@@ -4,7 +4,7 @@
  */
 import type { Stream } from '@libp2p/interface'
 import { lpStream } from '@libp2p/utils'
-import { PEERS_MAX_REPORT_BYTES, PEERS_MAX_REQUEST_BYTES } from '../constants.js'
+import { PEERS_MAX_REPORT_BYTES, PEERS_MAX_REQUEST_BYTES } from './constants.js'
 import { decodeReport, decodeRequest, encodeJson, type PeerReport, type PeersRequest } from './report.js'
 
 export interface ServeOptions {

@@ -4,7 +4,8 @@
  * before anything reads it.
  */
 import { Type, type Static } from '@sinclair/typebox'
-import { PEERS_MAX_REPORTED_CONNECTIONS, PEERS_MAX_REPORTED_TOPICS } from '../constants.js'
+import { PEERS_MAX_REPORTED_CONNECTIONS, PEERS_MAX_REPORTED_TOPICS } from './constants.js'
+import { GossipdError } from '../errors.js'
 import { decodeJsonFrame, encodeJsonFrame } from '../json-frame.js'
 
 /** Wire bounds of single fields; a node trims its own report to them (local-report.ts). */
@@ -53,9 +54,9 @@ export const PeersRequestSchema = Type.Object({
 
 export type PeersRequest = Static<typeof PeersRequestSchema>
 
-export class InvalidReportError extends Error {
+export class InvalidReportError extends GossipdError {
   static override name = 'InvalidReportError'
-  override name = 'InvalidReportError'
+  readonly code = 'invalid-report'
 }
 
 const invalid = (message: string): Error => new InvalidReportError(message)

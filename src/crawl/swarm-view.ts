@@ -5,7 +5,7 @@
 import type { Connection, PeerId, Stream, StreamHandler } from '@libp2p/interface'
 import { peerIdFromString } from '@libp2p/peer-id'
 import { multiaddr, type Multiaddr } from '@multiformats/multiaddr'
-import { CRAWL_LINGER_MS, CRAWL_QUERY_TIMEOUT_MS, PEERS_MAX_STREAMS, PEERS_PROTOCOL } from '../constants.js'
+import { CRAWL_LINGER_MS, CRAWL_QUERY_TIMEOUT_MS, PEERS_MAX_STREAMS, PEERS_PROTOCOL } from './constants.js'
 import type { Logger } from '../logger.js'
 import { crawlSwarm, type CrawlOptions, type SwarmGraph } from './crawler.js'
 import { localReport, type LocalReportComponents } from './local-report.js'
@@ -105,4 +105,9 @@ export class SwarmView {
     this.crawls.set(key, crawl)
     return crawl
   }
+}
+
+/** The swarm view, wired as every feature is: narrow components from the composition root. */
+export function createSwarmView (components: SwarmViewComponents): SwarmView {
+  return new SwarmView(components)
 }

@@ -5,7 +5,7 @@
 import { randomUUID } from 'node:crypto'
 import { EventEmitter } from 'node:events'
 import { rm } from 'node:fs/promises'
-import { FILES_PROGRESS_INTERVAL_MS } from '../constants.js'
+import { FILES_PROGRESS_INTERVAL_MS } from './constants.js'
 import { DownloadNotFoundError } from '../errors.js'
 import { parsePeerId } from '../node/peer-id.js'
 import { DownloadRecords, type DownloadRecord } from './download-records.js'

@@ -4,7 +4,7 @@
  * each other's DHT provider records. Bounded: at most FILES_PEER_HINT_FILES files, FILES_PEER_HINTS peers each,
  * forgotten after FILES_PEER_HINT_TTL_MS.
  */
-import { FILES_PEER_HINT_FILES, FILES_PEER_HINT_TTL_MS, FILES_PEER_HINTS } from '../constants.js'
+import { FILES_PEER_HINT_FILES, FILES_PEER_HINT_TTL_MS, FILES_PEER_HINTS } from './constants.js'
 
 export class FilePeers {
   /** File id -> peer id -> last request time; both maps in least-recently-seen-first order. */

@@ -7,16 +7,17 @@ import type { ReadStream } from 'node:fs'
 import { join } from 'node:path'
 import type { Connection, PeerId, PeerInfo, Stream } from '@libp2p/interface'
 import type { KadDHT } from '@libp2p/kad-dht'
+import { FILE_CHUNK_SIZE, DEFAULT_MAX_FILE_SIZE } from '../constants.js'
 import {
-  FILE_CHUNK_SIZE, FILES_FIND_PROVIDERS_TIMEOUT_MS, FILES_INDEX_TIMEOUT_MS, FILES_MAX_INBOUND_STREAMS, FILES_PROTOCOL,
-  FILES_STREAMS_PER_PEER, INDEX_PROTOCOL, DEFAULT_MAX_FILE_SIZE
-} from '../constants.js'
+  FILES_FIND_PROVIDERS_TIMEOUT_MS, FILES_INDEX_TIMEOUT_MS, FILES_MAX_INBOUND_STREAMS, FILES_PROTOCOL,
+  FILES_STREAMS_PER_PEER, INDEX_PROTOCOL
+} from './constants.js'
 import { NotStartedError } from '../errors.js'
 import type { Logger } from '../logger.js'
-import type { HandleOptions } from '../node/node.js'
+import type { HandleOptions } from '../node/host.js'
 import type { NodeMetrics } from '../node/metrics.js'
 import { parsePeerId } from '../node/peer-id.js'
-import { openDatabase, type Database } from '../storage/database.js'
+import type { Database } from '../storage/database.js'
 import { Downloads, type DownloadOptions } from './downloads.js'
 import type { DownloadStatus } from './download-job.js'
 import { matches, requestIndex, serveIndex, type IndexEntry } from './index-protocol.js'
@@ -37,6 +38,8 @@ export interface FileSharingComponents {
   unhandle(protocol: string): Promise<void>
   dialProtocol(peer: PeerId, protocol: string, options: { signal: AbortSignal }): Promise<Stream>
   connectedPeers(): PeerId[]
+  /** The node's database, opened and closed by the composition root. */
+  db: Database
   metrics: NodeMetrics
   log: Logger
 }
@@ -77,7 +80,6 @@ export interface FileSharingEvents {
 }
 
 interface Running {
-  db: Database
   store: FileStore
   downloads: Downloads
   providers: Providers
@@ -104,7 +106,7 @@ export class FileSharing extends EventEmitter<FileSharingEvents> {
 
   async start (): Promise<void> {
     if (this.running != null) return
-    const db = openDatabase(this.opts.dataDir)
+    const db = this.c.db
     const store = new FileStore({ dataDir: this.opts.dataDir, db, chunkSize: this.opts.chunkSize ?? FILE_CHUNK_SIZE, maxFileSize: this.opts.maxFileSize ?? DEFAULT_MAX_FILE_SIZE })
     await store.init()
     const providers = new Providers({ peerId: this.c.peerId, dht: this.c.dht, rememberAddresses: this.c.rememberAddresses, log: this.c.log })
@@ -122,7 +124,7 @@ export class FileSharing extends EventEmitter<FileSharingEvents> {
       onCorrupt: () => { corrupt.inc() },
       onChunk: bytes => { downloaded.inc(bytes) }
     })
-    this.running = { db, store, downloads, providers }
+    this.running = { store, downloads, providers }
     const served = this.c.metrics.counter('gossipd_files_served_bytes_total', 'Chunk bytes served to peers')
     const answered = this.c.metrics.counter('gossipd_files_requests_total', 'Files-protocol requests answered, by request type and answer', ['type', 'answer'])
     await this.c.handle(FILES_PROTOCOL, async (stream, connection) => serveFiles(stream, connection.remotePeer.toString(), {
@@ -151,7 +153,6 @@ export class FileSharing extends EventEmitter<FileSharingEvents> {
     await this.c.unhandle(FILES_PROTOCOL).catch(() => {})
     await this.c.unhandle(INDEX_PROTOCOL).catch(() => {})
     await r.store.close()
-    r.db.close()
   }
 
   private async * mapFind (found: AsyncIterable<PeerInfo>): AsyncGenerator<PeerId> {
@@ -261,4 +262,9 @@ export class FileSharing extends EventEmitter<FileSharingEvents> {
     const results = [...byId.values()].sort((a, b) => b.peers.length - a.peers.length || a.name.localeCompare(b.name))
     return { results, asked: peers.length, failed }
   }
+}
+
+/** The file-sharing feature, wired as every feature is: narrow components from the root, options with defaults. */
+export function createFileSharing (components: FileSharingComponents, init: FileSharingOptions): FileSharing {
+  return new FileSharing(components, init)
 }

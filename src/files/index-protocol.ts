@@ -3,7 +3,9 @@
  * those whose name contains a substring; the server answers with their ids, names and sizes.
  */
 import type { Stream } from '@libp2p/interface'
-import { FILES_INDEX_MAX_BYTES, FILES_INDEX_MAX_ENTRIES, FILES_INDEX_TIMEOUT_MS, FILES_MAX_REQUEST_BYTES } from '../constants.js'
+import {
+  FILES_INDEX_MAX_BYTES, FILES_INDEX_MAX_ENTRIES, FILES_INDEX_TIMEOUT_MS, FILES_MAX_REQUEST_BYTES
+} from './constants.js'
 import { FileTransferError } from '../errors.js'
 import type { FileEntry } from './store.js'
 import { decodeJson, encodeJson, framed, readResponse, writeError, writeOk } from './wire.js'

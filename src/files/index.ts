@@ -16,7 +16,7 @@
  * b.files.read(file.id).pipe(process.stdout)
  * ```
  */
-export { FileSharing } from './file-sharing.js'
+export { FileSharing, createFileSharing } from './file-sharing.js'
 export type { FileSharingComponents, FileSharingOptions, SearchAnswer, SearchResult, ServedEvent } from './file-sharing.js'
 export type { FileEntry, FileOrigin } from './store.js'
 export type { Manifest } from './manifest.js'

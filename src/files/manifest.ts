@@ -6,7 +6,8 @@
 import { CID } from 'multiformats/cid'
 import * as json from 'multiformats/codecs/json'
 import { sha256 } from 'multiformats/hashes/sha2'
-import { FILE_MAX_CHUNK_SIZE, FILE_MAX_MANIFEST_BYTES, FILE_MIN_CHUNK_SIZE } from '../constants.js'
+import { FILE_MAX_CHUNK_SIZE, FILE_MIN_CHUNK_SIZE } from '../constants.js'
+import { FILE_MAX_MANIFEST_BYTES } from './constants.js'
 import { FileTransferError, InvalidFileIdError } from '../errors.js'
 import { checkFileName } from './names.js'
 

@@ -2,7 +2,7 @@
  * File names are labels shown to people, never paths: the store keys files by id, and a name that looks like a
  * path is refused rather than cleaned, so a user sees why.
  */
-import { FILE_MAX_NAME_BYTES } from '../constants.js'
+import { FILE_MAX_NAME_BYTES } from './constants.js'
 import { InvalidFileNameError } from '../errors.js'
 
 // eslint-disable-next-line no-control-regex

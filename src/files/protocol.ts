@@ -7,7 +7,10 @@
 import type { Stream } from '@libp2p/interface'
 import type { LengthPrefixedStream } from '@libp2p/utils'
 import type { CID } from 'multiformats/cid'
-import { FILE_MAX_CHUNK_SIZE, FILE_MAX_MANIFEST_BYTES, FILES_IDLE_TIMEOUT_MS, FILES_MAX_REQUEST_BYTES, FILES_MAX_UPLOAD_BACKLOG_MS } from '../constants.js'
+import { FILE_MAX_CHUNK_SIZE } from '../constants.js'
+import {
+  FILE_MAX_MANIFEST_BYTES, FILES_IDLE_TIMEOUT_MS, FILES_MAX_REQUEST_BYTES, FILES_MAX_UPLOAD_BACKLOG_MS
+} from './constants.js'
 import type { Logger } from '../logger.js'
 import { Bitfield } from './bitfield.js'
 import type { FilePeers } from './file-peers.js'

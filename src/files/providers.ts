@@ -5,7 +5,7 @@
 import type { PeerId, PeerInfo } from '@libp2p/interface'
 import type { KadDHT } from '@libp2p/kad-dht'
 import type { CID } from 'multiformats/cid'
-import { FILES_PROVIDE_RETRY_MS, FILES_PROVIDE_TIMEOUT_MS, FILES_REPROVIDE_INTERVAL_MS } from '../constants.js'
+import { FILES_PROVIDE_RETRY_MS, FILES_PROVIDE_TIMEOUT_MS, FILES_REPROVIDE_INTERVAL_MS } from './constants.js'
 import type { Logger } from '../logger.js'
 import { parseFileId } from './manifest.js'
 

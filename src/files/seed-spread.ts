@@ -6,7 +6,7 @@
  * ago is answered `unavailable` while some chunk has never been sent, so the asker takes it from the downloader
  * that has it and asks the seeder for another (docs/PROTOCOLS.md, "Swarming").
  */
-import { FILES_SPREAD_FILES, FILES_SPREAD_WINDOW_MS } from '../constants.js'
+import { FILES_SPREAD_FILES, FILES_SPREAD_WINDOW_MS } from './constants.js'
 
 interface Spread {
   /** Chunk -> when it was last sent (0: never). */

@@ -4,7 +4,7 @@
  */
 import type { Stream } from '@libp2p/interface'
 import { lpStream, type LengthPrefixedStream } from '@libp2p/utils'
-import { FileTransferError } from '../errors.js'
+import { FileTransferError, isError } from '../errors.js'
 
 export type ErrorCode = 'not-found' | 'unavailable' | 'busy' | 'bad-request' | 'internal'
 
@@ -15,11 +15,13 @@ export type ResponseHeader =
 /** The peer answered a request with an error header; `answer` is its code (e.g. 'unavailable'). */
 export class PeerAnsweredError extends FileTransferError {
   static override name = 'PeerAnsweredError'
-  override name = 'PeerAnsweredError'
   constructor (readonly answer: string, message: string) {
     super(`peer answered ${answer}: ${message}`)
   }
 }
+
+/** Whether `err` is a peer's error answer (matched by name, as every gossipd error is). */
+export const isPeerAnswer = (err: unknown): err is PeerAnsweredError => isError(err, PeerAnsweredError.name)
 
 const encoder = new TextEncoder()
 const decoder = new TextDecoder('utf-8', { fatal: true })

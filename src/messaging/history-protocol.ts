@@ -10,7 +10,9 @@ import { peerIdFromString } from '@libp2p/peer-id'
 import type { Stream } from '@libp2p/interface'
 import { lpStream } from '@libp2p/utils'
 import { Type, type Static } from '@sinclair/typebox'
-import { HISTORY_FRAME_OVERHEAD_BYTES, HISTORY_MAX_MESSAGES, HISTORY_MAX_REQUEST_BYTES, HISTORY_MAX_WINDOW_MS } from '../constants.js'
+import {
+  HISTORY_FRAME_OVERHEAD_BYTES, HISTORY_MAX_MESSAGES, HISTORY_MAX_REQUEST_BYTES, HISTORY_MAX_WINDOW_MS
+} from './constants.js'
 import { HistoryProtocolError } from '../errors.js'
 import { decodeJsonFrame, encodeJsonFrame } from '../json-frame.js'
 import type { StoredMessage } from './history.js'

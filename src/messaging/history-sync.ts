@@ -19,10 +19,12 @@
  */
 import type { GossipSub } from '@libp2p/gossipsub'
 import type { Connection, PeerId, Stream } from '@libp2p/interface'
+import { GOSSIPSUB_DLO } from '../node/constants.js'
 import {
-  GOSSIPSUB_DLO, HISTORY_BACKFILL_MS, HISTORY_BATCH_MESSAGES, HISTORY_FAST_WINDOW_MS, HISTORY_JOINING_PARALLEL, HISTORY_MAX_MESSAGES, HISTORY_MAX_STREAMS, HISTORY_MAX_WINDOW_MS,
-  HISTORY_OVERLAP_MS, HISTORY_PROTOCOL, HISTORY_SETTLE_MS, HISTORY_SYNC_FAST_INTERVAL_MS, HISTORY_SYNC_INTERVAL_MS, HISTORY_TIMEOUT_MS
-} from '../constants.js'
+  HISTORY_BACKFILL_MS, HISTORY_BATCH_MESSAGES, HISTORY_FAST_WINDOW_MS, HISTORY_JOINING_PARALLEL,
+  HISTORY_MAX_MESSAGES, HISTORY_MAX_STREAMS, HISTORY_MAX_WINDOW_MS, HISTORY_OVERLAP_MS, HISTORY_PROTOCOL,
+  HISTORY_SETTLE_MS, HISTORY_SYNC_FAST_INTERVAL_MS, HISTORY_SYNC_INTERVAL_MS, HISTORY_TIMEOUT_MS
+} from './constants.js'
 import type { Logger } from '../logger.js'
 import type { NodeMetrics } from '../node/metrics.js'
 import type { MessageLog } from './history.js'
@@ -76,6 +78,8 @@ export interface CatchUpResult {
 export class HistorySync {
   private readonly topics = new Map<string, TopicState>()
   private timer?: ReturnType<typeof setInterval>
+  /** Aborted on stop: the catch-ups the schedule started end with it. */
+  private running = new AbortController()
 
   constructor (private readonly c: HistorySyncComponents, private readonly init: HistorySyncInit) {}
 
@@ -90,12 +94,14 @@ export class HistorySync {
         }
       })
     }, { maxInboundStreams: HISTORY_MAX_STREAMS, maxOutboundStreams: HISTORY_MAX_STREAMS })
+    this.running = new AbortController()
     this.timer = setInterval(() => { this.tick() }, TICK_MS)
     this.timer.unref?.()
   }
 
   async stop (): Promise<void> {
     clearInterval(this.timer)
+    this.running.abort(new Error('history sync stopped'))
     this.topics.clear()
     await this.c.unhandle(HISTORY_PROTOCOL).catch(() => {})
   }
@@ -115,23 +121,26 @@ export class HistorySync {
       if (s.asking.size >= (joining ? HISTORY_JOINING_PARALLEL : 1)) continue
       if (s.lastOkAt != null && now - s.lastOkAt < (joining ? HISTORY_SYNC_FAST_INTERVAL_MS : HISTORY_SYNC_INTERVAL_MS) - TICK_MS / 2) continue
       const peer = peers[Math.floor(Math.random() * peers.length)]
-      void this.catchUp(topic, peer, this.windowFor(s, now, joining)).catch(() => {})
+      void this.catchUp(topic, peer, this.windowFor(s, now, joining), { signal: this.running.signal }).catch(() => {})
     }
   }
 
   /**
    * Ask one peer for a topic's messages of the last `withinMs` and store those this node lacks. Throws when the
    * peer cannot be asked, breaks the protocol or sends a message whose signature does not check out (what it
-   * sent before the fault, each message checked, stays stored).
+   * sent before the fault, each message checked, stays stored). It gives up after HISTORY_TIMEOUT_MS, or when
+   * `signal` aborts.
    */
-  async catchUp (topic: string, peer: PeerId, withinMs: number): Promise<CatchUpResult> {
+  async catchUp (topic: string, peer: PeerId, withinMs: number, options: { signal?: AbortSignal } = {}): Promise<CatchUpResult> {
+    options.signal?.throwIfAborted()
     const s = this.topics.get(topic) ?? this.track(topic, Date.now())
     s.asking.add(peer.toString())
     const startedAt = Date.now()
     const syncs = this.c.metrics.counter('gossipd_history_catch_ups_total', 'Topic history catch-ups asked of peers, by result', ['result'])
     let stream: Stream | undefined
     try {
-      const signal = AbortSignal.timeout(HISTORY_TIMEOUT_MS)
+      const timeout = AbortSignal.timeout(HISTORY_TIMEOUT_MS)
+      const signal = options.signal != null ? AbortSignal.any([options.signal, timeout]) : timeout
       stream = await this.c.newStream(peer, HISTORY_PROTOCOL, { signal })
       // what this node holds of the window (with a margin for the two nodes' receive times) is not sent again
       const have = this.c.history.idsSince(topic, startedAt - withinMs - HISTORY_OVERLAP_MS, HISTORY_MAX_MESSAGES)

@@ -5,7 +5,7 @@
  * channel are dropped beyond `limit`, in batches: a channel may hold up to 1 % more (at most
  * `HISTORY_TRIM_BATCH` messages) between two trims, and a limit under 100 is kept exactly.
  */
-import { HISTORY_TRIM_BATCH } from '../constants.js'
+import { HISTORY_TRIM_BATCH } from './constants.js'
 import type { Database } from '../storage/database.js'
 import { migrate } from '../storage/database.js'
 

@@ -1,21 +1,13 @@
 /**
- * Topic message ids. Gossipsub names a StrictSign message by its author's public key and sequence number; the
- * same bytes name it here, as base64url text (safe in URLs and SSE fields).
- *
- * `publish` does not return the id of what it sent, so the id function also remembers the id of each message
- * by its data buffer: the publisher passes a buffer of its own and reads the id back after publishing. A
- * WeakMap keyed by buffers holds nothing once the buffer is gone, and no two publishes share a buffer. The
- * signature is remembered the same way, so the publisher's own history can serve its messages to other nodes.
+ * Topic message ids: the one place that says how a message is named. Gossipsub names a StrictSign message by its
+ * author's public key and sequence number; the same bytes name it here, as base64url text (safe in URLs and SSE
+ * fields). Pure functions: what a publish's id was comes back on the publish path (published-ids.ts).
  */
 import { publicKeyToProtobuf } from '@libp2p/crypto/keys'
 import type { Message } from '@libp2p/gossipsub'
 import type { RPC } from '@libp2p/gossipsub/message'
 import type { PublicKey } from '@libp2p/interface'
 import { InvalidRequestError } from '../errors.js'
-import type { Signature } from './history.js'
-
-const idsByData = new WeakMap<Uint8Array, string>()
-const signaturesByData = new WeakMap<Uint8Array, Signature>()
 
 /** A sequence number as it travels: 8 bytes, big-endian. */
 export function seqnoBytes (seqno: bigint): Uint8Array {
@@ -43,10 +35,7 @@ export function messageId (msg: Message): Uint8Array {
     throw new InvalidRequestError('unsigned message: this node accepts StrictSign messages only')
   }
   const seqno = seqnoBytes(msg.sequenceNumber)
-  const id = signedMessageId(msg.key, seqno)
-  idsByData.set(msg.data, messageIdToString(id))
-  signaturesByData.set(msg.data, { seqno, signature: msg.signature })
-  return id
+  return signedMessageId(msg.key, seqno)
 }
 
 /**
@@ -70,14 +59,4 @@ export function fastMessageId (msg: RPC.Message): string {
 /** The fast id of the message with this author (peer id bytes) and sequence number (8 bytes). */
 export function fastIdOf (from: Uint8Array, seqno: Uint8Array): string {
   return `${Buffer.from(from.buffer, from.byteOffset, from.byteLength).toString('base64url')}.${Buffer.from(seqno.buffer, seqno.byteOffset, seqno.byteLength).toString('hex')}`
-}
-
-/** The id gossipsub gave the message whose data was this very buffer. */
-export function idOfPublished (data: Uint8Array): string | undefined {
-  return idsByData.get(data)
-}
-
-/** The author's signature of the message whose data was this very buffer. */
-export function signatureOfPublished (data: Uint8Array): Signature | undefined {
-  return signaturesByData.get(data)
 }

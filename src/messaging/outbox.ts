@@ -2,7 +2,7 @@
  * The persisted outbox of direct messages: every message is written here before the first attempt, so a
  * message the peer has not acknowledged survives a restart and is retried with backoff until its TTL.
  */
-import { OUTBOX_RETRY_MAX_MS, OUTBOX_RETRY_MIN_MS } from '../constants.js'
+import { OUTBOX_RETRY_MAX_MS, OUTBOX_RETRY_MIN_MS } from './constants.js'
 import { migrate, type Database } from '../storage/database.js'
 
 export type OutboxStatus = 'queued' | 'delivered' | 'expired' | 'rejected'

@@ -5,7 +5,8 @@
  */
 import type { GossipSub, PublishResult } from '@libp2p/gossipsub'
 import type { PeerId } from '@libp2p/interface'
-import { fastIdOf, idOfPublished, signatureOfPublished } from './message-id.js'
+import { fastIdOf } from './message-id.js'
+import type { Published, PublishedIds } from './published-ids.js'
 
 interface GossipSubInternals {
   getMeshPeers(topic: string): string[]
@@ -20,23 +21,37 @@ export function meshPeersOf (pubsub: GossipSub, topic: string): string[] {
   return g.getMeshPeers(topic)
 }
 
+/** The cache of fast message ids, read off gossipsub (`fastMsgIdCache`, set when `fastMsgIdFn` is). */
+export function fastIdCacheOf (pubsub: GossipSub): NonNullable<GossipSubInternals['fastMsgIdCache']> {
+  const cache = (pubsub as unknown as GossipSubInternals).fastMsgIdCache
+  if (cache == null || typeof cache.put !== 'function') throw new Error('this gossipsub version keeps no fastMsgIdCache (or no fastMsgIdFn is set)')
+  return cache
+}
+
+export interface PublishStrictOptions {
+  /**
+   * Put the fast id of each own message in gossipsub's cache of valid ones. Gossipsub remembers the fast id of a
+   * message it received and validated, not of one it published. A copy of this node's own message that a mesh
+   * peer forwards back (one that got its first copy from another peer) then had its signature checked before it
+   * was found to be a duplicate (4.7 % of the samples in a CPU profile of the publisher in
+   * `bench/http-publish.js`). Remembering the fast id of what it publishes drops such copies first. It writes a
+   * private cache of gossipsub, so stock mode (`stockLibraries`) leaves it out.
+   */
+  rememberOwnFastIds: boolean
+}
+
 /**
  * Publish, failing (rather than silently sending to nobody) when no peer subscribes to the topic. `data` must be
- * a buffer of the caller's own (the message's id is looked up by it).
- *
- * Gossipsub remembers the fast id of a message it received and validated, not of one it published. A copy of
- * this node's own message that a mesh peer forwards back (one that got its first copy from another peer) then
- * had its signature checked before it was found to be a duplicate (4.7 % of the samples in a CPU profile of the
- * publisher in `bench/http-publish.js`). Remembering the fast id of what it publishes drops such copies first.
+ * a buffer of the caller's own (its id is recorded by it). Returns the message's id and signature.
  */
-export async function publishStrict (pubsub: GossipSub, author: PeerId, topic: string, data: Uint8Array): Promise<PublishResult> {
+export async function publishStrict (
+  pubsub: GossipSub, ids: PublishedIds, author: PeerId, topic: string, data: Uint8Array, opts: PublishStrictOptions
+): Promise<Published & { recipients: number }> {
   const g = pubsub as unknown as GossipSubInternals
-  if (g.fastMsgIdCache == null) throw new Error('this gossipsub version keeps no fastMsgIdCache (or no fastMsgIdFn is set)')
-  const result = await g.publish(topic, data, { allowPublishToZeroTopicPeers: false })
-  const id = idOfPublished(data)
-  const seqno = signatureOfPublished(data)?.seqno
-  if (id != null && seqno != null) g.fastMsgIdCache.put(fastIdOf(author.toMultihash().bytes, seqno), id)
-  return result
+  const cache = opts.rememberOwnFastIds ? fastIdCacheOf(pubsub) : undefined
+  const { id, signed, result } = await ids.publish(topic, data, async () => g.publish(topic, data, { allowPublishToZeroTopicPeers: false }))
+  cache?.put(fastIdOf(author.toMultihash().bytes, signed.seqno), id)
+  return { id, signed, recipients: result.recipients.length }
 }
 
 /** Gossipsub's error when nobody subscribes; it throws plain `Error`s, told apart by message. */

@@ -6,7 +6,7 @@ import type { GossipSub, GossipsubMessage, Message } from '@libp2p/gossipsub'
 import { TopicValidatorResult } from '@libp2p/gossipsub'
 import { publicKeyToProtobuf } from '@libp2p/crypto/keys'
 import type { PeerId } from '@libp2p/interface'
-import { LIVE_QUEUE_LIMIT } from '../constants.js'
+import { LIVE_QUEUE_LIMIT } from './constants.js'
 import { MessageRejectedError, NoSubscribersError, NotStartedError } from '../errors.js'
 import type { Logger } from '../logger.js'
 import type { NodeMetrics } from '../node/metrics.js'
@@ -14,7 +14,8 @@ import { migrate, type Database } from '../storage/database.js'
 import { checkSize } from './body.js'
 import type { MessageLog, PageOptions, StoredMessage } from './history.js'
 import { LiveFeed, type LiveReader } from './live.js'
-import { idOfPublished, seqnoBytes, signatureOfPublished } from './message-id.js'
+import { seqnoBytes } from './message-id.js'
+import type { PublishedIds } from './published-ids.js'
 import type { VerifiedMessage } from './signed-message.js'
 import { isNoPeersError, meshPeersOf, publishStrict } from './pubsub.js'
 import { replayThenLive } from './replay.js'
@@ -59,12 +60,16 @@ export interface TopicsComponents {
   peerId: PeerId
   db: Database
   history: MessageLog
+  /** The id recorder gossipsub's `msgIdFn` belongs to: how a publish learns its message's id. */
+  publishedIds: PublishedIds
   log: Logger
   metrics: NodeMetrics
 }
 
 export interface TopicsInit {
   maxMessageSize: number
+  /** Use gossipsub as published: no write to its private cache of fast ids (pubsub.ts). @default false */
+  stockLibraries?: boolean
   /** @default LIVE_QUEUE_LIMIT */
   liveQueueLimit?: number
 }
@@ -158,27 +163,32 @@ export class Topics {
     else this.validators.set(topic, validator)
   }
 
-  /** Publish to every subscriber. Throws `NoSubscribersError` when no peer subscribes (nothing is sent). */
-  async publish (topic: string, data: Uint8Array): Promise<PublishResult> {
+  /**
+   * Publish to every subscriber. Throws `NoSubscribersError` when no peer subscribes (nothing is sent). `signal`
+   * can abort it until the message is handed to gossipsub (after the topic's validator); a sent message stays sent.
+   */
+  async publish (topic: string, data: Uint8Array, options: { signal?: AbortSignal } = {}): Promise<PublishResult> {
     if (!this.started) throw new NotStartedError()
+    options.signal?.throwIfAborted()
     checkSize(data, this.init.maxMessageSize)
     const verdict = await this.validate({ topic, from: this.components.peerId.toString(), data })
     if (verdict !== TopicValidatorResult.Accept) {
       throw new MessageRejectedError(`the validator of topic "${topic}" refused the message`)
     }
-    // a buffer of our own: the message id is looked up by it after publishing
+    options.signal?.throwIfAborted()
+    // a buffer of our own: gossipsub's id function recognises it by identity
     const own = new Uint8Array(data)
-    let recipients: number
+    let published: Awaited<ReturnType<typeof publishStrict>>
     try {
-      recipients = (await publishStrict(this.components.pubsub, this.components.peerId, topic, own)).recipients.length
+      published = await publishStrict(this.components.pubsub, this.components.publishedIds, this.components.peerId, topic, own, {
+        rememberOwnFastIds: this.init.stockLibraries !== true
+      })
     } catch (err) {
       if (isNoPeersError(err)) throw new NoSubscribersError(topic)
       throw err
     }
-    const id = idOfPublished(own)
-    if (id == null) throw new Error('gossipsub published without computing a message id')
-    const signed = signatureOfPublished(own)
-    const stored = this.record({ channel: topic, id, from: this.components.peerId.toString(), data: own, ...(signed != null ? { signed } : {}) })
+    const { id, signed, recipients } = published
+    const stored = this.record({ channel: topic, id, from: this.components.peerId.toString(), data: own, signed })
     this.components.metrics.counter('gossipd_topic_messages_published_total', 'Messages this node published to topics').inc()
     return { id, seq: stored?.seq ?? 0, topic, recipients }
   }

@@ -16,7 +16,7 @@ import { decodeDial, DialStatus, encodeDialResponse, type DialResponse } from '.
 import {
   AUTONAT_DIALBACK_DIAL_MS, AUTONAT_MAX_ADDRS, AUTONAT_MAX_CONCURRENT_DIALBACKS, AUTONAT_MAX_MESSAGE_BYTES, AUTONAT_PER_PEER_INTERVAL_MS, AUTONAT_PROTOCOL,
   AUTONAT_MAX_STREAMS, AUTONAT_TRACKED_PEERS, REACHABILITY_DIALBACK_TIMEOUT_MS
-} from './nat-constants.js'
+} from './constants.js'
 
 export interface AutonatServerComponents {
   handle(protocol: string, handler: (stream: Stream, connection: Connection) => Promise<void>, opts: { maxInboundStreams: number, maxOutboundStreams: number }): Promise<void>

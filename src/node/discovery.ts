@@ -6,9 +6,10 @@ import { randomBytes } from 'node:crypto'
 import type { Connection, PeerId } from '@libp2p/interface'
 import type { KadDHT } from '@libp2p/kad-dht'
 import {
-  DISCOVERY_DIAL_TIMEOUT_MS, DISCOVERY_FAST_INTERVAL_MS, DISCOVERY_QUERY_TIMEOUT_MS, DISCOVERY_SLOW_INTERVAL_MS, DISCOVERY_WALK_INTERVAL_MS,
-  DISCOVERY_TARGET_ROUTING_TABLE
-} from '../constants.js'
+  DISCOVERY_DIAL_TIMEOUT_MS, DISCOVERY_FAST_INTERVAL_MS, DISCOVERY_QUERY_TIMEOUT_MS, DISCOVERY_SLOW_INTERVAL_MS,
+  DISCOVERY_WALK_INTERVAL_MS, DISCOVERY_TARGET_ROUTING_TABLE
+} from './constants.js'
+import { GossipdError, isError } from '../errors.js'
 import type { Logger } from '../logger.js'
 import { routingTablePeers, type RoutingTableAccess } from './dht.js'
 
@@ -34,9 +35,9 @@ export interface DiscoveryInit {
 }
 
 /** A step of the discovery loop that outlived its own deadline (a library call that did not honour its signal). */
-export class DiscoveryStallError extends Error {
+export class DiscoveryStallError extends GossipdError {
   static override name = 'DiscoveryStallError'
-  override name = 'DiscoveryStallError'
+  readonly code = 'discovery-stall'
 }
 
 /** Settle with `work`, or reject after `ms`: a hung await must not stop the loop for good. */
@@ -155,7 +156,7 @@ export class Discovery {
 
   /** A stall is worth a warning (the node would otherwise sit with too few peers, silently); the rest is routine. */
   private logFailure (err: Error, msg: string): void {
-    if (err instanceof DiscoveryStallError) this.components.log.warn({ err: err.message }, msg)
+    if (isError(err, 'DiscoveryStallError')) this.components.log.warn({ err: err.message }, msg)
     else this.components.log.debug({ err: err.message }, msg)
   }
 

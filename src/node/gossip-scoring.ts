@@ -8,9 +8,9 @@
 import type { GossipSub } from '@libp2p/gossipsub'
 import { createTopicScoreParams, type PeerScoreParams, type PeerScoreThresholds, type TopicScoreParams } from '@libp2p/gossipsub/score'
 import {
-  GOSSIPSUB_GOSSIP_THRESHOLD, GOSSIPSUB_GRAYLIST_THRESHOLD, GOSSIPSUB_INVALID_MESSAGE_DECAY, GOSSIPSUB_INVALID_MESSAGE_WEIGHT,
-  GOSSIPSUB_PUBLISH_THRESHOLD
-} from '../constants.js'
+  GOSSIPSUB_GOSSIP_THRESHOLD, GOSSIPSUB_GRAYLIST_THRESHOLD, GOSSIPSUB_INVALID_MESSAGE_DECAY,
+  GOSSIPSUB_INVALID_MESSAGE_WEIGHT, GOSSIPSUB_PUBLISH_THRESHOLD
+} from './constants.js'
 
 /**
  * Per-topic parameters. Only what holds in a quiet topic of a small swarm counts: time in mesh and first

@@ -7,13 +7,14 @@ import { chmod, mkdir, readFile, rename, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { generateKeyPair, privateKeyFromProtobuf, privateKeyToProtobuf } from '@libp2p/crypto/keys'
 import type { PrivateKey } from '@libp2p/interface'
-import { IDENTITY_FILE } from '../constants.js'
+import { IDENTITY_FILE } from './constants.js'
 import { IdentityError } from '../errors.js'
 
 /**
  * The key with a signer that imports it into OpenSSL once. @libp2p/crypto's Ed25519 `sign` imports the raw key
  * (a JWK) again on every call, which is half the cost of a signature: every topic message this node publishes
- * is signed, so this halves the signing CPU of a publish (bench/sign.js).
+ * is signed, so this halves the signing CPU of a publish (bench/sign.js). It replaces `sign` on this one key
+ * object, never on the key class.
  */
 export function withCachedSigner (key: PrivateKey): PrivateKey {
   if (key.type !== 'Ed25519') return key
@@ -30,7 +31,13 @@ export function withCachedSigner (key: PrivateKey): PrivateKey {
   return key
 }
 
-export async function loadOrCreateIdentity (dataDir: string): Promise<PrivateKey> {
+export interface IdentityOptions {
+  /** Sign with the key as @libp2p/crypto made it, not through `withCachedSigner`. @default false */
+  stockSigner?: boolean
+}
+
+export async function loadOrCreateIdentity (dataDir: string, options: IdentityOptions = {}): Promise<PrivateKey> {
+  const signer = (key: PrivateKey): PrivateKey => options.stockSigner === true ? key : withCachedSigner(key)
   await mkdir(dataDir, { recursive: true, mode: 0o700 })
   const path = join(dataDir, IDENTITY_FILE)
   let bytes: Buffer | undefined
@@ -46,7 +53,7 @@ export async function loadOrCreateIdentity (dataDir: string): Promise<PrivateKey
       const key = privateKeyFromProtobuf(bytes)
       // tighten permissions left loose by hand-copied files
       await chmod(path, 0o600)
-      return withCachedSigner(key)
+      return signer(key)
     } catch (err) {
       throw new IdentityError(`${path} is not a libp2p private key: ${(err as Error).message}`)
     }
@@ -56,5 +63,5 @@ export async function loadOrCreateIdentity (dataDir: string): Promise<PrivateKey
   const tmp = `${path}.${process.pid}.tmp`
   await writeFile(tmp, privateKeyToProtobuf(key), { mode: 0o600 })
   await rename(tmp, path)
-  return withCachedSigner(key)
+  return signer(key)
 }

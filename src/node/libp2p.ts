@@ -14,21 +14,22 @@ import { isLoopback } from '@libp2p/utils'
 import { multiaddr, type Multiaddr } from '@multiformats/multiaddr'
 import { createLibp2p, type Libp2p } from 'libp2p'
 import type { NodeConfig } from '../config.js'
-import { AGENT_VERSION, DEFAULT_MAX_INCOMING_PENDING, DIAL_ADDRESS_TIMEOUT_MS, DIAL_TIMEOUT_MS, DHT_ALPHA, DHT_DISJOINT_PATHS, DHT_INITIAL_QUERY_SELF_MS, DHT_TABLE_UPDATE_CONCURRENCY, PING_MAX_STREAMS } from '../constants.js'
+import {
+  AGENT_VERSION, DEFAULT_MAX_INCOMING_PENDING, DIAL_ADDRESS_TIMEOUT_MS, DIAL_TIMEOUT_MS, DHT_ALPHA,
+  DHT_DISJOINT_PATHS, DHT_INITIAL_QUERY_SELF_MS, DHT_TABLE_UPDATE_CONCURRENCY, PING_MAX_STREAMS
+} from './constants.js'
 import {
   GOSSIPSUB_D, GOSSIPSUB_DHI, GOSSIPSUB_DLAZY, GOSSIPSUB_DLO, GOSSIPSUB_FLOOD_PUBLISH, GOSSIPSUB_HEARTBEAT_MS,
   GOSSIPSUB_IDONTWANT_MIN_BYTES, GOSSIPSUB_MCACHE_GOSSIP, GOSSIPSUB_MCACHE_LENGTH
-} from '../constants.js'
-import { GOSSIPSUB_DECODE_LIMITS, GOSSIPSUB_MAX_INBOUND_STREAMS, GOSSIPSUB_MAX_RPC_BYTES } from '../constants.js'
+} from './constants.js'
+import { GOSSIPSUB_DECODE_LIMITS, GOSSIPSUB_MAX_INBOUND_STREAMS, GOSSIPSUB_MAX_RPC_BYTES } from './constants.js'
 import { PEER_SCORE_PARAMS, PEER_SCORE_THRESHOLDS, scoreEveryTopic } from './gossip-scoring.js'
-import { fastMessageId, messageId, messageIdToString } from '../messaging/message-id.js'
-import { cacheEd25519Verification } from './verify-cache.js'
-import { halveYamuxWindowUpdates } from './yamux-window.js'
 import { noiseCrypto } from './noise-crypto.js'
-import { cheapEmptyLengthPrefix } from './length-prefix.js'
+import { dependencyPatchesApplied } from './patches.js'
 import { corkSocketWrites } from './socket-writes.js'
 import { concurrentOutboundStreams } from './gossip-streams.js'
 import { muxerFirstPing } from './muxer-ping.js'
+import { ping } from '@libp2p/ping'
 import { natGater, natServices, natTransports } from './nat.js'
 import type { CircuitRelayService } from '@libp2p/circuit-relay-v2'
 
@@ -43,9 +44,21 @@ export interface Services extends Record<string, unknown> {
 
 export type GossipdLibp2p = Libp2p<Services>
 
+type GossipsubOptions = NonNullable<Parameters<typeof gossipsub>[0]>
+
+/** How gossipsub names messages. The host knows no message format: the messaging feature brings these. */
+export type MessageIdOptions = Required<Pick<GossipsubOptions, 'msgIdFn' | 'msgIdToStrFn' | 'fastMsgIdFn'>>
+
 export interface Libp2pOptions {
-  /** Extra gossipsub options, layered over the defaults here (the messaging feature sets scoring and limits). */
-  gossipsub?: Parameters<typeof gossipsub>[0]
+  messageIds: MessageIdOptions
+  /**
+   * Build libp2p as its packages are published: none of the per-instance patches (Noise crypto, muxer pings,
+   * concurrent gossip streams). The process-wide ones follow `applyDependencyPatches()` (patches.ts).
+   * @default false
+   */
+  stockLibraries?: boolean
+  /** Extra gossipsub options, layered over the defaults here. */
+  gossipsub?: GossipsubOptions
 }
 
 /** Bootstrap entries that name their peer id can be tagged in the peer store by @libp2p/bootstrap. */
@@ -69,11 +82,10 @@ export function gossipsubRpcLimit (maxMessageSize: number): number {
   return Math.max(GOSSIPSUB_MAX_RPC_BYTES, 4 * maxMessageSize + 64 * 1024)
 }
 
-export async function buildLibp2p (config: NodeConfig, privateKey: PrivateKey, opts: Libp2pOptions = {}): Promise<GossipdLibp2p> {
+export async function buildLibp2p (config: NodeConfig, privateKey: PrivateKey, opts: Libp2pOptions): Promise<GossipdLibp2p> {
   const tagged = bootstrapWithPeerIds(config.bootstrap)
-  cacheEd25519Verification()
-  halveYamuxWindowUpdates()
-  cheapEmptyLengthPrefix()
+  const stock = opts.stockLibraries === true
+  const pingLimits = { maxOutboundStreams: PING_MAX_STREAMS, maxInboundStreams: PING_MAX_STREAMS }
   const node: GossipdLibp2p = await createLibp2p<Services>({
     privateKey,
     start: false,
@@ -86,7 +98,7 @@ export async function buildLibp2p (config: NodeConfig, privateKey: PrivateKey, o
     transports: [tcp(), ...natTransports()],
     connectionGater: natGater({ getConnections: () => node.getConnections(), maxCircuits: config.relayMaxCircuits }),
     // Noise with each session's cipher key imported once, not once per frame (node/noise-crypto.ts)
-    connectionEncrypters: [noise({ crypto: noiseCrypto })],
+    connectionEncrypters: [stock ? noise() : noise({ crypto: noiseCrypto })],
     streamMuxers: [yamux()],
     connectionManager: {
       maxConnections: config.maxConnections,
@@ -107,7 +119,7 @@ export async function buildLibp2p (config: NodeConfig, privateKey: PrivateKey, o
       identify: identify(),
       // the liveness check and kad-dht's contact checks may ping one peer at the same moment; pings of a
       // connected peer go over its Yamux connection, with no stream (node/muxer-ping.ts)
-      ping: muxerFirstPing({ maxOutboundStreams: PING_MAX_STREAMS, maxInboundStreams: PING_MAX_STREAMS }),
+      ping: stock ? ping(pingLimits) : muxerFirstPing(pingLimits),
       dht: kadDHT({
         protocol: config.dhtProtocol,
         // private swarms have no public addresses: without this the node would stay a client forever
@@ -127,13 +139,9 @@ export async function buildLibp2p (config: NodeConfig, privateKey: PrivateKey, o
       pubsub: gossipsub({
         emitSelf: false,
         allowPublishToZeroTopicPeers: true,
-        // signed messages only: a message's author is proven, and its id is (author key, seqno)
+        // signed messages only: a message's author is proven, and messaging's ids are made of it
         globalSignaturePolicy: 'StrictSign',
-        msgIdFn: messageId,
-        msgIdToStrFn: messageIdToString,
-        // each message arrives once from every mesh peer that forwards it: copies of a message already validated
-        // are dropped by this id before their signature is checked again
-        fastMsgIdFn: fastMessageId,
+        ...opts.messageIds,
         D: GOSSIPSUB_D,
         Dlo: GOSSIPSUB_DLO,
         Dhi: GOSSIPSUB_DHI,
@@ -157,7 +165,8 @@ export async function buildLibp2p (config: NodeConfig, privateKey: PrivateKey, o
   })
   if (opts.gossipsub?.scoreParams?.topics == null) scoreEveryTopic(node.services.pubsub)
   // a peer slow to negotiate must not hold back gossipsub's streams to every other peer (node/gossip-streams.ts)
-  concurrentOutboundStreams(node.services.pubsub)
-  corkSocketWrites(node)
+  if (!stock) concurrentOutboundStreams(node.services.pubsub)
+  // changes @libp2p/tcp's connection class for the whole process: only once the process opted in (patches.ts)
+  if (dependencyPatchesApplied()) corkSocketWrites(node)
   return node
 }

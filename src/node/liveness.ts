@@ -5,7 +5,7 @@
  */
 import { monitorEventLoopDelay, type ELDHistogram } from 'node:perf_hooks'
 import type { Connection, PeerId } from '@libp2p/interface'
-import { PING_MAX_FAILURES, PING_TIMEOUT_MS } from '../constants.js'
+import { PING_MAX_FAILURES, PING_TIMEOUT_MS } from './constants.js'
 import type { Logger } from '../logger.js'
 
 /** Misses in one round from which, when they are most of the peers, the node may blame itself (see `round`). */

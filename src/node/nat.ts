@@ -10,7 +10,7 @@ import type { Connection, ConnectionGater } from '@libp2p/interface'
 import { uPnPNAT } from '@libp2p/upnp-nat'
 import type { Multiaddr } from '@multiformats/multiaddr'
 import type { NodeConfig } from '../config.js'
-import { DCUTR_MAX_STREAMS, DCUTR_RETRIES, RELAY_RESERVATION_TTL_MS } from './nat-constants.js'
+import { DCUTR_MAX_STREAMS, DCUTR_RETRIES, RELAY_RESERVATION_TTL_MS } from './constants.js'
 
 /** Relay settings of the node's config. */
 export type RelayConfig = Pick<NodeConfig, 'relayService' | 'relayMaxReservations' | 'relayMaxCircuits' | 'relayCircuitDuration' | 'relayCircuitBytes' | 'upnp'>

@@ -3,7 +3,7 @@
  */
 import type { PeerId, PeerStore } from '@libp2p/interface'
 import { multiaddr, type Multiaddr } from '@multiformats/multiaddr'
-import { CONNECT_TIMEOUT_MS } from '../constants.js'
+import { CONNECT_TIMEOUT_MS } from './constants.js'
 import { DialFailedError, InvalidMultiaddrError, PeerNotFoundError } from '../errors.js'
 import type { GossipdLibp2p } from './libp2p.js'
 import type { Liveness } from './liveness.js'

@@ -10,7 +10,7 @@ import type { Logger } from '../logger.js'
 import type { GossipdLibp2p } from './libp2p.js'
 import { AutonatServer } from './autonat-server.js'
 import { addressManagerOf, startableRelay, transportManagerOf } from './nat.js'
-import { AUTONAT_PROTOCOL, REACHABILITY_KNOWN_VERIFIERS_SCAN } from './nat-constants.js'
+import { AUTONAT_PROTOCOL, REACHABILITY_KNOWN_VERIFIERS_SCAN } from './constants.js'
 import { NatPolicy } from './nat-policy.js'
 import { Reachability, type ReachabilityState } from './reachability.js'
 

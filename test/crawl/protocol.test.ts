@@ -1,6 +1,6 @@
 import { lpStream } from '@libp2p/utils'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { CRAWL_LINGER_MS, PEERS_PROTOCOL } from '../../src/constants.js'
+import { CRAWL_LINGER_MS, PEERS_PROTOCOL } from '../../src/crawl/constants.js'
 import { decodeReport } from '../../src/crawl/report.js'
 import type { GossipdNode } from '../../src/index.js'
 import { TestNodes, waitFor } from '../helpers/nodes.js'

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { buildApi } from '../../src/api/server.js'
 import { ApiClient } from '../../src/cli/client.js'
 import { follow, save, share } from '../../src/cli/files.js'
-import type { GossipdNode } from '../../src/node/node.js'
+import type { GossipdNode } from '../../src/gossipd.js'
 import { TestNodes } from '../helpers/nodes.js'
 import { removeDir, tempDir } from './helpers.js'
 

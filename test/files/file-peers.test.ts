@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { FILES_PEER_HINT_TTL_MS, FILES_PEER_HINTS } from '../../src/constants.js'
+import { FILES_PEER_HINT_TTL_MS, FILES_PEER_HINTS } from '../../src/files/constants.js'
 import { FilePeers } from '../../src/files/file-peers.js'
 
 describe('fellow downloaders a node names', () => {

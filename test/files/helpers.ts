@@ -4,7 +4,7 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach } from 'vitest'
-import { createNode, type GossipdNode } from '../../src/node/node.js'
+import { createNode, type GossipdNode } from '../../src/gossipd.js'
 import { loadConfig, type ConfigInput } from '../../src/config.js'
 import { TestNodes } from '../helpers/nodes.js'
 

@@ -3,8 +3,8 @@
  * less and less often while providers answer (fellow downloaders find each other through `have` answers).
  */
 import { describe, expect, it } from 'vitest'
-import { FILES_PROVIDER_REFRESH_MAX_MS, FILES_PROVIDER_REFRESH_MS } from '../../src/constants.js'
-import { nextProviderLookupMs } from '../../src/files/download-job.js'
+import { FILES_PROVIDER_REFRESH_MAX_MS, FILES_PROVIDER_REFRESH_MS } from '../../src/files/constants.js'
+import { nextProviderLookupMs } from '../../src/files/provider-lookups.js'
 
 describe('nextProviderLookupMs', () => {
   it('doubles the wait while providers can be asked, up to the maximum', () => {

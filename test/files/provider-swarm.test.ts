@@ -2,14 +2,17 @@ import { generateKeyPair } from '@libp2p/crypto/keys'
 import type { PeerId } from '@libp2p/interface'
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest'
-import { FILES_BUSY_RETRY_MS, FILES_HAVE_REFRESH_MS, FILES_PEER_HINT_REFRESH_MS, FILES_PROVIDER_COOLDOWN_MS, FILES_STREAMS_PER_PEER } from '../../src/constants.js'
+import {
+  FILES_BUSY_RETRY_MS, FILES_HAVE_REFRESH_MS, FILES_PEER_HINT_REFRESH_MS, FILES_PROVIDER_COOLDOWN_MS,
+  FILES_STREAMS_PER_PEER
+} from '../../src/files/constants.js'
 import { Bitfield } from '../../src/files/bitfield.js'
+import { ChunkQueue } from '../../src/files/chunk-queue.js'
 import { ProviderSwarm } from '../../src/files/provider-swarm.js'
 
 describe('the providers of a download', () => {
   const peers: PeerId[] = []
-  let remaining: Set<number>
-  let inflight: Set<number>
+  let chunks: ChunkQueue
   let swarm: ProviderSwarm
 
   beforeAll(async () => {
@@ -19,16 +22,15 @@ describe('the providers of a download', () => {
   beforeEach(() => {
     vi.useFakeTimers({ toFake: ['Date'] })
     vi.setSystemTime(1_000_000)
-    remaining = new Set()
-    inflight = new Set()
-    swarm = new ProviderSwarm({ remaining, inflight })
+    chunks = new ChunkQueue()
+    swarm = new ProviderSwarm(chunks)
   })
 
   afterEach(() => { vi.useRealTimers() })
 
   it('counts how many active providers hold each chunk and asks each for the rarest it holds', () => {
     // the job's order would pick chunk 1 first: only the counts make chunk 0 the choice
-    for (const i of [1, 0, 2, 3]) remaining.add(i)
+    chunks.want([1, 0, 2, 3])
     swarm.setChunks(4)
     const [a, b, c] = peers.map(p => swarm.add(p))
     swarm.setHave(a, Bitfield.full(4))
@@ -40,9 +42,9 @@ describe('the providers of a download', () => {
     expect(swarm.pick(c)).toBe(0)
 
     // chunks being fetched are not offered again
-    inflight.add(3)
+    chunks.fetch(3)
     expect(swarm.pick(a)).toBe(0)
-    inflight.clear()
+    chunks.settle(3)
 
     // b dropped (three failures): its chunks no longer count, so 0 and 1 tie and the job's order decides
     expect(swarm.penalise(b, false, false)).toBe(false)
@@ -59,7 +61,7 @@ describe('the providers of a download', () => {
     expect(swarm.pick(c)).toBe(0)
 
     // b says it lacks chunk 2 after all: a alone holds it now, so a is asked for it (3 being fetched)
-    inflight.add(3)
+    chunks.fetch(3)
     swarm.lacks(b, 2)
     expect(b.have?.has(2)).toBe(false)
     expect(swarm.pick(a)).toBe(2)
@@ -81,14 +83,14 @@ describe('the providers of a download', () => {
   })
 
   it('avoids a chunk for a provider until every active provider avoids it, then lets the asker try again', () => {
-    for (const i of [0, 1]) remaining.add(i)
+    chunks.want([0, 1])
     swarm.setChunks(2)
     const [a, b] = peers.slice(0, 2).map(p => swarm.add(p))
     swarm.setHave(a, Bitfield.full(2))
     swarm.setHave(b, Bitfield.full(2))
     swarm.avoidFor(0, a, Number.POSITIVE_INFINITY)
     expect(swarm.pick(a)).toBe(1)
-    inflight.add(1)
+    chunks.fetch(1)
     expect(swarm.pick(a)).toBeUndefined()
     expect(swarm.pick(b)).toBe(0)
 
@@ -107,42 +109,42 @@ describe('the providers of a download', () => {
     const a = swarm.add(peers[0])
     expect(a.window).toBe(FILES_STREAMS_PER_PEER)
     const now = Date.now()
-    swarm.busy(a)
+    a.busy()
     expect(a.window).toBe(FILES_STREAMS_PER_PEER / 2)
     expect(a.busyUntil).toBeGreaterThanOrEqual(now + FILES_BUSY_RETRY_MS * 0.5)
     expect(a.busyUntil).toBeLessThanOrEqual(now + FILES_BUSY_RETRY_MS * 1.5)
-    swarm.busy(a)
-    swarm.busy(a)
+    a.busy()
+    a.busy()
     expect(a.window).toBe(1)
     expect(a.busyStreak).toBe(3)
     // the third `busy` in a row waits four times the first
     expect(a.busyUntil).toBeGreaterThanOrEqual(now + FILES_BUSY_RETRY_MS * 4 * 0.5)
-    swarm.served(a, 100)
-    swarm.served(a, 50)
-    expect(a).toMatchObject({ window: 3, busyStreak: 0, chunks: 2, bytes: 150 })
-    for (let i = 0; i < 5; i++) swarm.served(a, 1)
+    a.served(100)
+    a.served(50)
+    expect({ window: a.window, busyStreak: a.busyStreak, ...a.status() }).toMatchObject({ window: 3, busyStreak: 0, chunks: 2, bytes: 150 })
+    for (let i = 0; i < 5; i++) a.served(1)
     expect(a.window).toBe(FILES_STREAMS_PER_PEER)
   })
 
   it('asks again which chunks a provider holds when it was never asked, or its answer is old', () => {
     swarm.setChunks(4)
     const [a, b, c] = peers.map(p => swarm.add(p))
-    expect(swarm.haveDue(a, false)).toBe(true)
+    expect(a.haveDue(false)).toBe(true)
     swarm.setHave(a, Bitfield.of(4, [0]))
     swarm.setHave(b, Bitfield.full(4))
-    c.haveUnknown = true
-    expect(swarm.haveDue(c, true)).toBe(false)
-    expect(swarm.haveDue(a, true)).toBe(false)
+    c.cannotSayHave()
+    expect(c.haveDue(true)).toBe(false)
+    expect(a.haveDue(true)).toBe(false)
 
     vi.setSystemTime(Date.now() + FILES_HAVE_REFRESH_MS)
     // still downloading and nothing wanted from it: ask again
-    expect(swarm.haveDue(a, true)).toBe(true)
-    expect(swarm.haveDue(a, false)).toBe(false)
+    expect(a.haveDue(true)).toBe(true)
+    expect(a.haveDue(false)).toBe(false)
     // holds the whole file: nothing new to learn until the fellow downloaders it names are due
-    expect(swarm.haveDue(b, true)).toBe(false)
+    expect(b.haveDue(true)).toBe(false)
 
     vi.setSystemTime(Date.now() + FILES_PEER_HINT_REFRESH_MS)
-    expect(swarm.haveDue(a, false)).toBe(true)
-    expect(swarm.haveDue(b, false)).toBe(true)
+    expect(a.haveDue(false)).toBe(true)
+    expect(b.haveDue(false)).toBe(true)
   })
 })

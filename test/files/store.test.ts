@@ -70,7 +70,7 @@ describe('file store', () => {
   })
 
   it('refuses a file over the size limit and leaves nothing behind', async () => {
-    await expect(store.add(pieces(randomBytes(1024 * 1024 + 1), 65536), 'big')).rejects.toMatchObject({ name: 'FileTooLargeError', status: 413 })
+    await expect(store.add(pieces(randomBytes(1024 * 1024 + 1), 65536), 'big')).rejects.toMatchObject({ name: 'FileTooLargeError', code: 'file-too-large' })
     expect(store.list()).toEqual([])
   })
 
@@ -80,7 +80,7 @@ describe('file store', () => {
     await store.delete(e.id)
     expect(store.has(e.id)).toBe(false)
     await expect(readFile(path)).rejects.toThrow(/ENOENT/)
-    await expect(store.delete(e.id)).rejects.toMatchObject({ name: 'FileNotFoundError', status: 404 })
+    await expect(store.delete(e.id)).rejects.toMatchObject({ name: 'FileNotFoundError', code: 'file-not-found' })
   })
 
   it('serves a chunk as stored, so corruption on disk is caught by the downloader, not hidden', async () => {
@@ -97,7 +97,7 @@ describe('file store', () => {
 
 describe('file names', () => {
   it.each(['../etc/passwd', '..', '.', 'a/b', 'a\\b', '/abs', '', 'x\u0000y', 'line\nbreak', 'é'.repeat(200)])('refuses %j', name => {
-    expect(() => checkFileName(name)).toThrow(expect.objectContaining({ name: 'InvalidFileNameError', status: 400 }))
+    expect(() => checkFileName(name)).toThrow(expect.objectContaining({ name: 'InvalidFileNameError', code: 'invalid-file-name' }))
   })
 
   it.each(['report.pdf', '..hidden', 'a..b', 'Привет.txt', '🎉', 'name with spaces'])('accepts %j', name => {
@@ -124,7 +124,7 @@ describe('manifest checks', () => {
   })
 
   it('rejects ids that are not manifest CIDs', () => {
-    expect(() => parseFileId('hello')).toThrow(expect.objectContaining({ name: 'InvalidFileIdError', status: 400 }))
+    expect(() => parseFileId('hello')).toThrow(expect.objectContaining({ name: 'InvalidFileIdError', code: 'invalid-file-id' }))
     expect(() => parseFileId(join('..', 'x'))).toThrow(/not a file id/)
   })
 })

@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest'
-import { FILES_PROTOCOL } from '../../src/constants.js'
+import { FILES_PROTOCOL } from '../../src/files/constants.js'
 import { parseFileId } from '../../src/files/manifest.js'
 import { FilesSession } from '../../src/files/protocol.js'
 import { PeerAnsweredError } from '../../src/files/wire.js'
 import { LocalSwarm } from '../../src/swarm/local-swarm.js'
-import type { GossipdNode } from '../../src/node/node.js'
+import type { GossipdNode } from '../../src/gossipd.js'
 import { addrOf, nodesForEachTest, randomSource, sha256OfStream, waitFor } from './helpers.js'
 
 const KiB = 1024

@@ -5,7 +5,7 @@ import type { FastifyInstance } from 'fastify'
 import { buildApi } from '../../src/api/server.js'
 import { loadConfig, type NodeConfig } from '../../src/config.js'
 import type { Logger } from '../../src/logger.js'
-import { createNode, type GossipdNode } from '../../src/node/node.js'
+import { createNode, type GossipdNode } from '../../src/gossipd.js'
 
 export interface TestNode {
   node: GossipdNode

@@ -8,7 +8,10 @@ import type { GossipSub } from '@libp2p/gossipsub'
 import type { PeerId, Stream } from '@libp2p/interface'
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import { afterEach, describe, expect, it } from 'vitest'
-import { GOSSIPSUB_DLO, HISTORY_JOINING_PARALLEL, HISTORY_SETTLE_MS, HISTORY_SYNC_FAST_INTERVAL_MS } from '../../src/constants.js'
+import { GOSSIPSUB_DLO } from '../../src/node/constants.js'
+import {
+  HISTORY_JOINING_PARALLEL, HISTORY_SETTLE_MS, HISTORY_SYNC_FAST_INTERVAL_MS
+} from '../../src/messaging/constants.js'
 import { silentLogger } from '../../src/logger.js'
 import { HistorySync } from '../../src/messaging/history-sync.js'
 import type { MessageLog } from '../../src/messaging/history.js'

@@ -5,7 +5,7 @@
 import { RPC } from '@libp2p/gossipsub/message'
 import { lpStream } from '@libp2p/utils'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { HISTORY_BATCH_MESSAGES, HISTORY_PROTOCOL } from '../../src/constants.js'
+import { HISTORY_BATCH_MESSAGES, HISTORY_PROTOCOL } from '../../src/messaging/constants.js'
 import { HistoryProtocolError } from '../../src/errors.js'
 import { toWire } from '../../src/messaging/history-protocol.js'
 import { createRawPeer, type RawPeer } from '../helpers/raw-peer.js'
@@ -57,6 +57,9 @@ describe('topic history catch-up', () => {
     // asked again, the peer leaves out what b says it holds
     const again = await b.node.history.catchUp(TOPIC, a.node.peerId, 60_000)
     expect(again).toMatchObject({ answered: 0, stored: 0 })
+    // an aborted signal ends the catch-up before it asks
+    const aborted = AbortSignal.abort(new Error('caller gave up'))
+    await expect(b.node.history.catchUp(TOPIC, a.node.peerId, 60_000, { signal: aborted })).rejects.toThrow('caller gave up')
   })
 
   it('catches a restarted node up on what it missed while it was down, without duplicates', async () => {

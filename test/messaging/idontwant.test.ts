@@ -5,7 +5,7 @@
  * handles each with one `handleIdontwant` call).
  */
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
-import { GOSSIPSUB_IDONTWANT_MIN_BYTES } from '../../src/constants.js'
+import { GOSSIPSUB_IDONTWANT_MIN_BYTES } from '../../src/node/constants.js'
 import { startFullMesh, stopNode, waitFor, type TestNode } from './helpers.js'
 
 const TOPIC = 'idontwant'

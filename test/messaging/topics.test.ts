@@ -126,6 +126,17 @@ describe('topics between in-process nodes', () => {
     b.node.topics.setValidator('news', undefined)
   })
 
+  it('returns the id on the publish path, and an aborted signal sends nothing', async () => {
+    const before = b.node.topics.history('news', { limit: 100 }).length
+    const aborted = AbortSignal.abort(new Error('caller gave up'))
+    await expect(a.node.topics.publish('news', new TextEncoder().encode('never'), { signal: aborted })).rejects.toThrow('caller gave up')
+    const sent = await a.node.topics.publish('news', new TextEncoder().encode('after'))
+    await waitFor(() => b.node.topics.history('news', { limit: 100 }).length === before + 1, 'one message at b')
+    const got = b.node.topics.history('news', { limit: 100 }).at(-1)
+    expect(got).toMatchObject({ id: sent.id })
+    expect(new TextDecoder().decode(got?.data)).toBe('after')
+  })
+
   it('unsubscribes', async () => {
     const res = await (await fetch(`${b.url}/topics/news`, { method: 'DELETE' })).json() as any
     expect(res).toEqual({ topic: 'news', unsubscribed: true })

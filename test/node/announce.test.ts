@@ -1,7 +1,7 @@
 import { multiaddr } from '@multiformats/multiaddr'
 import { describe, expect, it } from 'vitest'
 import { announceable } from '../../src/node/libp2p.js'
-import { createNode } from '../../src/node/node.js'
+import { createNode } from '../../src/gossipd.js'
 import { loadConfig } from '../../src/config.js'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'

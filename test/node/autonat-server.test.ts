@@ -2,7 +2,7 @@ import { lpStream } from '@libp2p/utils'
 import { multiaddr } from '@multiformats/multiaddr'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { decodeDialResponse, DialStatus, encodeDial } from '../../src/node/autonat-wire.js'
-import { AUTONAT_PROTOCOL } from '../../src/node/nat-constants.js'
+import { AUTONAT_PROTOCOL } from '../../src/node/constants.js'
 import { connect, startNode, stopNode, type TestNode } from '../messaging/helpers.js'
 
 async function ask (from: TestNode, to: TestNode, addrs: string[]): Promise<{ status: number, statusText?: string }> {

@@ -4,7 +4,7 @@
  */
 import { PriorityQueue } from '@libp2p/utils'
 import { afterAll, afterEach, describe, expect, it, vi } from 'vitest'
-import { JOIN_DIAL_PHASE_MS, JOIN_MAX_PARALLEL_DIALS } from '../../src/constants.js'
+import { JOIN_DIAL_PHASE_MS, JOIN_MAX_PARALLEL_DIALS } from '../../src/node/constants.js'
 import { dialQueueOf, JoinDials, type DialConcurrency } from '../../src/node/join-dials.js'
 import { TestNodes } from '../helpers/nodes.js'
 

@@ -5,8 +5,12 @@
 import { Socket } from 'node:net'
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { corkSends } from '../../src/node/socket-writes.js'
+import { applyDependencyPatches } from '../../src/node/patches.js'
 import { TestNodes, waitFor } from '../helpers/nodes.js'
 import type { GossipdNode } from '../../src/index.js'
+
+// the patch under test is process-wide, applied as `gossipd start` applies it
+applyDependencyPatches()
 
 describe('socket writes between two nodes', () => {
   const t = new TestNodes()

@@ -6,12 +6,16 @@ import { StreamState } from '@chainsafe/libp2p-yamux/stream'
 import type { Stream } from '@libp2p/interface'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { windowUpdateDue } from '../../src/node/yamux-window.js'
+import { applyDependencyPatches } from '../../src/node/patches.js'
 import { connect, startNode, stopNode, type TestNode } from '../messaging/helpers.js'
 
 const PROTOCOL = '/gossipd-test/window/1.0.0'
 /** Yamux's frame type of a window update (the spec's 0x1). */
 const WINDOW_UPDATE = 1
 const KIB = 1024
+
+// the patch under test is process-wide, applied as `gossipd start` applies it
+applyDependencyPatches()
 
 describe('Yamux window updates', () => {
   let a: TestNode

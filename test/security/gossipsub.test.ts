@@ -3,7 +3,9 @@
  * invalid messages.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { GOSSIPSUB_GRAYLIST_THRESHOLD, GOSSIPSUB_HEARTBEAT_MS, GOSSIPSUB_MAX_RPC_BYTES } from '../../src/constants.js'
+import {
+  GOSSIPSUB_GRAYLIST_THRESHOLD, GOSSIPSUB_HEARTBEAT_MS, GOSSIPSUB_MAX_RPC_BYTES
+} from '../../src/node/constants.js'
 import type { GossipdNode } from '../../src/index.js'
 import { meshPeersOf } from '../../src/messaging/pubsub.js'
 import { TestNodes, waitFor } from '../helpers/nodes.js'

@@ -9,10 +9,10 @@ import type { Multiaddr } from '@multiformats/multiaddr'
 import type { FastifyInstance } from 'fastify'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { buildApi } from '../../src/api/server.js'
-import {
-  DHT_PROTOCOL, DM_MAX_STREAMS, DM_PROTOCOL, FILES_MAX_INBOUND_STREAMS, FILES_PROTOCOL, HISTORY_MAX_STREAMS, HISTORY_PROTOCOL, INDEX_PROTOCOL,
-  PEERS_MAX_STREAMS, PEERS_PROTOCOL
-} from '../../src/constants.js'
+import { DHT_PROTOCOL } from '../../src/constants.js'
+import { DM_MAX_STREAMS, DM_PROTOCOL, HISTORY_MAX_STREAMS, HISTORY_PROTOCOL } from '../../src/messaging/constants.js'
+import { FILES_MAX_INBOUND_STREAMS, FILES_PROTOCOL, INDEX_PROTOCOL } from '../../src/files/constants.js'
+import { PEERS_MAX_STREAMS, PEERS_PROTOCOL } from '../../src/crawl/constants.js'
 import type { GossipdNode } from '../../src/index.js'
 import { TestNodes, waitFor } from '../helpers/nodes.js'
 import { createRawPeer, openStream, remoteCloses, type RawPeer } from '../helpers/raw-peer.js'

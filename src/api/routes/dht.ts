@@ -1,8 +1,8 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from '@sinclair/typebox'
-import { FIND_PEER_TIMEOUT_MS } from '../../constants.js'
+import { FIND_PEER_TIMEOUT_MS } from '../constants.js'
 import { parsePeerId } from '../../node/peer-id.js'
-import type { RouteOptions } from '../server.js'
+import type { RouteOptions } from '../route-options.js'
 import { errorResponses, PeerIdParam } from '../schemas/common.js'
 import { FindPeerResponse, RoutingTableResponse } from '../schemas/dht.js'
 

@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { decodeBody, encodeBody } from '../../messaging/body.js'
 import { endStreamsOnClose, serveHistory } from '../message-stream.js'
-import type { RouteOptions } from '../server.js'
+import type { RouteOptions } from '../route-options.js'
 import { errorResponses } from '../schemas/common.js'
 import {
   DeliveredResponse, DirectBody, HistoryQuery, HistoryResponse, OutboxQuery, OutboxResponse, QueuedResponse

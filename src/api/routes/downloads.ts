@@ -1,8 +1,8 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { FastifyReply, FastifyRequest } from 'fastify'
-import { SSE_KEEPALIVE_MS } from '../../constants.js'
+import { SSE_KEEPALIVE_MS } from '../constants.js'
 import type { DownloadStatus, FileSharing } from '../../files/index.js'
-import type { RouteOptions } from '../server.js'
+import type { RouteOptions } from '../route-options.js'
 import { errorResponses } from '../schemas/common.js'
 import { DownloadStatusSchema, DownloadsResponse, JobParam } from '../schemas/files.js'
 

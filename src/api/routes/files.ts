@@ -1,10 +1,10 @@
 import type { FastifyPluginAsyncTypebox, TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import type { FastifyRequest } from 'fastify'
 import { Type } from '@sinclair/typebox'
-import { FILES_FIND_PROVIDERS_TIMEOUT_MS } from '../../constants.js'
+import { FILES_FIND_PROVIDERS_TIMEOUT_MS } from '../../files/constants.js'
 import { FileTooLargeError, RangeNotSatisfiableError } from '../../errors.js'
 import type { FileEntry } from '../../files/index.js'
-import type { RouteOptions } from '../server.js'
+import type { RouteOptions } from '../route-options.js'
 import { ErrorBody, errorResponses } from '../schemas/common.js'
 import {
   DownloadBody, DownloadStatusSchema, FileEntrySchema, FileIdParam, FilesResponse, ListQuery, ProvidersQuery, ProvidersResponse, UploadQuery

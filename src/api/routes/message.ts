@@ -1,5 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
-import type { RouteOptions } from '../server.js'
+import type { RouteOptions } from '../route-options.js'
 import { errorResponses } from '../schemas/common.js'
 import { SeedMessageBody, SeedMessageResponse } from '../schemas/messaging.js'
 

@@ -1,5 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
-import type { RouteOptions } from '../server.js'
+import type { RouteOptions } from '../route-options.js'
 
 /** Prometheus text exposition of the node's metrics. */
 const metrics: FastifyPluginAsyncTypebox<RouteOptions> = async (app, { node }) => {

@@ -1,8 +1,8 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
-import { FILES_INDEX_TIMEOUT_MS } from '../../constants.js'
+import { FILES_INDEX_TIMEOUT_MS } from '../../files/constants.js'
 import { DialFailedError, PeerNotFoundError } from '../../errors.js'
 import { parsePeerId } from '../../node/peer-id.js'
-import type { RouteOptions } from '../server.js'
+import type { RouteOptions } from '../route-options.js'
 import { errorResponses, PeerIdParam } from '../schemas/common.js'
 import { ListQuery, PeerFilesResponse } from '../schemas/files.js'
 

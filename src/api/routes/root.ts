@@ -1,5 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
-import type { RouteOptions } from '../server.js'
+import type { RouteOptions } from '../route-options.js'
 import { HealthResponse, IdResponse, ReadyResponse, RootResponse } from '../schemas/node.js'
 
 /** The node itself: the seed course project's `GET /`, health, readiness and identity. */

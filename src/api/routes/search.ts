@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
-import { FILES_INDEX_TIMEOUT_MS } from '../../constants.js'
-import type { RouteOptions } from '../server.js'
+import { FILES_INDEX_TIMEOUT_MS } from '../../files/constants.js'
+import type { RouteOptions } from '../route-options.js'
 import { errorResponses } from '../schemas/common.js'
 import { SearchQuery, SearchResponse } from '../schemas/files.js'
 

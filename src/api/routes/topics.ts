@@ -3,7 +3,7 @@ import { Value } from '@sinclair/typebox/value'
 import { InvalidRequestError } from '../../errors.js'
 import { decodeBody } from '../../messaging/body.js'
 import { endStreamsOnClose, serveHistory } from '../message-stream.js'
-import type { RouteOptions } from '../server.js'
+import type { RouteOptions } from '../route-options.js'
 import { errorResponses } from '../schemas/common.js'
 import {
   DataBody, HistoryQuery, HistoryResponse, PublishResponse, TopicInfoSchema, TopicParam, TopicPeersResponse,

@@ -7,7 +7,7 @@ import { join } from 'node:path'
 import fastifyStatic from '@fastify/static'
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { packageRoot } from '../../package-root.js'
-import type { RouteOptions } from '../server.js'
+import type { RouteOptions } from '../route-options.js'
 
 /** `dist/ui` of this package, found from here both in src/ (tests) and in dist/src/ (built). */
 export function uiDirectory (): string | undefined {

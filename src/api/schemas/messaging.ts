@@ -3,7 +3,7 @@
  * `POST /message`.
  */
 import { Type, type Static } from '@sinclair/typebox'
-import { HISTORY_PAGE_DEFAULT, HISTORY_PAGE_MAX } from '../../constants.js'
+import { HISTORY_PAGE_DEFAULT, HISTORY_PAGE_MAX } from '../constants.js'
 
 const EncodingSchema = Type.Union([Type.Literal('utf8'), Type.Literal('base64')], {
   description: 'how `data` is written: UTF-8 text or base64 bytes'

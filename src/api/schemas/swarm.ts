@@ -1,5 +1,7 @@
 import { Type, type Static } from '@sinclair/typebox'
-import { CRAWL_DEFAULT_DEPTH, CRAWL_DEFAULT_MAX_PEERS, CRAWL_DEFAULT_TIMEOUT_MS, CRAWL_MAX_PEERS, CRAWL_MAX_TIMEOUT_MS } from '../../constants.js'
+import {
+  CRAWL_DEFAULT_DEPTH, CRAWL_DEFAULT_MAX_PEERS, CRAWL_DEFAULT_TIMEOUT_MS, CRAWL_MAX_PEERS, CRAWL_MAX_TIMEOUT_MS
+} from '../../crawl/constants.js'
 
 export const SwarmQuery = Type.Object({
   depth: Type.Optional(Type.Integer({ minimum: 0, maximum: 32, default: CRAWL_DEFAULT_DEPTH, description: 'hops from this node to ask' })),

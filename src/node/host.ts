@@ -1,13 +1,14 @@
 /**
- * The gossipd node: libp2p plus the features built on it. The CLI, the HTTP API and the tests all drive this
- * object; nothing is reachable only through HTTP.
+ * The libp2p host every feature stands on: libp2p itself, the peer table, the DHT view, liveness pings, bootstrap,
+ * discovery and metrics. It knows no feature; the composition root (src/gossipd.ts) builds the features on it.
  */
 import type { Connection, PeerId, Stream, StreamHandler } from '@libp2p/interface'
 import type { Multiaddr } from '@multiformats/multiaddr'
 import type { NodeConfig } from '../config.js'
-import { meshPeersOf } from '../messaging/pubsub.js'
-import { SwarmView } from '../crawl/swarm-view.js'
-import { AGENT_VERSION, DEFAULT_MAX_INBOUND_STREAMS, DEFAULT_MAX_OUTBOUND_STREAMS, JOIN_DIAL_PHASE_MS, JOIN_MAX_PARALLEL_DIALS } from '../constants.js'
+import {
+  AGENT_VERSION, DEFAULT_MAX_INBOUND_STREAMS, DEFAULT_MAX_OUTBOUND_STREAMS, JOIN_DIAL_PHASE_MS,
+  JOIN_MAX_PARALLEL_DIALS
+} from './constants.js'
 import { NotStartedError } from '../errors.js'
 import { silentLogger, type Logger } from '../logger.js'
 import { Bootstrapper } from './bootstrapper.js'
@@ -18,15 +19,11 @@ import { dialQueueOf, JoinDials } from './join-dials.js'
 import { buildLibp2p, type GossipdLibp2p, type Libp2pOptions } from './libp2p.js'
 import { Liveness } from './liveness.js'
 import { createMetrics, type NodeMetrics } from './metrics.js'
-import { FileSharing } from '../files/file-sharing.js'
-import { createMessaging, type DirectMessages, type HistorySync, type Topics } from '../messaging/index.js'
 import { PeerTable } from './peers.js'
 import { Traversal, type TraversalInfo } from './traversal.js'
 
-export interface CreateNodeOptions extends Libp2pOptions {
+export interface CreateHostOptions extends Libp2pOptions {
   logger?: Logger
-  /** Start the node before returning it. @default true */
-  start?: boolean
 }
 
 export interface HandleOptions {
@@ -36,12 +33,6 @@ export interface HandleOptions {
   maxOutboundStreams?: number
   /** Serve the protocol over relayed (limited) connections too. @default false */
   runOnLimitedConnection?: boolean
-}
-
-/** Something with a lifecycle that the node starts after libp2p and stops before it. */
-export interface Feature {
-  start?(): void | Promise<void>
-  stop?(): void | Promise<void>
 }
 
 export interface NodeInfo extends TraversalInfo {
@@ -55,28 +46,17 @@ export interface NodeInfo extends TraversalInfo {
   startedAt: string | null
 }
 
-export class GossipdNode {
+export class GossipdHost {
   readonly peerId: PeerId
   readonly peers: PeerTable
   readonly dht: DhtView
   readonly metrics: NodeMetrics
-  /** Gossipsub topics: subscribe, publish, history, live streams, validators. */
-  readonly topics: Topics
-  /** Acknowledged direct messages: send, inbox, outbox. */
-  readonly direct: DirectMessages
-  /** Topic history catch-up: answers `/gossipd/history/1.0.0` and fills in what gossip missed. */
-  readonly history: HistorySync
-  /** The swarm graph: answers `/gossipd/peers/1.0.0` and crawls the swarm. */
-  readonly swarm: SwarmView
-  /** File sharing: store, DHT providers, `/gossipd/files/1.0.0` and `/gossipd/index/1.0.0`, downloads. */
-  readonly files: FileSharing
+  readonly liveness: Liveness
   /** NAT traversal: reachability from dial-backs, DHT mode, relay service and reservations. */
   readonly traversal: Traversal
   private startedAt?: number
-  private readonly features: Feature[] = []
   private readonly bootstrapper: Bootstrapper
   private readonly discovery: Discovery
-  private readonly liveness: Liveness
   private readonly joinDials: JoinDials
 
   constructor (readonly config: NodeConfig, readonly libp2p: GossipdLibp2p, readonly log: Logger) {
@@ -94,23 +74,7 @@ export class GossipdNode {
     }, { intervalMs: config.pingInterval })
     this.traversal = new Traversal(libp2p, config, log.child({ component: 'nat' }))
     this.peers = new PeerTable(libp2p, libp2p.peerStore, this.liveness, conn => this.traversal.originOf(conn))
-    this.features.push(this.traversal)
     this.joinDials = new JoinDials(dialQueueOf(libp2p), { maxParallel: JOIN_MAX_PARALLEL_DIALS, forMs: JOIN_DIAL_PHASE_MS })
-    this.swarm = new SwarmView({
-      peerId: this.peerId,
-      peerStore: libp2p.peerStore,
-      getConnections: () => libp2p.getConnections(),
-      latencyOf: peer => this.liveness.latencyOf(peer),
-      getTopics: () => libp2p.services.pubsub.getTopics(),
-      getMeshPeers: topic => meshPeersOf(libp2p.services.pubsub, topic),
-      info: () => this.info(),
-      dial: async (target, opts) => libp2p.dial(target, opts),
-      expectDisconnect: peer => { this.liveness.expectDisconnect(peer) },
-      handle: async (protocol, handler, opts) => this.handle(protocol, handler, opts),
-      unhandle: async protocol => this.unhandle(protocol),
-      log
-    })
-    this.features.push(this.swarm)
     this.bootstrapper = new Bootstrapper({
       peerId: this.peerId,
       dial: async (ma, opts) => libp2p.dial(ma, opts),
@@ -133,31 +97,6 @@ export class GossipdNode {
       uptimeSeconds: () => this.uptimeMs() / 1000,
       reachability: () => this.traversal.reachability.state
     })
-    const messaging = createMessaging({
-      config,
-      libp2p,
-      log,
-      metrics: this.metrics,
-      dht: this.dht,
-      handle: async (protocol, handler, opts) => this.handle(protocol, handler, opts),
-      unhandle: async protocol => this.unhandle(protocol)
-    })
-    this.topics = messaging.topics
-    this.direct = messaging.direct
-    this.history = messaging.history
-    this.features.push(messaging)
-    this.files = new FileSharing({
-      peerId: this.peerId,
-      dht,
-      rememberAddresses: async info => { await libp2p.peerStore.merge(info.id, { multiaddrs: info.multiaddrs }) },
-      handle: async (protocol, handler, opts) => this.handle(protocol, handler, opts),
-      unhandle: async protocol => this.unhandle(protocol),
-      dialProtocol: async (peer, protocol, opts) => this.dialProtocol(peer, protocol, opts),
-      connectedPeers: () => [...new Map(libp2p.getConnections().map(c => [c.remotePeer.toString(), c.remotePeer])).values()],
-      metrics: this.metrics,
-      log: log.child({ component: 'files' })
-    }, { dataDir: config.dataDir, chunkSize: config.fileChunkSize, maxFileSize: config.maxFileSize, uploadLimit: config.uploadLimit })
-    this.features.push(this.files)
     libp2p.addEventListener('peer:disconnect', evt => { this.liveness.onDisconnect(evt.detail) })
     libp2p.addEventListener('peer:connect', evt => {
       log.debug({ peer: evt.detail.toString() }, 'peer connected')
@@ -169,42 +108,37 @@ export class GossipdNode {
     return this.startedAt != null
   }
 
-  /** Add a feature whose lifecycle follows the node's. Added after start, it is started at once. */
-  async addFeature<T extends Feature> (feature: T): Promise<T> {
-    this.features.push(feature)
-    if (this.isStarted) {
-      await feature.start?.()
-    }
-    return feature
-  }
-
+  /** Start libp2p. Features are started after this, then `join()` starts looking for peers. */
   async start (): Promise<void> {
     if (this.isStarted) return
     this.joinDials.start()
     await this.libp2p.start()
     this.startedAt = Date.now()
-    for (const f of this.features) {
-      await f.start?.()
-    }
+    await this.traversal.start()
+  }
+
+  /** Start liveness pings, bootstrap and discovery: once the features serve their protocols. */
+  join (): void {
     this.liveness.start()
     this.bootstrapper.start()
     this.discovery.start()
-    this.log.info({ peerId: this.peerId.toString(), listen: this.libp2p.getMultiaddrs().map(String) }, 'node started')
   }
 
-  /** Leave gracefully: stop features (they flush their state), close every connection, stop libp2p. */
-  async stop (): Promise<void> {
-    if (!this.isStarted) return
+  /** Stop looking for peers and pinging them: before the features stop. */
+  leave (): void {
     this.joinDials.release()
     this.discovery.stop()
     this.bootstrapper.stop()
     this.liveness.stop()
-    for (const f of [...this.features].reverse()) {
-      await Promise.resolve(f.stop?.()).catch(err => this.log.warn({ err: (err as Error).message }, 'feature failed to stop cleanly'))
-    }
+  }
+
+  /** Close every connection and stop libp2p. */
+  async stop (): Promise<void> {
+    if (!this.isStarted) return
+    this.leave()
+    await this.traversal.stop()
     await this.libp2p.stop()
     this.startedAt = undefined
-    this.log.info('node stopped')
   }
 
   uptimeMs (): number {
@@ -250,23 +184,16 @@ export class GossipdNode {
   }
 
   /** Open a stream to a peer (by id or multiaddr) on a protocol, dialing it if needed. */
-  async dialProtocol (peer: PeerId | Multiaddr, protocol: string, options: { signal?: AbortSignal } = {}): Promise<Stream> {
+  async dialProtocol (peer: PeerId | Multiaddr, protocol: string, options: { signal?: AbortSignal, runOnLimitedConnection?: boolean } = {}): Promise<Stream> {
     if (!this.isStarted) throw new NotStartedError()
     return this.libp2p.dialProtocol(peer, protocol, options)
   }
 }
 
-/**
- * Build a node from a validated config: load (or create) its identity, assemble libp2p and, unless
- * `start: false`, start it.
- */
-export async function createNode (config: NodeConfig, options: CreateNodeOptions = {}): Promise<GossipdNode> {
-  const privateKey = await loadOrCreateIdentity(config.dataDir)
+/** Build the host of a node from a validated config: load (or create) its identity and assemble libp2p (not started). */
+export async function createHost (config: NodeConfig, options: CreateHostOptions): Promise<GossipdHost> {
+  const privateKey = await loadOrCreateIdentity(config.dataDir, { stockSigner: options.stockLibraries })
   const libp2p = await buildLibp2p(config, privateKey, options)
   const log = (options.logger ?? silentLogger()).child({ self: libp2p.peerId.toString().slice(-8) })
-  const node = new GossipdNode(config, libp2p, log)
-  if (options.start !== false) {
-    await node.start()
-  }
-  return node
+  return new GossipdHost(config, libp2p, log)
 }

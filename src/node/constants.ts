@@ -1,0 +1,257 @@
+/**
+ * Limits and timeouts of the libp2p host (connections, DHT, gossipsub, liveness, discovery), each with the
+ * reason for its value.
+ */
+
+/** Parallel requests per DHT lookup path: Kademlia's classic 3. */
+export const DHT_ALPHA = 3
+
+/** Disjoint paths per DHT lookup (S/Kademlia): 2 survive one bad peer on a path without flooding a small swarm. */
+export const DHT_DISJOINT_PATHS = 2
+
+/**
+ * kad-dht's first lookup of the node's own id, this long after start: the node's way into the DHT, which in a
+ * swarm of dozens meets most of it. (The library's 1 s default was set for the public network.)
+ */
+export const DHT_INITIAL_QUERY_SELF_MS = 500
+
+/** Routing-table additions (each a ping of the new contact) in flight at once: a whole swarm's worth. */
+export const DHT_TABLE_UPDATE_CONCURRENCY = 32
+
+/** Agent version announced through identify. */
+export const AGENT_VERSION = 'gossipd/0.1.0'
+
+/** Connections in the upgrade phase at once (Noise + Yamux handshakes); libp2p's default of 10 is too low for a swarm joining together. */
+export const DEFAULT_MAX_INCOMING_PENDING = 100
+
+/** How long one liveness ping may take before it counts as failed. */
+export const PING_TIMEOUT_MS = 5_000
+
+/**
+ * Consecutive failed pings before a connection is closed: 2 failures at a 10 s interval with a 5 s timeout
+ * drop a dead peer in at most 10 + 5 + 10 + 5 = 30 s.
+ */
+export const PING_MAX_FAILURES = 2
+
+/** Ping streams per connection and direction: the liveness check and kad-dht's contact checks overlap. */
+export const PING_MAX_STREAMS = 4
+
+/** First bootstrap retry delay; doubled after each failure up to the maximum below. */
+export const BOOTSTRAP_RETRY_MIN_MS = 500
+
+/** Longest wait between bootstrap attempts, so a late bootstrap is found within seconds of coming up. */
+export const BOOTSTRAP_RETRY_MAX_MS = 10_000
+
+/**
+ * Timeout of one bootstrap dial attempt. Generous: when a whole swarm dials one bootstrap at once its
+ * handshakes queue up, and aborting a slow one only makes the bootstrap do the same work again.
+ */
+export const BOOTSTRAP_DIAL_TIMEOUT_MS = 20_000
+
+/** Longest a dial may spend on one address (TCP connect, Noise, Yamux): generous for a swarm joining at once. */
+export const DIAL_ADDRESS_TIMEOUT_MS = 15_000
+
+/** Longest a whole dial, or an inbound connection's upgrade, may take. */
+export const DIAL_TIMEOUT_MS = 20_000
+
+/** Random spread of each retry delay (+/- this fraction), so a swarm's retries do not arrive in waves. */
+export const BOOTSTRAP_RETRY_JITTER = 0.25
+
+/**
+ * A joining node dials at most this many peers at once for its first JOIN_DIAL_PHASE_MS (src/node/join-dials.ts):
+ * 12 nodes started at once beside a publishing swarm of 28 on 2 cores stored their first topic message 0.7-5.2 s
+ * after subscribing with the limit, 1.6-9.2 s without (two runs each).
+ */
+export const JOIN_MAX_PARALLEL_DIALS = 4
+
+export const JOIN_DIAL_PHASE_MS = 15_000
+
+/** How often the discovery loop adopts connected peers and dials while the node has fewer peers than it wants. */
+export const DISCOVERY_FAST_INTERVAL_MS = 1_000
+
+/**
+ * Least time between two random walks while the routing table is short. Not less: when a whole swarm joins at
+ * once its walks are what keeps the CPU busy; walking every 1 s a 30-process swarm on 2 cores took ~21 s to fill
+ * every routing table, every 3 s ~18.6 s (test/swarm/core-swarm.test.ts).
+ */
+export const DISCOVERY_WALK_INTERVAL_MS = 3_000
+
+/** How often it runs once the node is well connected: a random walk keeps the routing table fresh. */
+export const DISCOVERY_SLOW_INTERVAL_MS = 30_000
+
+/** Routing table size below which the discovery loop keeps walking the DHT at the fast interval. */
+export const DISCOVERY_TARGET_ROUTING_TABLE = 20
+
+/** Timeout of one random-walk query. */
+export const DISCOVERY_QUERY_TIMEOUT_MS = 10_000
+
+/** Timeout of a dial the discovery loop makes to reach the minimum number of connections. */
+export const DISCOVERY_DIAL_TIMEOUT_MS = 10_000
+
+/** Default timeout of a connect request made through the API. */
+export const CONNECT_TIMEOUT_MS = 10_000
+
+/** Default per-connection inbound stream limit for custom protocols registered through `node.handle`. */
+export const DEFAULT_MAX_INBOUND_STREAMS = 32
+
+/** Default per-connection outbound stream limit for custom protocols. */
+export const DEFAULT_MAX_OUTBOUND_STREAMS = 32
+
+/** File in the data directory holding the node's private key. */
+export const IDENTITY_FILE = 'identity.key'
+
+/**
+ * Gossipsub mesh degree: the spec's 6 (kept within 4..12). Every node forwards each message to its mesh peers,
+ * and with flood publish most of them have it already from the publisher, so each mesh peer is one more copy
+ * to send, receive, decrypt and drop. A wider mesh of 8 cost CPU for nothing measurable: 40 nodes at 3 msg/s,
+ * runs interleaved, 7.17 / 7.30 ms of CPU per node per message at D = 8 against 6.26 / 5.92 at D = 6
+ * (`node bench/message-cost.js`, 2026-11-22).
+ */
+export const GOSSIPSUB_D = 6
+
+/** Fewest mesh peers before the heartbeat grafts more. */
+export const GOSSIPSUB_DLO = 4
+
+/** Most mesh peers before the heartbeat prunes some. */
+export const GOSSIPSUB_DHI = 12
+
+/** Peers that receive IHAVE gossip each heartbeat: lazy repair for any message a mesh path lost. */
+export const GOSSIPSUB_DLAZY = 6
+
+/**
+ * Gossipsub heartbeat. 700 ms (default 1 s) repairs meshes and re-gossips missing ids a little faster after a
+ * join, and is still cheap for dozens of peers on a 2-core machine.
+ */
+export const GOSSIPSUB_HEARTBEAT_MS = 700
+
+/**
+ * Publish our own messages to every known subscriber, not only the mesh: in a well-connected swarm the
+ * publisher reaches most subscribers in one hop, which is what makes delivery complete and fast.
+ */
+export const GOSSIPSUB_FLOOD_PUBLISH = true
+
+/**
+ * Smallest message for which gossipsub sends IDONTWANT (default 512 bytes). An IDONTWANT is one more frame to
+ * every mesh peer for every message received, and in a swarm this well connected it mostly arrives after the peer
+ * has forwarded its copy anyway: in a CPU profile of 40 nodes at 3 msg/s of 1 KiB messages, sending IDONTWANTs
+ * was 9.8 % of the swarm's busy time, and CPU per node per message fell from 6.71 to 5.89 ms without them
+ * (`node bench/message-cost.js`). It pays only when the copy it saves is large.
+ */
+export const GOSSIPSUB_IDONTWANT_MIN_BYTES = 16 * 1024
+
+/** Message-cache windows (heartbeats) kept for IWANT answers; 10 (default 5) survives a slow, loaded peer. */
+export const GOSSIPSUB_MCACHE_LENGTH = 10
+
+/** Of those, windows advertised in IHAVE gossip (default 3). */
+export const GOSSIPSUB_MCACHE_GOSSIP = 5
+
+/**
+ * Largest gossipsub RPC frame read from a peer, in bytes, at the default message size. A frame carries one or a
+ * few messages plus control entries; a peer sending a bigger frame is cut off before it is buffered. The node
+ * raises it to fit 4 messages of its own `--max-message-size` when that is larger (see `gossipsubRpcLimit`).
+ */
+export const GOSSIPSUB_MAX_RPC_BYTES = 1024 * 1024
+
+/** Entries per decoded RPC: gossipsub's defaults (5000) let one 1 MiB frame allocate tens of thousands of objects. */
+export const GOSSIPSUB_DECODE_LIMITS = {
+  maxSubscriptions: 1000,
+  maxMessages: 256,
+  maxIhaveMessageIDs: 5000,
+  maxIwantMessageIDs: 5000,
+  maxIdontwantMessageIDs: 512,
+  maxControlMessages: 1000,
+  maxPeerInfos: 16
+}
+
+/** Gossipsub streams a peer may open per connection: it needs one; a reconnect race may briefly need two. */
+export const GOSSIPSUB_MAX_INBOUND_STREAMS = 4
+
+/**
+ * Peer-score weight of invalid messages (P4, counted per topic, squared): 3 rejected messages score a peer
+ * 3² x -10 = -90, below the graylist threshold, so it is pruned from the mesh and its messages are ignored.
+ */
+export const GOSSIPSUB_INVALID_MESSAGE_WEIGHT = -10
+
+/** Per-second decay of the invalid-message counter: 0.99 forgives a burst of invalid messages in about 4 minutes. */
+export const GOSSIPSUB_INVALID_MESSAGE_DECAY = 0.99
+
+/**
+ * Score thresholds (gossipsub's defaults, named): below 0 a peer leaves the mesh at the next heartbeat; below
+ * gossip it gets no IHAVE; below publish no flood-published message; below graylist its RPCs are dropped unread.
+ */
+export const GOSSIPSUB_GOSSIP_THRESHOLD = -10
+
+export const GOSSIPSUB_PUBLISH_THRESHOLD = -50
+
+export const GOSSIPSUB_GRAYLIST_THRESHOLD = -80
+
+// NAT traversal: reachability probes, the AutoNAT server, hole punching, relay reservations
+
+/** How long a reservation lasts before the client renews it: go-libp2p's 1 hour. */
+export const RELAY_RESERVATION_TTL_MS = 60 * 60_000
+
+/** Dial-back verdicts kept per node: the latest answers decide, older ones describe a network we may have left. */
+export const REACHABILITY_MAX_RESULTS = 16
+
+/** Failed dial-backs, from distinct peers, with no success among them, before a node calls itself private. */
+export const REACHABILITY_PRIVATE_AFTER_FAILURES = 2
+
+/**
+ * Time between reachability probes while undecided: short, so a node behind a router finds relays within
+ * seconds of starting. Once decided, probes run at REACHABILITY_RECHECK_MS.
+ */
+export const REACHABILITY_PROBE_MS = 5_000
+
+/** Time between probes once decided: a moved laptop or a changed router is noticed within minutes. */
+export const REACHABILITY_RECHECK_MS = 5 * 60_000
+
+/** Peers asked for a dial-back per probe round. */
+export const REACHABILITY_PEERS_PER_ROUND = 3
+
+/** Time to connect to a known AutoNAT peer when too few are connected: a reachable one answers in a second. */
+export const REACHABILITY_VERIFIER_DIAL_MS = 5_000
+
+/** Peers of the peer store looked at for known AutoNAT servers: a bounded scan. */
+export const REACHABILITY_KNOWN_VERIFIERS_SCAN = 64
+
+/** Time one dial-back request may take: the remote's dial plus a round trip. */
+export const REACHABILITY_DIALBACK_TIMEOUT_MS = 15_000
+
+/**
+ * Largest AutoNAT frame we read: a dial response is a status, a short text and one address. Larger frames are
+ * a protocol violation and abort the stream.
+ */
+export const AUTONAT_MAX_MESSAGE_BYTES = 4096
+
+/** Addresses one dial-back request may name; the rest are ignored. */
+export const AUTONAT_MAX_ADDRS = 8
+
+/** Dial-backs this node runs at once for other peers: each is a TCP dial that may wait out a dropped SYN. */
+export const AUTONAT_MAX_CONCURRENT_DIALBACKS = 8
+
+/** One dial-back request per peer per this many ms: a probe round asks each peer once, every few seconds at most. */
+export const AUTONAT_PER_PEER_INTERVAL_MS = 2_000
+
+/** AutoNAT streams per connection and direction: a request and the previous one still closing. */
+export const AUTONAT_MAX_STREAMS = 2
+
+/** Peers whose last request time is remembered for the limit above; the oldest are forgotten first. */
+export const AUTONAT_TRACKED_PEERS = 1024
+
+/** How long a dial-back dial may take: below the asker's REACHABILITY_DIALBACK_TIMEOUT_MS, so the answer arrives. */
+export const AUTONAT_DIALBACK_DIAL_MS = 8_000
+
+/** The AutoNAT v1 protocol id (libp2p spec), served by node/autonat-server.ts and spoken by the probe. */
+export const AUTONAT_PROTOCOL = '/libp2p/autonat/1.0.0'
+
+/**
+ * Addresses taken from one peer's identify or DCUtR message. Both are lists a remote peer writes; a bounded
+ * list keeps a hostile peer from making this node dial hundreds of addresses for it.
+ */
+export const MAX_PEER_ADDRESSES = 16
+
+/** DCUtR hole-punch attempts before a connection stays relayed: the spec's 3. */
+export const DCUTR_RETRIES = 3
+
+/** Inbound DCUtR streams per connection: one hole punch at a time per peer. */
+export const DCUTR_MAX_STREAMS = 1
