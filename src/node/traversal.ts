@@ -30,6 +30,9 @@ function isCircuit (ma: Multiaddr): boolean {
 /** How a connection came to be: dialed by this node, accepted, or a direct connection made by hole punching. */
 export type ConnectionOrigin = 'dialed' | 'accepted' | 'hole-punched'
 
+/** DCUtR's protocol id (libp2p specs). */
+const DCUTR_PROTOCOL = '/libp2p/dcutr'
+
 /** Connections remembered as hole-punched: bounded, ids of closed connections are dropped first. */
 const MAX_TRACKED_PUNCHES = 1024
 
@@ -73,19 +76,19 @@ export class Traversal {
       listenOnRelays: async count => transports.listen(Array.from({ length: count }, () => multiaddr('/p2p-circuit'))),
       log
     }, { relayService: config.relayService, relayReservations: config.relayReservations })
-    // a direct connection that opens while a relayed one to the same peer is up is DCUtR's upgrade
+    // a direct connection that opens while DCUtR runs on a relayed one to the same peer is its hole punch
     this.onOpen = evt => {
       const conn = evt.detail
       if (conn.limits != null) return
-      const relayedUp = libp2p.getConnections(conn.remotePeer).some(c => c.id !== conn.id && c.limits != null && c.status === 'open')
-      if (!relayedUp) return
+      const punching = libp2p.getConnections(conn.remotePeer).some(c => c.id !== conn.id && c.limits != null && c.streams.some(s => s.protocol === DCUTR_PROTOCOL))
+      if (!punching) return
       if (this.punched.size >= MAX_TRACKED_PUNCHES) {
         const open = new Set(libp2p.getConnections().map(c => c.id))
         for (const id of this.punched) if (!open.has(id)) this.punched.delete(id)
         if (this.punched.size >= MAX_TRACKED_PUNCHES) this.punched.delete(this.punched.values().next().value as string)
       }
       this.punched.add(conn.id)
-      log.info({ peer: conn.remotePeer.toString(), remoteAddr: conn.remoteAddr.toString() }, 'relayed connection upgraded to a direct one')
+      log.info({ peer: conn.remotePeer.toString(), remoteAddr: conn.remoteAddr.toString() }, 'hole punch made a direct connection')
     }
     // what a peer saw us at, over a direct connection only: through a relay it sees the relay's address
     this.onIdentify = evt => {
