@@ -28,6 +28,22 @@ export default tseslint.config(
     }
   },
   {
+    // the daemon interop suite: plain ESM run by node and mocha, against packages of its own folder
+    files: ['test/interop/daemon/**/*.js', 'test/interop/daemon/**/*.cjs'],
+    languageOptions: {
+      globals: {
+        require: 'readonly', module: 'writable', __dirname: 'readonly',
+        process: 'readonly', URL: 'readonly', setTimeout: 'readonly', clearTimeout: 'readonly',
+        describe: 'readonly', it: 'readonly', before: 'readonly', beforeEach: 'readonly', after: 'readonly', afterEach: 'readonly'
+      }
+    }
+  },
+  {
+    // mocha loads reporters with require()
+    files: ['test/interop/daemon/**/*.cjs'],
+    rules: { '@typescript-eslint/no-require-imports': 'off' }
+  },
+  {
     files: ['bin/**/*.js', 'scripts/**/*.js', 'eslint.config.js'],
     languageOptions: { globals: { process: 'readonly', console: 'readonly', URL: 'readonly' } }
   }

@@ -132,7 +132,18 @@ function readFile (path: string): ConfigInput {
   return parsed as ConfigInput
 }
 
-function settingFor (key: string): Setting | undefined {
+/**
+ * A setting's value in the environment, by key: undefined when its variable is unset or empty (an empty variable
+ * means "not set", as in `loadConfig`). For programs that need one setting without a whole config, like the
+ * CLI's API clients.
+ */
+export function settingFromEnv (key: keyof NodeConfig, env: Record<string, string | undefined> = process.env): string | undefined {
+  const v = env[settingFor(key)?.env ?? '']
+  return v !== undefined && v !== '' ? v : undefined
+}
+
+/** A setting by key, as declared in `SETTINGS`. */
+export function settingFor (key: string): Setting | undefined {
   return SETTINGS.find(s => s.key === key)
 }
 
@@ -186,8 +197,8 @@ export function loadConfig (sources: ConfigSources = {}): NodeConfig {
   if (sources.env != null) {
     const fromEnv: ConfigInput = {}
     for (const s of SETTINGS) {
-      const v = sources.env[s.env]
-      if (v !== undefined && v !== '') {
+      const v = settingFromEnv(s.key, sources.env)
+      if (v !== undefined) {
         fromEnv[s.key] = v
       }
     }

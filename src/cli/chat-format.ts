@@ -4,6 +4,7 @@
  * direct message carries the nickname in the protocol itself, so its body is the bare text.
  */
 import type { MessageView } from '../messaging/body.js'
+import { terminalSafe } from './terminal-text.js'
 
 export interface ChatEnvelope {
   nick?: string
@@ -39,18 +40,18 @@ function clock (ms: number): string {
 
 function who (m: MessageView, self: string, nick?: string): string {
   if (m.from === self) return 'me'
-  return nick != null ? `${nick} (${shortId(m.from)})` : shortId(m.from)
+  return nick != null ? `${terminalSafe(nick)} (${shortId(terminalSafe(m.from))})` : shortId(terminalSafe(m.from))
 }
 
-/** A body as a line of text: itself when UTF-8, its size when binary. */
+/** A body as a line of text: itself (terminal-safe) when UTF-8, its size when binary. */
 function textOf (m: MessageView): string {
-  return m.encoding === 'utf8' ? m.data : `<${Buffer.from(m.data, 'base64').byteLength} bytes>`
+  return m.encoding === 'utf8' ? terminalSafe(m.data) : `<${Buffer.from(m.data, 'base64').byteLength} bytes>`
 }
 
 export function renderTopicMessage (m: MessageView, self: string): string {
   const env = m.encoding === 'utf8' ? decodeChatLine(m.data) : undefined
-  const text = env?.text ?? textOf(m)
-  return `${clock(m.receivedAt)} [#${m.topic ?? '?'}] ${who(m, self, env?.nick)}: ${text}`
+  const text = env != null ? terminalSafe(env.text) : textOf(m)
+  return `${clock(m.receivedAt)} [#${terminalSafe(m.topic ?? '?')}] ${who(m, self, env?.nick)}: ${text}`
 }
 
 export function renderDirectMessage (m: MessageView, self: string): string {
@@ -60,7 +61,7 @@ export function renderDirectMessage (m: MessageView, self: string): string {
 export const CHAT_HELP = `commands:
   /peers                 connected peers (numbered: /msg 2 hi)
   /connect <multiaddr>   connect to a peer
-  /msg <peer> [text]     talk to a peer (id, number from /peers, or nickname); text is sent at once
+  /msg <peer> [text]     talk to a peer (id, number from the last list, or nickname); text is sent at once
   /join <topic>          join a topic and talk there
   /leave                 leave the current topic (or stop talking to the current peer)
   /nick <name>           your nickname, shown to others

@@ -2,6 +2,7 @@
  * Follow a live NDJSON message stream of the node's API, reconnecting (from the last sequence number seen, so
  * nothing is missed or repeated) when it ends: the node restarted, or cut off a reader that fell behind.
  */
+import { apiClientErrorOf } from '../api/client-error.js'
 import type { MessageView } from '../messaging/body.js'
 
 export interface FollowOptions {
@@ -25,7 +26,8 @@ export function follow (opts: FollowOptions): Follower {
       try {
         const url = after != null ? `${opts.url}${opts.url.includes('?') ? '&' : '?'}after=${after}` : opts.url
         const res = await fetch(url, { headers: { ...opts.headers, accept: 'application/x-ndjson' }, signal: ctrl.signal })
-        if (!res.ok || res.body == null) throw new Error(`stream answered HTTP ${res.status}`)
+        if (!res.ok) throw await apiClientErrorOf(res)
+        if (res.body == null) throw new Error('the stream answered without a body')
         const decoder = new TextDecoder()
         let buf = ''
         for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {

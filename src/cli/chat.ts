@@ -9,9 +9,15 @@ import type { Command } from 'commander'
 import type { MessageView } from '../messaging/body.js'
 import type { NodeInfo } from '../node/host.js'
 import type { PeerEntry } from '../node/peers.js'
+import { parsePeerId } from '../node/peer-id.js'
 import type { ApiClient } from './client.js'
-import { CHAT_HELP, encodeChatLine, renderDirectMessage, renderTopicMessage, shortId } from './chat-format.js'
+import { CHAT_HELP, decodeChatLine, encodeChatLine, renderDirectMessage, renderTopicMessage, shortId } from './chat-format.js'
+import { NickBook } from './chat-nicks.js'
 import { follow, type Follower } from './chat-stream.js'
+import { terminalSafe } from './terminal-text.js'
+
+/** Nicknames an unresolved `/msg` names as known, the latest first: enough to spot a typo, one line long. */
+const NICKS_NAMED_IN_ERRORS = 8
 
 type Target = { kind: 'peer', id: string } | { kind: 'topic', name: string }
 
@@ -28,8 +34,8 @@ export class ChatSession {
   private self = ''
   private logFile?: string
   private lastPeers: string[] = []
-  /** Nicknames seen on incoming messages, so `/msg bob hi` works. */
-  private readonly nicks = new Map<string, string>()
+  /** Nicknames seen on incoming messages and topic lines, so `/msg bob hi` works. */
+  private readonly nicks = new NickBook()
   private readonly topics = new Map<string, Follower>()
   private inbox?: Follower
   private readonly out: NodeJS.WritableStream
@@ -46,7 +52,7 @@ export class ChatSession {
         appendFileSync(this.logFile, line + '\n')
       } catch (err) {
         this.logFile = undefined
-        this.out.write(`! cannot write the log: ${(err as Error).message}; logging stopped\n`)
+        this.out.write(`! cannot write the log: ${terminalSafe((err as Error).message)}; logging stopped\n`)
       }
     }
   }
@@ -61,7 +67,7 @@ export class ChatSession {
       url: `${client.base}/direct/inbox`,
       headers: client.headers(),
       onMessage: m => { this.onDirect(m) },
-      onError: err => { this.print(`! inbox stream: ${err.message}; reconnecting`) }
+      onError: err => { this.print(`! inbox stream: ${terminalSafe(err.message)}; reconnecting`) }
     })
     const rl = createInterface({ input: this.opts.input ?? process.stdin, terminal: false })
     // lines are handled one at a time, in order, even when a send waits for an ack
@@ -106,7 +112,8 @@ export class ChatSession {
         default: this.print(`! unknown command ${cmd}; /help lists them`)
       }
     } catch (err) {
-      this.print(`! ${(err as Error).message}`)
+      // an API error may quote what a peer sent
+      this.print(`! ${terminalSafe((err as Error).message)}`)
     }
     return true
   }
@@ -131,37 +138,62 @@ export class ChatSession {
   }
 
   private name (peer: string): string {
-    const n = this.nicks.get(peer)
+    const n = this.nicks.of(peer)[0]
     return n != null ? `${n} (${shortId(peer)})` : shortId(peer)
+  }
+
+  /** A numbered list of peers that `/msg <number>` picks from, with the nicknames known for each. */
+  private list (peers: Array<{ id: string, detail?: string }>): void {
+    this.lastPeers = peers.map(p => p.id)
+    peers.forEach((p, i) => {
+      const nicks = this.nicks.of(p.id)
+      this.print(`  ${i + 1}. ${terminalSafe(p.id)}${nicks.length > 0 ? ` (${nicks.join(', ')})` : ''}${p.detail != null ? `  ${p.detail}` : ''}`)
+    })
   }
 
   private async peers (): Promise<void> {
     const { peers } = await this.opts.client.get<{ peers: PeerEntry[] }>('/peers')
-    this.lastPeers = peers.map(p => p.id)
     if (peers.length === 0) this.print('no peers connected')
-    peers.forEach((p, i) => { this.print(`  ${i + 1}. ${p.id}${this.nicks.has(p.id) ? ` (${this.nicks.get(p.id)})` : ''}  ${p.remoteAddr}  ${p.latencyMs ?? '?'} ms`) })
+    this.list(peers.map(p => ({ id: p.id, detail: `${terminalSafe(p.remoteAddr)}  ${p.latencyMs ?? '?'} ms` })))
   }
 
   private async connect (addr: string): Promise<void> {
     if (addr === '') throw new Error('usage: /connect <multiaddr>')
     const res = await this.opts.client.post<{ id: string }>('/peers', { multiaddr: addr })
-    this.print(`connected to ${res.id}`)
+    this.print(`connected to ${terminalSafe(res.id)}`)
   }
 
-  /** A peer by id, by number in the last /peers list, or by a nickname seen on its messages. */
-  private resolvePeer (ref: string): string {
+  /**
+   * A peer by number in the last list shown, by a nickname seen on its messages, or by id. Undefined when a
+   * nickname names several peers: they are listed, numbered, for the user to pick one.
+   */
+  private resolvePeer (ref: string): string | undefined {
     if (/^\d+$/.test(ref)) {
       const id = this.lastPeers[Number(ref) - 1]
-      if (id == null) throw new Error(`no peer number ${ref}: run /peers first`)
+      if (id == null) throw new Error(`no peer number ${ref} in the last list: /peers lists them`)
       return id
     }
-    for (const [id, nick] of this.nicks) if (nick === ref) return id
-    return ref
+    const named = this.nicks.peersNamed(ref)
+    if (named.length === 1) return named[0]
+    if (named.length > 1) {
+      this.print(`"${ref}" is the nickname of ${named.length} peers:`)
+      this.list(named.map(id => ({ id })))
+      this.print('which one? /msg <number> [text]')
+      return undefined
+    }
+    try {
+      return parsePeerId(ref).toString()
+    } catch {
+      const known = this.nicks.all()
+      const shown = known.length === 0 ? 'none seen yet' : `known: ${known.slice(0, NICKS_NAMED_IN_ERRORS).join(', ')}${known.length > NICKS_NAMED_IN_ERRORS ? `, and ${known.length - NICKS_NAMED_IN_ERRORS} more` : ''}`
+      throw new Error(`no peer "${terminalSafe(ref)}": not a number from /peers, not a nickname seen (${shown}), not a peer id`)
+    }
   }
 
   private async msg (ref: string | undefined, text: string): Promise<void> {
     if (ref == null || ref === '') throw new Error('usage: /msg <peer> [text]')
     const id = this.resolvePeer(ref)
+    if (id == null) return
     this.target = { kind: 'peer', id }
     this.print(`talking to ${this.name(id)}`)
     if (text !== '') await this.direct(id, text)
@@ -176,11 +208,11 @@ export class ChatSession {
         url: `${this.opts.client.base}${path}/messages`,
         headers: this.opts.client.headers(),
         onMessage: m => { this.onTopic(m) },
-        onError: err => { this.print(`! #${topic} stream: ${err.message}; reconnecting`) }
+        onError: err => { this.print(`! #${terminalSafe(topic)} stream: ${terminalSafe(err.message)}; reconnecting`) }
       }))
     }
     this.target = { kind: 'topic', name: topic }
-    this.print(`joined #${topic}`)
+    this.print(`joined #${terminalSafe(topic)}`)
   }
 
   private async leave (): Promise<void> {
@@ -197,7 +229,7 @@ export class ChatSession {
     this.topics.get(t.name)?.stop()
     this.topics.delete(t.name)
     await this.opts.client.request('DELETE', `/topics/${encodeURIComponent(t.name)}`)
-    this.print(`left #${t.name}`)
+    this.print(`left #${terminalSafe(t.name)}`)
   }
 
   private setNick (name: string): void {
@@ -212,9 +244,9 @@ export class ChatSession {
       this.opts.client.get<{ peers: PeerEntry[] }>('/peers'),
       this.opts.client.get<{ counts: Record<string, number> }>('/direct/outbox?limit=1')
     ])
-    const target = this.target == null ? 'nobody' : this.target.kind === 'topic' ? `#${this.target.name}` : this.name(this.target.id)
+    const target = this.target == null ? 'nobody' : this.target.kind === 'topic' ? `#${terminalSafe(this.target.name)}` : this.name(this.target.id)
     this.print(`node ${info.peerId}, up ${Math.round(info.uptimeMs / 1000)} s, ${peers.length} peers`)
-    this.print(`nick ${this.nick ?? '(none)'}; talking to ${target}; topics ${[...this.topics.keys()].map(t => `#${t}`).join(' ') || '(none)'}`)
+    this.print(`nick ${this.nick ?? '(none)'}; talking to ${target}; topics ${[...this.topics.keys()].map(t => `#${terminalSafe(t)}`).join(' ') || '(none)'}`)
     this.print(`outbox: ${outbox.counts.queued ?? 0} queued, ${outbox.counts.delivered ?? 0} delivered, ${outbox.counts.expired ?? 0} expired${this.logFile != null ? `; logging to ${this.logFile}` : ''}`)
   }
 
@@ -229,11 +261,12 @@ export class ChatSession {
   }
 
   private onDirect (m: MessageView): void {
-    if (m.nick != null) this.nicks.set(m.from, m.nick)
+    if (m.from !== this.self) this.nicks.saw(m.from, m.nick)
     this.print(renderDirectMessage(m, this.self))
   }
 
   private onTopic (m: MessageView): void {
+    if (m.from !== this.self && m.encoding === 'utf8') this.nicks.saw(m.from, decodeChatLine(m.data)?.nick)
     this.print(renderTopicMessage(m, this.self))
   }
 }

@@ -11,26 +11,13 @@ import { SingleBar, Presets } from 'cli-progress'
 import type { Command } from 'commander'
 import type { DownloadStatus, FileEntry } from '../files/index.js'
 import { checkFileName } from '../files/names.js'
-import { ApiClient, ApiClientError } from './client.js'
+import { ApiClientError } from '../api/client-error.js'
+import { parseSse } from '../api/sse-parse.js'
+import type { ApiClient } from './client.js'
 import { table } from './table.js'
+import { terminalSafe } from './terminal-text.js'
 
 export interface ClientFlags { api?: string, apiToken?: string }
-
-async function failed (res: Response): Promise<ApiClientError> {
-  const body = await res.json().catch(() => undefined) as { error?: { code?: string, message?: string } } | undefined
-  return new ApiClientError(res.status, body?.error?.code ?? 'http-error', body?.error?.message ?? `HTTP ${res.status}`)
-}
-
-async function call (client: ApiClient, path: string, init: RequestInit = {}): Promise<Response> {
-  let res: Response
-  try {
-    res = await fetch(`${client.base}${path}`, { ...init, headers: client.headers(init.headers as Record<string, string> | undefined) })
-  } catch (err) {
-    throw new ApiClientError(0, 'unreachable', `cannot reach the node's API at ${client.base}: ${(err as Error).message}`)
-  }
-  if (!res.ok) throw await failed(res)
-  return res
-}
 
 export function formatBytes (n: number): string {
   const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB']
@@ -41,7 +28,7 @@ export function formatBytes (n: number): string {
 
 export async function share (client: ApiClient, path: string, name?: string): Promise<FileEntry> {
   const size = (await stat(path)).size
-  const res = await call(client, `/files?name=${encodeURIComponent(name ?? basename(path))}`, {
+  const res = await client.fetch(`/files?name=${encodeURIComponent(name ?? basename(path))}`, {
     method: 'POST',
     body: Readable.toWeb(createReadStream(path)) as ReadableStream,
     headers: { 'content-type': 'application/octet-stream', 'content-length': String(size) },
@@ -50,38 +37,22 @@ export async function share (client: ApiClient, path: string, name?: string): Pr
   return await res.json() as FileEntry
 }
 
-/** Parse an SSE body into its `data:` payloads. */
-async function * sseEvents (body: ReadableStream<Uint8Array>): AsyncGenerator<string> {
-  const decoder = new TextDecoder()
-  let buf = ''
-  for await (const part of body) {
-    buf += decoder.decode(part, { stream: true })
-    let end: number
-    while ((end = buf.indexOf('\n\n')) >= 0) {
-      const event = buf.slice(0, end)
-      buf = buf.slice(end + 2)
-      const data = event.split('\n').filter(l => l.startsWith('data:')).map(l => l.slice(5).trimStart()).join('\n')
-      if (data !== '') yield data
-    }
-  }
-}
-
 /** Start (or join) a download and follow it to its end, drawing a progress bar when `bar` is set. */
 export async function follow (client: ApiClient, id: string, opts: { from?: string[], bar: boolean }): Promise<DownloadStatus> {
-  const job = await (await call(client, `/files/${encodeURIComponent(id)}/download`, {
+  const job = await (await client.fetch(`/files/${encodeURIComponent(id)}/download`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify(opts.from != null && opts.from.length > 0 ? { from: opts.from } : {})
   })).json() as DownloadStatus
-  const res = await call(client, `/downloads/${job.id}`, { headers: { accept: 'text/event-stream' } })
+  const res = await client.fetch(`/downloads/${job.id}`, { headers: { accept: 'text/event-stream' } })
   const bar = opts.bar ? new SingleBar({ format: '{name} |{bar}| {percentage}% {done}/{total} {rate}/s {peers} peers', hideCursor: true }, Presets.shades_classic) : undefined
   let last = job
   let started = false
   try {
-    for await (const data of sseEvents(res.body as ReadableStream<Uint8Array>)) {
-      last = JSON.parse(data) as DownloadStatus
+    for await (const e of parseSse(res.body as ReadableStream<Uint8Array>)) {
+      last = JSON.parse(e.data) as DownloadStatus
       const total = last.size ?? 0
-      const payload = { name: last.name ?? id.slice(0, 12), done: formatBytes(last.bytesDone), total: formatBytes(total), rate: formatBytes(last.rate), peers: last.providers.filter(p => p.state === 'active').length }
+      const payload = { name: terminalSafe(last.name ?? id.slice(0, 12)), done: formatBytes(last.bytesDone), total: formatBytes(total), rate: formatBytes(last.rate), peers: last.providers.filter(p => p.state === 'active').length }
       if (bar != null && last.size != null) {
         if (!started) { bar.start(Math.max(total, 1), last.bytesDone, payload); started = true }
         bar.update(total === 0 ? 1 : last.bytesDone, payload)
@@ -97,7 +68,7 @@ export async function follow (client: ApiClient, id: string, opts: { from?: stri
 /** Copy a stored file's bytes from the node to a local path (never over an existing file). */
 export async function save (client: ApiClient, id: string, path: string): Promise<void> {
   if (existsSync(path)) throw new ApiClientError(0, 'exists', `${path} exists; not overwriting it (choose another with -o)`)
-  const res = await call(client, `/files/${encodeURIComponent(id)}/content`)
+  const res = await client.fetch(`/files/${encodeURIComponent(id)}/content`)
   await pipeline(Readable.fromWeb(res.body as import('node:stream/web').ReadableStream), createWriteStream(path, { flags: 'wx' }))
 }
 
@@ -107,7 +78,7 @@ export function registerFileCommands (program: Command, client: (opts: ClientFla
     .option('--json', 'print JSON')
     .action(async (path: string, opts: ClientFlags & { name?: string, json?: boolean }) => {
       const f = await share(client(opts), path, opts.name)
-      process.stdout.write(opts.json === true ? JSON.stringify(f, null, 2) + '\n' : `${f.id}\n${f.name}, ${formatBytes(f.size)} in ${f.chunks} chunks\n`)
+      process.stdout.write(opts.json === true ? JSON.stringify(f, null, 2) + '\n' : `${f.id}\n${terminalSafe(f.name)}, ${formatBytes(f.size)} in ${f.chunks} chunks\n`)
     })
 
   clientOptions(program.command('get <id>').description('download a file through the swarm, with a progress bar, and save it'))
@@ -120,7 +91,7 @@ export function registerFileCommands (program: Command, client: (opts: ClientFla
       const from = opts.from?.split(',').map(s => s.trim()).filter(s => s !== '')
       const done = await follow(c, id, { from, bar: process.stderr.isTTY === true })
       if (done.state !== 'completed') {
-        process.stderr.write(`gossipd: download ${done.state}${done.error != null ? `: ${done.error}` : ''}\n`)
+        process.stderr.write(`gossipd: download ${done.state}${done.error != null ? `: ${terminalSafe(done.error)}` : ''}\n`)
         process.exit(1)
       }
       if (!opts.save) {
@@ -129,7 +100,7 @@ export function registerFileCommands (program: Command, client: (opts: ClientFla
       }
       const out = resolve(opts.output ?? checkFileName(done.name ?? id))
       await save(c, id, out)
-      process.stdout.write(`saved ${out} (${formatBytes(done.size ?? 0)})\n`)
+      process.stdout.write(`saved ${terminalSafe(out)} (${formatBytes(done.size ?? 0)})\n`)
     })
 
   clientOptions(program.command('files').description('list the files a node shares'))

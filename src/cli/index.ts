@@ -3,11 +3,14 @@
  */
 import { Command, InvalidArgumentError } from 'commander'
 import { AGENT_VERSION } from '../node/constants.js'
-import { ApiClient, ApiClientError } from './client.js'
+import { isApiClientError } from '../api/client-error.js'
+import { settingFor } from '../config.js'
+import { ApiClient } from './client.js'
 import { addSettingOptions, flagsFrom } from './options.js'
 import { configOrExit, runStart } from './start.js'
 import { runSwarm } from './swarm.js'
 import { table } from './table.js'
+import { terminalSafe } from './terminal-text.js'
 import { registerFileCommands } from './files.js'
 import { registerChatCommand } from './chat.js'
 import type { NodeInfo } from '../node/host.js'
@@ -21,8 +24,8 @@ function positiveInt (value: string): number {
 
 function clientOptions (cmd: Command): Command {
   return cmd
-    .option('--api <url>', 'the node\'s API, host:port or URL [env GOSSIPD_API]')
-    .option('--api-token <token>', 'bearer token [env GOSSIPD_API_TOKEN]')
+    .option('--api <url>', `the node's API, host:port or URL [env ${settingFor('api')?.env}]`)
+    .option('--api-token <token>', `bearer token [env ${settingFor('apiToken')?.env}]`)
 }
 
 function client (opts: { api?: string, apiToken?: string }): ApiClient {
@@ -35,8 +38,9 @@ export function buildProgram (): Command {
     .version(AGENT_VERSION)
 
   addSettingOptions(program.command('start').description('run a node and its HTTP API'))
+    .option('--daemon <multiaddr>', 'also serve the libp2p daemon control protocol here (loopback TCP, or /unix/<URL-encoded path>), as go-libp2p-daemon\'s p2pd does')
     .action(async (opts: Record<string, unknown>) => {
-      await runStart(configOrExit(opts.config as string | undefined, flagsFrom(opts)))
+      await runStart(configOrExit(opts.config as string | undefined, flagsFrom(opts)), { daemon: opts.daemon as string | undefined })
     })
 
   clientOptions(program.command('id').description('show a running node\'s identity'))
@@ -84,8 +88,8 @@ export async function main (argv: string[]): Promise<void> {
   try {
     await buildProgram().parseAsync(argv)
   } catch (err) {
-    if (err instanceof ApiClientError) {
-      process.stderr.write(`gossipd: ${err.message}\n`)
+    if (isApiClientError(err)) {
+      process.stderr.write(`gossipd: ${terminalSafe(err.message)}\n`)
       process.exit(1)
     }
     throw err

@@ -37,6 +37,26 @@ describe('dependency patches', () => {
     expect((Object.getPrototypeOf(maConn) as Record<symbol, unknown>)[CORKED]).toBeUndefined()
   })
 
+  it('per node: a node leaves them out with stockLibraries', async () => {
+    const { TestNodes } = await import('../helpers/nodes.js')
+    const t = new TestNodes({ minConnections: 0 })
+    const before = cleanup
+    cleanup = async () => { await before(); await t.cleanup() }
+    const patched = await t.add()
+    const stock = await t.add({ stockLibraries: true })
+    // concurrent gossip streams replace one gossipsub instance's own member, never its class's
+    expect(Object.hasOwn(patched.libp2p.services.pubsub, 'createOutboundStream')).toBe(true)
+    expect(Object.hasOwn(stock.libp2p.services.pubsub, 'createOutboundStream')).toBe(false)
+    // a stock node publishes without touching gossipsub's cache of fast ids, and still learns its message's id
+    await stock.libp2p.dial(patched.libp2p.getMultiaddrs()[0])
+    patched.topics.subscribe('s')
+    stock.topics.subscribe('s')
+    const { waitFor } = await import('../helpers/nodes.js')
+    await waitFor(() => stock.topics.info('s').subscribers > 0, 10_000, 'subscription seen')
+    const sent = await stock.topics.publish('s', new TextEncoder().encode('stock'))
+    await waitFor(() => patched.topics.history('s', { limit: 10 }).some(m => m.id === sent.id), 10_000, 'message at the patched node')
+  })
+
   it('are applied by applyDependencyPatches(), once', async () => {
     const { applyDependencyPatches, dependencyPatchesApplied } = await import('../../src/index.js')
     applyDependencyPatches()

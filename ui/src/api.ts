@@ -2,16 +2,15 @@
  * Every data call of the page: same origin as the page, with the bearer token (if one was entered) on each
  * request. Live streams use fetch streaming rather than EventSource, which cannot send the token.
  */
+import { apiClientErrorOf, isApiClientError, type ApiClientError } from '../../src/api/client-error.js'
+import { parseSse, type SseEvent } from '../../src/api/sse-parse.js'
+
+export { apiClientError, isApiClientError, type ApiClientError } from '../../src/api/client-error.js'
+export type { SseEvent } from '../../src/api/sse-parse.js'
 
 const TOKEN_KEY = 'gossipd.token'
 
-export class ApiError extends Error {
-  constructor (readonly status: number, readonly code: string, message: string) {
-    super(message)
-  }
-}
-
-type Listener = (err: ApiError) => void
+type Listener = (err: ApiClientError) => void
 const unauthorizedListeners: Listener[] = []
 
 /** Called whenever the API answers 401, so the page can ask for a token. */
@@ -42,16 +41,7 @@ export function headers (extra: Record<string, string> = {}): Record<string, str
 }
 
 async function fail (res: Response): Promise<never> {
-  let code = 'http-' + res.status
-  let message = res.statusText
-  try {
-    const body = await res.json() as { error?: { code?: string, message?: string } }
-    code = body.error?.code ?? code
-    message = body.error?.message ?? message
-  } catch {
-    // not a JSON error body
-  }
-  const err = new ApiError(res.status, code, message)
+  const err = await apiClientErrorOf(res)
   if (res.status === 401) unauthorizedListeners.forEach(l => { l(err) })
   throw err
 }
@@ -71,7 +61,6 @@ export async function request<T> (method: string, path: string, body?: unknown, 
 
 export const get = async <T>(path: string, init?: RequestInit): Promise<T> => request<T>('GET', path, undefined, init)
 
-export interface SseEvent { id?: string, event: string, data: string }
 
 /**
  * Follow a Server-Sent Events route until `signal` aborts, reconnecting with `Last-Event-ID` after a drop.
@@ -93,40 +82,10 @@ export async function followEvents (path: string, onEvent: (e: SseEvent) => void
     } catch (err) {
       if (opts.signal.aborted) return
       opts.onState?.(false, (err as Error).message)
-      if (err instanceof ApiError && err.status < 500 && err.status !== 429) return
+      if (isApiClientError(err) && err.status < 500 && err.status !== 429) return
     }
     opts.onState?.(false)
     await new Promise(resolve => setTimeout(resolve, delay))
     delay = Math.min(delay * 2, 10_000)
-  }
-}
-
-async function * parseSse (body: ReadableStream<Uint8Array>): AsyncGenerator<SseEvent> {
-  const reader = body.getReader()
-  const decoder = new TextDecoder()
-  let buffer = ''
-  for (;;) {
-    const { value, done } = await reader.read()
-    if (done) return
-    buffer += decoder.decode(value, { stream: true })
-    let end: number
-    while ((end = buffer.search(/\r?\n\r?\n/)) >= 0) {
-      const block = buffer.slice(0, end)
-      buffer = buffer.slice(end).replace(/^\r?\n\r?\n/, '')
-      const e: SseEvent = { event: 'message', data: '' }
-      const data: string[] = []
-      for (const line of block.split(/\r?\n/)) {
-        if (line.startsWith(':')) continue
-        const i = line.indexOf(':')
-        const field = i < 0 ? line : line.slice(0, i)
-        const value = i < 0 ? '' : line.slice(i + 1).replace(/^ /, '')
-        if (field === 'data') data.push(value)
-        else if (field === 'event') e.event = value
-        else if (field === 'id') e.id = value
-      }
-      if (data.length === 0) continue
-      e.data = data.join('\n')
-      yield e
-    }
   }
 }

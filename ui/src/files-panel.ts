@@ -1,7 +1,7 @@
 /** Files: what this node shares, sharing by drag and drop, and downloads with progress bars. */
-import { ApiError, get, headers, request } from './api.js'
+import { apiClientError, get, headers, isApiClientError, request } from './api.js'
 import { $, bytes, el, every, shortId } from './format.js'
-import type { Download, FileEntry } from './types.js'
+import type { Download, Downloads, FileEntry, Files } from './types.js'
 
 const ACTIVE = new Set(['pending', 'running'])
 
@@ -13,13 +13,8 @@ async function upload (file: File, onProgress: (fraction: number) => void): Prom
     for (const [k, v] of Object.entries(headers({ 'content-type': 'application/octet-stream' }))) xhr.setRequestHeader(k, v)
     xhr.upload.onprogress = e => { if (e.lengthComputable) onProgress(e.loaded / e.total) }
     xhr.onload = () => {
-      let body: unknown
-      try { body = JSON.parse(xhr.responseText) } catch { body = undefined }
-      if (xhr.status >= 200 && xhr.status < 300) resolve(body as FileEntry)
-      else {
-        const e = (body as { error?: { code?: string, message?: string } } | undefined)?.error
-        reject(new ApiError(xhr.status, e?.code ?? `http-${xhr.status}`, e?.message ?? xhr.statusText))
-      }
+      if (xhr.status >= 200 && xhr.status < 300) resolve(JSON.parse(xhr.responseText) as FileEntry)
+      else reject(apiClientError(xhr.status, xhr.responseText, xhr.statusText))
     }
     xhr.onerror = () => { reject(new Error('upload failed: connection lost')) }
     xhr.send(file)
@@ -37,10 +32,9 @@ export function filesPanel (onError: (err: Error) => void): void {
   const list = every(5_000, async () => {
     let files: FileEntry[]
     try {
-      const body = await get<FileEntry[] | { files: FileEntry[] }>('/files')
-      files = Array.isArray(body) ? body : body.files
+      files = (await get<Files>('/files')).files
     } catch (err) {
-      if (err instanceof ApiError && err.status === 404) {
+      if (isApiClientError(err, 404)) {
         $('file-list').replaceChildren(el('tr', {}, el('td', { colspan: '4', class: 'muted' }, 'this node has no file API yet')))
         return
       }
@@ -86,10 +80,9 @@ export function filesPanel (onError: (err: Error) => void): void {
   const renderDownloads = async (): Promise<void> => {
     let jobs: Download[]
     try {
-      const body = await get<Download[] | { downloads: Download[] }>('/downloads')
-      jobs = Array.isArray(body) ? body : body.downloads
+      jobs = (await get<Downloads>('/downloads')).downloads
     } catch (err) {
-      if (err instanceof ApiError && err.status === 404) return
+      if (isApiClientError(err, 404)) return
       throw err
     }
     anyActive = jobs.some(j => ACTIVE.has(j.state))
@@ -120,8 +113,8 @@ export function filesPanel (onError: (err: Error) => void): void {
     const input = $<HTMLInputElement>('download-id')
     const result = $('download-result')
     const id = input.value.trim()
-    void request<{ id?: string, job?: string }>('POST', `/files/${encodeURIComponent(id)}/download`, {}).then(r => {
-      result.textContent = `download started (job ${r.id ?? r.job ?? '?'})`
+    void request<Download>('POST', `/files/${encodeURIComponent(id)}/download`, {}).then(r => {
+      result.textContent = `download started (job ${r.id})`
       result.className = 'result ok'
       input.value = ''
       anyActive = true

@@ -2,7 +2,7 @@
  * The gossipd dashboard. Served by the node itself at /ui; every data call goes to the same node's API.
  */
 import './style.css'
-import { ApiError, getToken, onUnauthorized, setToken, takeTokenFromFragment } from './api.js'
+import { getToken, isApiClientError, onUnauthorized, setToken, takeTokenFromFragment } from './api.js'
 import { filesPanel } from './files-panel.js'
 import { $ } from './format.js'
 import { messagesPanel } from './messages-panel.js'
@@ -15,7 +15,7 @@ takeTokenFromFragment()
 const status = $('status')
 let lastError = ''
 const onError = (err: Error): void => {
-  if (err instanceof ApiError && err.status === 401) return
+  if (isApiClientError(err, 401)) return
   lastError = err.message
   status.textContent = err.message
   status.className = 'status error'

@@ -1,5 +1,5 @@
 /** Messages: subscribe to topics, follow one live (SSE), publish to it; send a direct message and see its ack. */
-import { ApiError, followEvents, get, request } from './api.js'
+import { followEvents, get, isApiClientError, request } from './api.js'
 import { $, el, every, ms } from './format.js'
 import type { SwarmPanel } from './swarm-panel.js'
 import type { DirectResult, History, Message, Published, Topics } from './types.js'
@@ -67,7 +67,7 @@ export function messagesPanel (swarm: SwarmPanel, onError: (err: Error) => void)
     try {
       list = (await get<Topics>('/topics')).topics
     } catch (err) {
-      if (err instanceof ApiError && err.status === 404) {
+      if (isApiClientError(err, 404)) {
         $('topic-list').replaceChildren(el('li', { class: 'muted' }, 'this node has no messaging API yet'))
         return
       }

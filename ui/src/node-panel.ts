@@ -1,5 +1,5 @@
 /** "This node": identity, peers, DHT k-buckets and topics, refreshed every two seconds. */
-import { ApiError, get } from './api.js'
+import { get, isApiClientError } from './api.js'
 import { $, duration, el, every, ms, setRows } from './format.js'
 import type { SwarmPanel } from './swarm-panel.js'
 import type { NodeId, Peers, RoutingTable, Topics } from './types.js'
@@ -59,7 +59,7 @@ async function renderTopics (swarm: SwarmPanel, self: string): Promise<void> {
   try {
     rows = (await get<Topics>('/topics')).topics.map(t => [t.topic, t.meshPeers, t.subscribers])
   } catch (err) {
-    if (!(err instanceof ApiError && err.status === 404)) throw err
+    if (!isApiClientError(err, 404)) throw err
     const g = swarm.latest()
     const me = g?.nodes.find(n => n.id === self)
     rows = (me?.topics ?? []).map(t => [t, g?.edges.filter(e => (e.source === self || e.target === self) && e.mesh.includes(t)).length ?? 0, '—'])

@@ -1,9 +1,11 @@
 /**
- * Shapes of the API's answers. Where a route's schema exists in src/api/schemas the type comes from it (type
- * imports only: nothing of the server is bundled).
+ * Shapes of the API's answers, each derived from its route's schema in src/api/schemas (type imports only:
+ * nothing of the server is bundled), so a change to a route's answer shows here as a type error.
  */
 import type { Static } from '@sinclair/typebox'
 import type { RoutingTableResponse } from '../../src/api/schemas/dht.js'
+import type { DownloadStatusSchema, DownloadsResponse, FileEntrySchema, FilesResponse } from '../../src/api/schemas/files.js'
+import type { DeliveredResponse, HistoryResponse, MessageSchema, PublishResponse, QueuedResponse, TopicsResponse } from '../../src/api/schemas/messaging.js'
 import type { IdResponse } from '../../src/api/schemas/node.js'
 import type { PeersResponse } from '../../src/api/schemas/peers.js'
 import type { SwarmEdgeSchema, SwarmNodeSchema, SwarmResponse } from '../../src/api/schemas/swarm.js'
@@ -15,42 +17,22 @@ export type NodeId = Static<typeof IdResponse>
 export type Peers = Static<typeof PeersResponse>
 export type RoutingTable = Static<typeof RoutingTableResponse>
 
-// The messaging and file routes are written against their issues' shapes (GET /topics, history, SSE events,
-// POST /direct, GET /files, GET /downloads); fields a panel does not use are left out.
-
-export interface Topics { topics: Array<{ topic: string, subscribers: number, meshPeers: number, messages?: number, lastSeq?: number }> }
-
-export interface Message {
-  seq: number
-  id: string
-  topic?: string
-  from: string
-  nick?: string
-  data: string
-  encoding: 'utf8' | 'base64'
-  receivedAt: number
-}
-
-export interface History { messages: Message[], next: number, lastSeq: number }
-
-export interface Published { id: string, seq?: number, recipients: number }
-
-export interface DirectResult { id: string, to: string, status: 'delivered' | 'queued', rttMs?: number, error?: string }
+/** `GET /topics`. */
+export type Topics = Static<typeof TopicsResponse>
+/** A topic or direct message, in history pages and live events. */
+export type Message = Static<typeof MessageSchema>
+/** `GET /topics/{topic}/messages` and `GET /direct/inbox` pages. */
+export type History = Static<typeof HistoryResponse>
+/** `POST /topics/{topic}/messages`. */
+export type Published = Static<typeof PublishResponse>
+/** `POST /direct`: 200 once acked, 202 when queued in the outbox. */
+export type DirectResult = Static<typeof DeliveredResponse> | Static<typeof QueuedResponse>
 
 /** `GET /files` entries and `POST /files` answers. */
-export interface FileEntry { id: string, name: string, size: number, chunks?: number }
-
-/** `GET /downloads` entries. */
-export interface Download {
-  id: string
-  fileId: string
-  state: 'pending' | 'running' | 'completed' | 'failed' | 'cancelled'
-  name: string | null
-  size: number | null
-  chunks: number | null
-  chunksDone: number
-  bytesDone: number
-  rate: number
-  providers: Array<{ peerId: string }>
-  error: string | null
-}
+export type FileEntry = Static<typeof FileEntrySchema>
+/** `GET /files`. */
+export type Files = Static<typeof FilesResponse>
+/** A download job: `GET /downloads` entries, `POST /files/{id}/download` answers. */
+export type Download = Static<typeof DownloadStatusSchema>
+/** `GET /downloads`. */
+export type Downloads = Static<typeof DownloadsResponse>
