@@ -226,8 +226,12 @@ export const AUTONAT_MAX_MESSAGE_BYTES = 4096
 /** Addresses one dial-back request may name; the rest are ignored. */
 export const AUTONAT_MAX_ADDRS = 8
 
-/** Dial-backs this node runs at once for other peers: each is a TCP dial that may wait out a dropped SYN. */
-export const AUTONAT_MAX_CONCURRENT_DIALBACKS = 8
+/**
+ * Dial-backs this node runs at once for other peers. Each one to a node behind a NAT waits out a dropped SYN
+ * (AUTONAT_DIALBACK_DIAL_MS) and costs a socket and a timer; a public node that a site of a dozen private nodes
+ * asks at once must not refuse most of them as busy, or their reachability takes minutes to settle.
+ */
+export const AUTONAT_MAX_CONCURRENT_DIALBACKS = 32
 
 /** One dial-back request per peer per this many ms: a probe round asks each peer once, every few seconds at most. */
 export const AUTONAT_PER_PEER_INTERVAL_MS = 2_000
@@ -238,8 +242,11 @@ export const AUTONAT_MAX_STREAMS = 2
 /** Peers whose last request time is remembered for the limit above; the oldest are forgotten first. */
 export const AUTONAT_TRACKED_PEERS = 1024
 
-/** How long a dial-back dial may take: below the asker's REACHABILITY_DIALBACK_TIMEOUT_MS, so the answer arrives. */
-export const AUTONAT_DIALBACK_DIAL_MS = 8_000
+/**
+ * How long a dial-back dial may take: a reachable node answers a TCP SYN and a Noise handshake in a few hundred
+ * ms even across continents; well below the asker's REACHABILITY_DIALBACK_TIMEOUT_MS, so the answer arrives.
+ */
+export const AUTONAT_DIALBACK_DIAL_MS = 5_000
 
 /** The AutoNAT v1 protocol id (libp2p spec), served by node/autonat-server.ts and spoken by the probe. */
 export const AUTONAT_PROTOCOL = '/libp2p/autonat/1.0.0'
