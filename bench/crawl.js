@@ -29,7 +29,7 @@ export async function run (opts = {}, shared) {
     const crawls = []
     for (let i = 0; i < o.crawls; i++) {
       const t0 = performance.now()
-      const g = await api(origin, '/swarm')
+      const g = await api(origin, '/swarm', { method: 'POST' })
       crawls.push({ wallMs: performance.now() - t0, durationMs: g.durationMs, nodes: g.nodes.length, reached: g.nodes.filter(n => n.reached).length, edges: g.edges.length, maxDepth: Math.max(...g.nodes.map(n => n.depth)), complete: g.complete })
       await sleep(1000)
     }

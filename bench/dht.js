@@ -1,6 +1,6 @@
 /**
  * DHT lookup: warm `findPeer` (the network is asked, not the local peer store) from random nodes of a settled
- * swarm for random other nodes, one at a time, through `GET /dht/peers/{id}`. The baseline in the same run,
+ * swarm for random other nodes, one at a time, through `POST /dht/peers/{id}`. The baseline in the same run,
  * interleaved: `GET /id` on the same node, the HTTP round trip every lookup pays on top of the DHT.
  *
  *   npm run build && node bench/dht.js [--nodes=50] [--lookups=200]
@@ -37,7 +37,7 @@ export async function run (opts = {}, shared) {
       const t0 = performance.now()
       let ok = true
       try {
-        await api(nodes[s], `/dht/peers/${nodes[t].peerId}?timeoutMs=${o.timeoutMs}`)
+        await api(nodes[s], `/dht/peers/${nodes[t].peerId}?timeoutMs=${o.timeoutMs}`, { method: 'POST' })
       } catch {
         ok = false
       }

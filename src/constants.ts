@@ -60,6 +60,36 @@ export const FILE_MAX_CHUNK_SIZE = 4 * 1024 * 1024
 /** Default cap on one stored file (`--max-file-size`). */
 export const DEFAULT_MAX_FILE_SIZE = 16 * 1024 * 1024 * 1024
 
+/**
+ * Default cap on the bytes of all stored files (`--max-storage`): 32 GiB, a few percent of a laptop's disk, and
+ * room for two files of the largest default size. Stored files are on disk, not in memory.
+ */
+export const DEFAULT_MAX_STORAGE = 32 * 1024 * 1024 * 1024
+
+/**
+ * Default cap on stored files (`--max-files`). The whole index is listed to peers that ask and held while
+ * answering, 10,000 rows of a few hundred bytes: a few MiB of a 256 MiB container.
+ */
+export const DEFAULT_MAX_FILES = 10_000
+
+/**
+ * Default cap on download jobs running at once (`--max-downloads`). Each holds streams to several providers and
+ * chunk buffers (about 4 MiB at the default chunk size); 8 stay within a 256 MiB container's spare memory.
+ */
+export const DEFAULT_MAX_DOWNLOADS = 8
+
+/**
+ * Default cap on subscribed topics (`--max-topics`). Each costs gossipsub mesh state, heartbeat work and a
+ * history channel; 256 is far past what a person follows.
+ */
+export const DEFAULT_MAX_TOPICS = 256
+
+/**
+ * Direct messages one peer may send per second on average (`--dm-rate`; 0: no limit). A person types one every
+ * few seconds; a sender flushing its outbox after a reconnect is refused past the burst and retries with backoff.
+ */
+export const DEFAULT_DM_RATE = 20
+
 /** Relays a private node keeps reservations on: one to survive the loss of the other, as the issue asks. */
 export const DEFAULT_RELAY_RESERVATIONS = 2
 

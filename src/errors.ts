@@ -139,6 +139,24 @@ export class FileTransferError extends GossipdError {
   readonly code = 'file-transfer'
 }
 
+/** A local store is at its cap (outbox, files, downloads, topics); `what` names the cap and its setting. */
+export class StorageFullError extends GossipdError {
+  static override name = 'StorageFullError'
+  readonly code = 'storage-full'
+  constructor (what: string) {
+    super(`${what}; free some before adding more`)
+  }
+}
+
+/** A count the node caps (download jobs running, topics subscribed) is at its cap. */
+export class LimitReachedError extends GossipdError {
+  static override name = 'LimitReachedError'
+  readonly code = 'limit-reached'
+  constructor (what: string) {
+    super(what)
+  }
+}
+
 /** A topic publish found no peer subscribed to the topic: nobody would receive it. */
 export class NoSubscribersError extends GossipdError {
   static override name = 'NoSubscribersError'
@@ -176,8 +194,9 @@ export class MissingMessageIdError extends GossipdError {
 export class SlowReaderError extends GossipdError {
   static override name = 'SlowReaderError'
   readonly code = 'slow-reader'
-  constructor (limit: number) {
-    super(`stream reader fell ${limit} messages behind and was dropped; resume with the last sequence number`)
+  /** `behind`: how far, e.g. "1024 messages". */
+  constructor (behind: string) {
+    super(`stream reader fell ${behind} behind and was dropped; resume with the last sequence number`)
   }
 }
 
@@ -201,6 +220,30 @@ export class NotConnectedError extends GossipdError {
 export class HistoryProtocolError extends GossipdError {
   static override name = 'HistoryProtocolError'
   readonly code = 'history-protocol'
+}
+
+/** A peer's provider record was not stored: its key is not a known hash, or a cap on records is reached. */
+export class ProviderRecordRefusedError extends GossipdError {
+  static override name = 'ProviderRecordRefusedError'
+  readonly code = 'provider-record-refused'
+}
+
+/** A peer announced a kad-dht message longer than this node reads. */
+export class DhtMessageTooLargeError extends GossipdError {
+  static override name = 'DhtMessageTooLargeError'
+  readonly code = 'dht-message-too-large'
+  constructor (length: number, limit: number) {
+    super(`kad-dht message of ${length} bytes exceeds ${limit}`)
+  }
+}
+
+/** A peer asked more often than its per-peer rate allows. */
+export class PeerRateLimitedError extends GossipdError {
+  static override name = 'PeerRateLimitedError'
+  readonly code = 'rate-limited'
+  constructor (peer: string, what: string) {
+    super(`${peer} is over its rate limit for ${what}`)
+  }
 }
 
 /** A peer broke the AutoNAT protocol while answering a reachability probe (bad frame, no status). */

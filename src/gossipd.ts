@@ -19,16 +19,19 @@ import type { Multiaddr } from '@multiformats/multiaddr'
 import type { NodeConfig } from './config.js'
 import { createSwarmView, type SwarmView } from './crawl/index.js'
 import { NotConnectedError, NotStartedError } from './errors.js'
+import { FILES_DIR } from './files/constants.js'
 import { createFileSharing, type FileSharing } from './files/index.js'
 import {
   createMessaging, meshPeersOf, PublishedIds, type DirectMessages, type HistorySync, type Messaging, type Topics
 } from './messaging/index.js'
+import { IDENTITY_FILE } from './node/constants.js'
 import type { DhtView } from './node/dht.js'
 import { createHost, type CreateHostOptions, type GossipdHost, type HandleOptions, type NodeInfo } from './node/host.js'
 import type { GossipdLibp2p } from './node/libp2p.js'
 import type { NodeMetrics } from './node/metrics.js'
 import type { PeerTable } from './node/peers.js'
-import { openDatabase, type Database } from './storage/database.js'
+import { DATABASE_FILES, openDatabase, type Database } from './storage/database.js'
+import { secureDataDir } from './storage/permissions.js'
 import type { Logger } from './logger.js'
 
 export interface CreateNodeOptions extends Omit<CreateHostOptions, 'messageIds'> {
@@ -87,6 +90,7 @@ export class GossipdNode {
       getMeshPeers: topic => meshPeersOf(libp2p.services.pubsub, topic),
       info: () => this.info(),
       dial: async (target, opts) => libp2p.dial(target, opts),
+      findPeer: async (peer, opts) => host.dht.findPeer(peer, opts),
       expectDisconnect: peer => { host.liveness.expectDisconnect(peer) },
       handle,
       unhandle,
@@ -122,7 +126,9 @@ export class GossipdNode {
       maxMessageSize: config.maxMessageSize,
       historyLimit: config.historyLimit,
       outboxTtlMs: config.outboxTtl,
-      stockLibraries: config.stockLibraries
+      stockLibraries: config.stockLibraries,
+      maxTopics: config.maxTopics,
+      dmRate: config.dmRate
     }))
     this.topics = messaging.topics
     this.direct = messaging.direct
@@ -139,7 +145,15 @@ export class GossipdNode {
       db,
       metrics: this.metrics,
       log: this.log.child({ component: 'files' })
-    }, { dataDir: config.dataDir, chunkSize: config.fileChunkSize, maxFileSize: config.maxFileSize, uploadLimit: config.uploadLimit }))
+    }, {
+      dataDir: config.dataDir,
+      chunkSize: config.fileChunkSize,
+      maxFileSize: config.maxFileSize,
+      uploadLimit: config.uploadLimit,
+      maxStorage: config.maxStorage,
+      maxFiles: config.maxFiles,
+      maxDownloads: config.maxDownloads
+    }))
   }
 
   private add<T extends Feature> (feature: T): T {
@@ -210,6 +224,7 @@ export class GossipdNode {
  */
 export async function createNode (config: NodeConfig, options: CreateNodeOptions = {}): Promise<GossipdNode> {
   const publishedIds = new PublishedIds()
+  await secureDataDir(config.dataDir, [...DATABASE_FILES, IDENTITY_FILE, FILES_DIR])
   const host = await createHost(config, {
     stockLibraries: config.stockLibraries,
     ...options,

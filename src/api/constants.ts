@@ -34,3 +34,16 @@ export const API_KEEP_ALIVE_TIMEOUT_MS = 5_000
 
 /** Sockets the API serves at once; a flood of connections beyond it is refused rather than exhausting memory. */
 export const API_MAX_SOCKETS = 1024
+
+/**
+ * Streams (message SSE/NDJSON and download progress) open at once across the API; past it, 429. A stream whose
+ * reader stopped holds at most a replay batch (1 MiB at the largest messages) or its live queue (2 MiB,
+ * `LIVE_QUEUE_MAX_BYTES`) and its socket's buffer, so 32 keep what readers can pin under 100 MiB.
+ */
+export const API_MAX_STREAMS = 32
+
+/**
+ * A stream whose socket stays full this long is cut: its reader stopped reading. Long enough for a browser tab
+ * in the background or a slow link to catch up; the reader resumes by cursor (`Last-Event-ID`).
+ */
+export const API_STREAM_DRAIN_TIMEOUT_MS = 15_000

@@ -13,6 +13,33 @@ export class UnauthorizedError extends GossipdError {
   }
 }
 
+/** The request's Host is not a name this API answers to: the mark of DNS rebinding. */
+export class MisdirectedHostError extends GossipdError {
+  static override name = 'MisdirectedHostError'
+  readonly code = 'misdirected-host'
+  constructor (host: string) {
+    super(`Host "${host.slice(0, 100)}" is not a name of this API: use localhost, a loopback address or the --api host (or add the name with --api-hosts)`)
+  }
+}
+
+/** A state-changing request from a web page of another origin (CSRF). */
+export class CrossOriginError extends GossipdError {
+  static override name = 'CrossOriginError'
+  readonly code = 'cross-origin'
+  constructor (detail: string) {
+    super(`cross-site request refused: ${detail}`)
+  }
+}
+
+/** Every stream slot of the API is taken (`API_MAX_STREAMS`). */
+export class TooManyStreamsError extends GossipdError {
+  static override name = 'TooManyStreamsError'
+  readonly code = 'too-many-streams'
+  constructor (max: number) {
+    super(`${max} streams are open already, the most this API serves at once; close one or retry later`)
+  }
+}
+
 /**
  * The HTTP status of each error code (src/errors.ts), the one place domain errors meet HTTP. A code missing here
  * answers 500: a new error class must be given its status.
@@ -26,6 +53,7 @@ export const ERROR_STATUS: Readonly<Record<string, number>> = {
   'invalid-file-name': 400,
   'invalid-file-id': 400,
   unauthorized: 401,
+  'cross-origin': 403,
   'peer-not-found': 404,
   'file-not-found': 404,
   'download-not-found': 404,
@@ -34,13 +62,18 @@ export const ERROR_STATUS: Readonly<Record<string, number>> = {
   'file-too-large': 413,
   'message-too-large': 413,
   'range-not-satisfiable': 416,
+  'misdirected-host': 421,
   'message-rejected': 422,
+  'too-many-streams': 429,
+  'limit-reached': 429,
   'dial-failed': 502,
   'file-transfer': 502,
   'dm-protocol': 502,
   'history-protocol': 502,
+  'autonat-protocol': 502,
   'missing-message-id': 500,
   'not-started': 503,
+  'storage-full': 507,
   'slow-reader': 503
 }
 
@@ -96,3 +129,4 @@ export function registerErrorHandler (app: FastifyInstance): void {
     return reply.code(404).send({ error: { code: 'not-found', message: `no route ${req.method} ${req.url.split('?')[0]}` } })
   })
 }
+

@@ -4,6 +4,8 @@
  *
  * The node never waits for a stream reader: messages queue per reader (bounded, see `LiveFeed`), and a reader
  * that stops draining its socket falls behind until it is cut off with an `error` event. It resumes by cursor.
+ * A replay is read from the store one small batch at a time, the next only once the socket took the last; a
+ * socket that stays full for the drain timeout is closed, and the API serves a bounded number of streams.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { HISTORY_PAGE_DEFAULT, SSE_KEEPALIVE_MS } from './constants.js'
@@ -11,6 +13,7 @@ import { InvalidRequestError } from '../errors.js'
 import { messageView, type Encoding, type MessageView } from '../messaging/body.js'
 import type { StoredMessage } from '../messaging/history.js'
 import type { LiveReader } from '../messaging/live.js'
+import type { StreamSlots } from './stream-slots.js'
 
 export type StreamFormat = 'sse' | 'ndjson'
 
@@ -32,6 +35,8 @@ export interface HistorySource {
   stream(opts: { after?: number }): LiveReader<StoredMessage>
   /** Open streams, ended when the API closes (see `endStreamsOnClose`). */
   open: Set<LiveReader<StoredMessage>>
+  /** The API's stream slots: a stream takes one or is refused with 429. */
+  slots: StreamSlots
   /** Show the channel as `topic` in each message. */
   channelAs?: 'topic'
 }
@@ -76,17 +81,21 @@ export async function serveHistory (req: FastifyRequest, reply: FastifyReply, so
       lastSeq: source.lastSeq()
     }
   }
-  const reader = source.stream({ after: resumeCursor(req, query.after) })
-  source.open.add(reader)
+  const after = resumeCursor(req, query.after)
+  const release = source.slots.take()
+  let reader: LiveReader<StoredMessage> | undefined
   try {
-    await pipeStream(req, reply, reader, format, m => JSON.stringify(messageView(m, { channelAs: source.channelAs, encoding })))
+    reader = source.stream({ after })
+    source.open.add(reader)
+    await pipeStream(req, reply, reader, format, m => JSON.stringify(messageView(m, { channelAs: source.channelAs, encoding })), source.slots.drainTimeoutMs)
   } finally {
-    source.open.delete(reader)
+    if (reader != null) source.open.delete(reader)
+    release()
   }
   return undefined
 }
 
-async function pipeStream (req: FastifyRequest, reply: FastifyReply, reader: LiveReader<StoredMessage>, format: StreamFormat, render: (m: StoredMessage) => string): Promise<void> {
+async function pipeStream (req: FastifyRequest, reply: FastifyReply, reader: LiveReader<StoredMessage>, format: StreamFormat, render: (m: StoredMessage) => string, drainTimeoutMs: number): Promise<void> {
   reply.hijack()
   const res = reply.raw
   // a stream is quiet for long stretches: the server's idle-socket timeout must not cut it
@@ -107,17 +116,21 @@ async function pipeStream (req: FastifyRequest, reply: FastifyReply, reader: Liv
   // a write racing the client's disconnect fails on the response; the close handler already ends the stream
   res.on('error', onClose)
   const keepalive = format === 'sse' ? setInterval(() => { if (!closed) res.write(': keepalive\n\n') }, SSE_KEEPALIVE_MS) : undefined
-  // a reader cut off while its socket is still full will never drain: drop the connection
+  // a reader cut off while its socket is still full will never drain, nor one that has not drained for the
+  // timeout: drop the connection
   const write = async (chunk: string): Promise<void> => {
     if (res.write(chunk) || closed) return
+    let timer: ReturnType<typeof setTimeout> | undefined
     const drained = await Promise.race([
       new Promise<boolean>(resolve => {
         const done = (): void => { res.off('drain', done); res.off('close', done); resolve(true) }
         res.once('drain', done)
         res.once('close', done)
       }),
+      new Promise<boolean>(resolve => { timer = setTimeout(() => { resolve(false) }, drainTimeoutMs) }),
       reader.done.then(() => false)
     ])
+    clearTimeout(timer)
     if (!drained && !closed) {
       closed = true
       res.destroy()

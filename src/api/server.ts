@@ -16,6 +16,8 @@ import { registerAuth } from './auth.js'
 import { frameworkErrors, registerErrorHandler } from './errors.js'
 import { registerFiniteCheck } from './finite-numbers.js'
 import { lazyCompilers } from './lazy-compilers.js'
+import { registerOriginGuard } from './origin-guard.js'
+import { StreamSlots, type StreamLimitsInit } from './stream-slots.js'
 import dht from './routes/dht.js'
 import metrics from './routes/metrics.js'
 import peers from './routes/peers.js'
@@ -34,6 +36,8 @@ export interface ApiOptions {
   /** Required bearer token; when absent the API is open (only allowed on loopback, checked by the config). */
   token?: string
   logger?: Logger
+  /** Caps of the SSE/NDJSON streams (see `src/api/constants.ts`). */
+  streams?: StreamLimitsInit
 }
 
 /** Route plugins of every feature; features add theirs here. */
@@ -70,12 +74,14 @@ export async function buildApi (node: GossipdNode, options: ApiOptions = {}): Pr
     }
   })
   registerErrorHandler(app)
+  registerOriginGuard(app, { bind: node.config.api, hosts: node.config.apiHosts })
   registerFiniteCheck(app)
   if (options.token != null) {
     registerAuth(app, options.token)
   }
+  const streams = new StreamSlots(options.streams)
   for (const route of ROUTES) {
-    await app.register(route, { node })
+    await app.register(route, { node, streams })
   }
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger())
   await app.ready()

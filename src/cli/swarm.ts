@@ -50,7 +50,7 @@ export async function runSwarm (opts: SwarmCommandOptions): Promise<void> {
     `  curl ${first.apiUrl}/`,
     `  curl ${second.apiUrl}/peers`,
     `  curl ${second.apiUrl}/dht/routing-table`,
-    `  curl ${second.apiUrl}/dht/peers/${first.peerId ?? '<peerId>'}`,
+    `  curl -X POST ${second.apiUrl}/dht/peers/${first.peerId ?? '<peerId>'}`,
     `  curl -X PUT ${second.apiUrl}/topics/news`,
     `  curl -X POST ${first.apiUrl}/topics/news/messages -H 'content-type: text/plain' --data 'hello swarm'`,
     `  curl ${second.apiUrl}/topics/news/messages`,

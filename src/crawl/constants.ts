@@ -52,3 +52,37 @@ export const CRAWL_MAX_TIMEOUT_MS = 60_000
  * a few rounds without making the 2-core machine the bottleneck.
  */
 export const CRAWL_CONCURRENCY = 16
+
+/**
+ * New peers one report may add to a crawl. A node reports up to 100 connections; a hostile one can make all of
+ * them up. Peers past this are left out of the graph (another report may still name them).
+ */
+export const CRAWL_MAX_NEW_PEERS_PER_REPORT = 32
+
+/** Addresses one report may give for one peer; a gossipd node announces one or two. */
+export const CRAWL_MAX_ADDRS_PER_REPORT = 4
+
+/** Addresses the crawl keeps for one peer from all reports together. */
+export const CRAWL_MAX_ADDRS_PER_PEER = 16
+
+/**
+ * Reporters that must name an address before the crawl dials it, when this node knows the peer from nowhere
+ * else (no connection, nothing in its peer store from identify or the DHT): one peer alone cannot point the
+ * crawl at addresses of its choosing.
+ */
+export const CRAWL_MIN_VOUCHERS = 2
+
+/** Addresses tried per dial: what a peer announces, not a scan. */
+export const CRAWL_MAX_DIAL_ADDRS = 3
+
+/**
+ * Peers a crawl dials (those it is not connected to): a 40-node swarm seen from a node with 8 connections needs
+ * about 30. At most `CRAWL_MAX_DIALS` x `CRAWL_MAX_DIAL_ADDRS` connection attempts per crawl.
+ */
+export const CRAWL_MAX_DIALS = 48
+
+/**
+ * How long the crawl looks a peer up in the DHT when its peer store has no address for it and a single report
+ * named it: a lookup in a swarm of dozens answers in tens of ms; a peer the DHT does not know is not dialed.
+ */
+export const CRAWL_FIND_PEER_TIMEOUT_MS = 1_000

@@ -4,8 +4,10 @@
  * cut off is still in the graph, as nodes marked unreached with the reason.
  */
 import {
-  CRAWL_CONCURRENCY, CRAWL_DEFAULT_DEPTH, CRAWL_DEFAULT_MAX_PEERS, CRAWL_DEFAULT_TIMEOUT_MS, CRAWL_QUERY_TIMEOUT_MS
+  CRAWL_CONCURRENCY, CRAWL_DEFAULT_DEPTH, CRAWL_DEFAULT_MAX_PEERS, CRAWL_DEFAULT_TIMEOUT_MS, CRAWL_MAX_DIAL_ADDRS, CRAWL_MAX_DIALS,
+  CRAWL_MAX_NEW_PEERS_PER_REPORT, CRAWL_MIN_VOUCHERS, CRAWL_QUERY_TIMEOUT_MS
 } from './constants.js'
+import { ReportedAddrs } from './reported-addrs.js'
 import type { PeerReport } from './report.js'
 
 export interface CrawlOptions {
@@ -19,6 +21,8 @@ export interface CrawlOptions {
   queryTimeoutMs?: number
   /** Queries in flight at once. @default CRAWL_CONCURRENCY */
   concurrency?: number
+  /** Peers dialed (not connected to already) in the whole crawl. @default CRAWL_MAX_DIALS */
+  maxDials?: number
   signal?: AbortSignal
 }
 
@@ -27,6 +31,12 @@ export interface CrawlerComponents {
   self(): Promise<PeerReport>
   /** Ask one peer for its report, dialing it at `addrs` if not connected. */
   query(peerId: string, addrs: string[], options: { signal: AbortSignal }): Promise<PeerReport>
+  /**
+   * What this node knows of a peer apart from the crawl's reports: whether it is connected, and the addresses
+   * its peer store or the DHT hold, not counting what `reporters` (the peers that named it) told it. Without it
+   * every reported address counts as known (a swarm on paper in tests).
+   */
+  known?(peerId: string, reporters: string[]): Promise<{ connected: boolean, addrs: string[] }>
 }
 
 export type StopReason = 'depth' | 'maxPeers' | 'timeout'
@@ -71,13 +81,16 @@ export interface SwarmGraph {
   edges: SwarmEdge[]
 }
 
+/** Why a peer named by one report only, and known to this node from nowhere else, is not dialed. */
+const UNVOUCHED = 'no address but one reporter\'s'
+
 /** How long a crawl out of time waits for its queries to wind down before it answers without them. */
 const ABORT_GRACE_MS = 100
 
 interface Entry {
   id: string
   depth: number
-  addrs: Set<string>
+  addrs: ReportedAddrs
   state: 'pending' | 'asking' | 'done' | 'failed' | 'skipped'
   report?: PeerReport
   reason?: string
@@ -96,21 +109,48 @@ export async function crawlSwarm (c: CrawlerComponents, options: CrawlOptions = 
   const deadline = AbortSignal.any([AbortSignal.timeout(limits.timeoutMs), ...(options.signal != null ? [options.signal] : [])])
   const stoppedBy = new Set<StopReason>()
 
+  const maxDials = options.maxDials ?? CRAWL_MAX_DIALS
   const origin = await c.self()
   const entries = new Map<string, Entry>()
-  entries.set(origin.peerId, { id: origin.peerId, depth: 0, addrs: new Set(origin.addrs), state: 'done', report: origin, queryMs: 0 })
+  const originAddrs = new ReportedAddrs()
+  originAddrs.add(origin.addrs, origin.peerId)
+  entries.set(origin.peerId, { id: origin.peerId, depth: 0, addrs: originAddrs, state: 'done', report: origin, queryMs: 0 })
   let asked = 1
+  let dials = 0
 
   const learn = (report: PeerReport, depth: number): void => {
+    let added = 0
     for (const conn of report.connections) {
-      const known = entries.get(conn.peerId)
+      let known = entries.get(conn.peerId)
       if (known == null) {
-        entries.set(conn.peerId, { id: conn.peerId, depth, addrs: new Set(conn.addrs), state: 'pending' })
-      } else {
-        conn.addrs.forEach(a => known.addrs.add(a))
-        if (known.state === 'pending') known.depth = Math.min(known.depth, depth)
+        // a report may name many made-up peers: only so many of them join the crawl
+        if (added >= CRAWL_MAX_NEW_PEERS_PER_REPORT) continue
+        added++
+        known = { id: conn.peerId, depth, addrs: new ReportedAddrs(), state: 'pending' }
+        entries.set(conn.peerId, known)
+      } else if (known.state === 'pending') {
+        known.depth = Math.min(known.depth, depth)
+      } else if (known.state === 'skipped' && known.reason === UNVOUCHED) {
+        // a second reporter: its addresses may now be vouched for
+        known.state = 'pending'
+        known.reason = undefined
       }
+      if (conn.peerId !== report.peerId) known.addrs.add(conn.addrs, report.peerId)
     }
+  }
+
+  /**
+   * The addresses to ask a peer at: none when connected; else those this node knew of it before the crawl and
+   * those several reporters name, within the crawl's dial budget. A string says why it is not dialed.
+   */
+  const dialPlan = async (e: Entry): Promise<string[] | string> => {
+    const known = c.known != null ? await c.known(e.id, e.addrs.reporters()) : { connected: false, addrs: e.addrs.all() }
+    if (known.connected) return []
+    const addrs = [...new Set([...known.addrs, ...e.addrs.vouched(CRAWL_MIN_VOUCHERS)])].slice(0, CRAWL_MAX_DIAL_ADDRS)
+    if (addrs.length === 0) return UNVOUCHED
+    if (dials >= maxDials) return 'dial limit'
+    dials++
+    return addrs
   }
   learn(origin, 1)
 
@@ -126,7 +166,15 @@ export async function crawlSwarm (c: CrawlerComponents, options: CrawlOptions = 
     e.state = 'asking'
     const t0 = Date.now()
     try {
-      const report = await c.query(e.id, [...e.addrs], { signal: AbortSignal.any([deadline, AbortSignal.timeout(queryTimeoutMs)]) })
+      const plan = await dialPlan(e)
+      if (typeof plan === 'string') {
+        e.state = 'skipped'
+        e.reason = plan
+        // not asked: its place among maxPeers goes to the next one
+        asked--
+        return
+      }
+      const report = await c.query(e.id, plan, { signal: AbortSignal.any([deadline, AbortSignal.timeout(queryTimeoutMs)]) })
       if (report.peerId !== e.id) throw new Error(`answered as ${report.peerId}`)
       e.report = report
       e.state = 'done'
@@ -186,7 +234,7 @@ export async function crawlSwarm (c: CrawlerComponents, options: CrawlOptions = 
     id: e.id,
     ...(e.report?.nick != null ? { nick: e.report.nick } : {}),
     ...(e.report != null ? { agentVersion: e.report.agentVersion, uptimeMs: e.report.uptimeMs } : {}),
-    addrs: e.report?.addrs ?? [...e.addrs],
+    addrs: e.report?.addrs ?? e.addrs.all(),
     depth: e.depth,
     reached: e.state === 'done',
     ...(e.reason != null ? { reason: e.reason } : {}),
@@ -212,12 +260,14 @@ export async function crawlSwarm (c: CrawlerComponents, options: CrawlOptions = 
  * report only: the others were asked over connections the crawl itself may have opened.
  */
 function joinEdges (origin: string, entries: Entry[]): SwarmEdge[] {
+  // a link to a peer a report's cap left out of the graph would dangle
+  const known = new Set(entries.map(e => e.id))
   const edges = new Map<string, { source: string, target: string, latencies: number[], mesh: Set<string> }>()
   const key = (a: string, b: string): string => a < b ? `${a} ${b}` : `${b} ${a}`
   for (const e of entries) {
     if (e.report == null) continue
     for (const conn of e.report.connections) {
-      if (conn.peerId === e.id || (e.id !== origin && conn.peerId === origin)) continue
+      if (conn.peerId === e.id || (e.id !== origin && conn.peerId === origin) || !known.has(conn.peerId)) continue
       const k = key(e.id, conn.peerId)
       let edge = edges.get(k)
       if (edge == null) {

@@ -1,11 +1,11 @@
 /**
  * The swarm as this node can see it: serves `/gossipd/peers/1.0.0` so others can crawl it, and crawls the swarm
- * itself (`crawl()`, behind `GET /swarm` and the dashboard's graph).
+ * itself (`crawl()`, behind `POST /swarm` and the dashboard's graph).
  */
 import type { Connection, PeerId, Stream, StreamHandler } from '@libp2p/interface'
 import { peerIdFromString } from '@libp2p/peer-id'
 import { multiaddr, type Multiaddr } from '@multiformats/multiaddr'
-import { CRAWL_LINGER_MS, CRAWL_QUERY_TIMEOUT_MS, PEERS_MAX_STREAMS, PEERS_PROTOCOL } from './constants.js'
+import { CRAWL_FIND_PEER_TIMEOUT_MS, CRAWL_LINGER_MS, CRAWL_QUERY_TIMEOUT_MS, PEERS_MAX_STREAMS, PEERS_PROTOCOL } from './constants.js'
 import type { Logger } from '../logger.js'
 import { crawlSwarm, type CrawlOptions, type SwarmGraph } from './crawler.js'
 import { localReport, type LocalReportComponents } from './local-report.js'
@@ -14,6 +14,8 @@ import type { PeerReport } from './report.js'
 
 export interface SwarmViewComponents extends LocalReportComponents {
   dial(target: PeerId | Multiaddr[], options: { signal: AbortSignal }): Promise<Connection>
+  /** A peer's addresses from the DHT (the peer store first); throws when nobody knows them. */
+  findPeer(peer: PeerId, options: { signal: AbortSignal }): Promise<{ multiaddrs: string[], from: string }>
   /** The node is about to close its connections to a peer on purpose (no liveness alarm). */
   expectDisconnect(peer: PeerId): void
   handle(protocol: string, handler: StreamHandler, options: { maxInboundStreams: number, maxOutboundStreams: number }): Promise<void>
@@ -80,6 +82,24 @@ export class SwarmView {
     }
   }
 
+  /**
+   * Whether this node is connected to a peer, and the addresses its peer store or the DHT hold for it, unless
+   * the DHT answer came from one of `reporters` (the peers that named it to the crawl: not a second source).
+   */
+  private async known (peerId: string, reporters: string[]): Promise<{ connected: boolean, addrs: string[] }> {
+    try {
+      const peer = peerIdFromString(peerId)
+      if (this.c.getConnections().some(conn => conn.status === 'open' && conn.remotePeer.equals(peer))) return { connected: true, addrs: [] }
+      // the peer store answers at once when identify or the DHT told this node of the peer before
+      const found = await this.c.findPeer(peer, { signal: AbortSignal.timeout(CRAWL_FIND_PEER_TIMEOUT_MS) })
+      if (reporters.includes(found.from)) return { connected: false, addrs: [] }
+      return { connected: false, addrs: found.multiaddrs.map(a => a.replace(/\/p2p\/[^/]+$/, '')) }
+    } catch {
+      // not a peer id, or nobody in the DHT knows it
+      return { connected: false, addrs: [] }
+    }
+  }
+
   private linger (peerId: string, conn: Connection): void {
     clearTimeout(this.lingering.get(peerId)?.timer)
     const timer = setTimeout(() => {
@@ -100,7 +120,8 @@ export class SwarmView {
     if (running != null) return running
     const crawl = crawlSwarm({
       self: async () => this.report(),
-      query: async (peerId, addrs, opts) => this.ask(peerId, addrs, opts)
+      query: async (peerId, addrs, opts) => this.ask(peerId, addrs, opts),
+      known: async (peerId, reporters) => this.known(peerId, reporters)
     }, options).finally(() => this.crawls.delete(key))
     this.crawls.set(key, crawl)
     return crawl

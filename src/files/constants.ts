@@ -125,3 +125,12 @@ export const FILES_SPREAD_FILES = 64
 export const FILES_BUSY_RETRY_MS = 250
 
 export const FILES_BUSY_MAX_RETRY_MS = 2_000
+
+/** Directory of the data directory that holds stored files, their manifests and partial downloads. */
+export const FILES_DIR = 'files'
+
+/**
+ * Download jobs kept, finished ones included, for `GET /downloads`: past it, a new job makes the node forget its
+ * oldest finished one. Each is a row and a small status object.
+ */
+export const DOWNLOADS_MAX_KEPT = 1_000

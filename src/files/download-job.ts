@@ -280,6 +280,7 @@ export class DownloadJob {
     }
     const m = await decodeManifest(bytes, this.cid)
     if (m.size > this.c.store.maxFileSize) throw new FileTooLargeError(this.c.store.maxFileSize)
+    this.c.store.checkRoom(m.size)
     this.manifest = m
     this.manifestBytes = bytes
     this.c.records.setManifest(this.id, { name: m.name, size: m.size, chunks: m.chunks.length })

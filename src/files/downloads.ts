@@ -5,8 +5,9 @@
 import { randomUUID } from 'node:crypto'
 import { EventEmitter } from 'node:events'
 import { rm } from 'node:fs/promises'
-import { FILES_PROGRESS_INTERVAL_MS } from './constants.js'
-import { DownloadNotFoundError } from '../errors.js'
+import { DEFAULT_MAX_DOWNLOADS } from '../constants.js'
+import { DOWNLOADS_MAX_KEPT, FILES_PROGRESS_INTERVAL_MS } from './constants.js'
+import { DownloadNotFoundError, LimitReachedError } from '../errors.js'
 import { parsePeerId } from '../node/peer-id.js'
 import { DownloadRecords, type DownloadRecord } from './download-records.js'
 import { DownloadJob, type DownloadStatus, type JobComponents } from './download-job.js'
@@ -22,6 +23,11 @@ export type DownloadsComponents = Omit<JobComponents, 'records' | 'onProgress'> 
 export interface DownloadOptions {
   /** Peers to fetch from besides those the DHT names. */
   from?: string[]
+}
+
+export interface DownloadsInit {
+  /** Jobs running at once; past it, `create` throws `LimitReachedError`. @default DEFAULT_MAX_DOWNLOADS */
+  maxActive?: number
 }
 
 export interface DownloadEvents {
@@ -40,7 +46,7 @@ export class Downloads extends EventEmitter<DownloadEvents> {
   private readonly trailing = new Map<string, NodeJS.Timeout>()
   private readonly jobComponents: JobComponents
 
-  constructor (private readonly c: DownloadsComponents) {
+  constructor (private readonly c: DownloadsComponents, private readonly init: DownloadsInit = {}) {
     super()
     this.setMaxListeners(0)
     this.records = new DownloadRecords(c.db)
@@ -80,6 +86,7 @@ export class Downloads extends EventEmitter<DownloadEvents> {
     if (running != null) return running.status()
     const now = Date.now()
     const local = this.c.store.find(cid.toString())
+    if (local == null) this.admit()
     const rec: DownloadRecord = {
       id: randomUUID(),
       fileId: cid.toString(),
@@ -98,6 +105,24 @@ export class Downloads extends EventEmitter<DownloadEvents> {
     this.jobs.set(rec.id, job)
     if (job.isActive) this.run(job)
     return job.status()
+  }
+
+  /**
+   * Refuse a new job past the running cap or when the store is full, and make room in the kept jobs by
+   * forgetting the oldest finished one.
+   */
+  private admit (): void {
+    const max = this.init.maxActive ?? DEFAULT_MAX_DOWNLOADS
+    const running = [...this.jobs.values()].filter(j => j.isActive).length
+    if (running >= max) throw new LimitReachedError(`${running} downloads are running, the most --max-downloads allows (${max}); wait for one or cancel one`)
+    this.c.store.checkRoom()
+    if (this.jobs.size >= DOWNLOADS_MAX_KEPT) {
+      const oldest = [...this.jobs.values()].find(j => !j.isActive)
+      if (oldest != null) {
+        this.records.delete(oldest.id)
+        this.jobs.delete(oldest.id)
+      }
+    }
   }
 
   list (): DownloadStatus[] {

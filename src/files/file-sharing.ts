@@ -28,7 +28,7 @@ import { decodeManifest, parseFileId, type Manifest } from './manifest.js'
 import { FilesSession, serveFiles, type ChunkSource } from './protocol.js'
 import { Providers } from './providers.js'
 import { FileStore, type FileEntry } from './store.js'
-import { TokenBucket } from './token-bucket.js'
+import { TokenBucket } from '../node/token-bucket.js'
 
 export interface FileSharingComponents {
   peerId: PeerId
@@ -52,6 +52,12 @@ export interface FileSharingOptions {
   maxFileSize?: number
   /** Upload cap in bytes per second, 0 for none. @default 0 */
   uploadLimit?: number
+  /** @default DEFAULT_MAX_STORAGE */
+  maxStorage?: number
+  /** @default DEFAULT_MAX_FILES */
+  maxFiles?: number
+  /** @default DEFAULT_MAX_DOWNLOADS */
+  maxDownloads?: number
 }
 
 export interface SearchResult {
@@ -107,7 +113,10 @@ export class FileSharing extends EventEmitter<FileSharingEvents> {
   async start (): Promise<void> {
     if (this.running != null) return
     const db = this.c.db
-    const store = new FileStore({ dataDir: this.opts.dataDir, db, chunkSize: this.opts.chunkSize ?? FILE_CHUNK_SIZE, maxFileSize: this.opts.maxFileSize ?? DEFAULT_MAX_FILE_SIZE })
+    const store = new FileStore({ dataDir: this.opts.dataDir, db, chunkSize: this.opts.chunkSize ?? FILE_CHUNK_SIZE, maxFileSize: this.opts.maxFileSize ?? DEFAULT_MAX_FILE_SIZE,
+      maxStorage: this.opts.maxStorage,
+      maxFiles: this.opts.maxFiles
+    })
     await store.init()
     const providers = new Providers({ peerId: this.c.peerId, dht: this.c.dht, rememberAddresses: this.c.rememberAddresses, log: this.c.log })
     const downloaded = this.c.metrics.counter('gossipd_files_downloaded_bytes_total', 'Verified chunk bytes received by downloads')
@@ -123,7 +132,7 @@ export class FileSharing extends EventEmitter<FileSharingEvents> {
       log: this.c.log.child({ component: 'downloads' }),
       onCorrupt: () => { corrupt.inc() },
       onChunk: bytes => { downloaded.inc(bytes) }
-    })
+    }, { maxActive: this.opts.maxDownloads })
     this.running = { store, downloads, providers }
     const served = this.c.metrics.counter('gossipd_files_served_bytes_total', 'Chunk bytes served to peers')
     const answered = this.c.metrics.counter('gossipd_files_requests_total', 'Files-protocol requests answered, by request type and answer', ['type', 'answer'])

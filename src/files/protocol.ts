@@ -15,7 +15,7 @@ import type { Logger } from '../logger.js'
 import { Bitfield } from './bitfield.js'
 import type { FilePeers } from './file-peers.js'
 import type { SeedSpread } from './seed-spread.js'
-import type { TokenBucket } from './token-bucket.js'
+import type { TokenBucket } from '../node/token-bucket.js'
 import { decodeJson, encodeJson, framed, isCleanEnd, readAnswer, writeError, writeOk, type ErrorCode, type Pieces } from './wire.js'
 
 export type FilesRequest =

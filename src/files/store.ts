@@ -10,8 +10,9 @@ import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { StatementSync } from 'node:sqlite'
 import type { CID } from 'multiformats/cid'
-import { FILE_READ_HANDLES } from './constants.js'
-import { FileNotFoundError, RangeNotSatisfiableError } from '../errors.js'
+import { FILE_READ_HANDLES, FILES_DIR } from './constants.js'
+import { DEFAULT_MAX_FILES, DEFAULT_MAX_STORAGE } from '../constants.js'
+import { FileNotFoundError, isError, RangeNotSatisfiableError, StorageFullError } from '../errors.js'
 import { migrate, type Database } from '../storage/database.js'
 import { ingest } from './ingest.js'
 import { chunkLength, encodeManifest, manifestId, MANIFEST_VERSION, type Manifest } from './manifest.js'
@@ -37,6 +38,10 @@ export interface FileStoreOptions {
   db: Database
   chunkSize: number
   maxFileSize: number
+  /** Cap on the bytes of all stored files. @default DEFAULT_MAX_STORAGE */
+  maxStorage?: number
+  /** Cap on the number of stored files. @default DEFAULT_MAX_FILES */
+  maxFiles?: number
 }
 
 interface Row {
@@ -69,14 +74,20 @@ export class FileStore {
   private readonly tmpDir: string
   private readonly handles = new ReadHandles(FILE_READ_HANDLES)
   private readonly findRow: StatementSync
+  private readonly usageRow: StatementSync
+  readonly maxStorage: number
+  readonly maxFiles: number
 
   constructor (private readonly opts: FileStoreOptions) {
-    this.root = join(opts.dataDir, 'files')
+    this.root = join(opts.dataDir, FILES_DIR)
     this.storeDir = join(this.root, 'store')
     this.tmpDir = join(this.root, 'tmp')
     migrate(opts.db, SCHEMA)
     // asked for every chunk served: prepared once
     this.findRow = opts.db.prepare('SELECT * FROM files WHERE id = ?')
+    this.usageRow = opts.db.prepare('SELECT COUNT(*) AS files, COALESCE(SUM(size), 0) AS bytes FROM files')
+    this.maxStorage = opts.maxStorage ?? DEFAULT_MAX_STORAGE
+    this.maxFiles = opts.maxFiles ?? DEFAULT_MAX_FILES
   }
 
   get chunkSize (): number { return this.opts.chunkSize }
@@ -89,6 +100,25 @@ export class FileStore {
     await mkdir(this.tmpDir, { recursive: true, mode: 0o700 })
   }
 
+  /** Stored files and their bytes. */
+  usage (): { files: number, bytes: number } {
+    return this.usageRow.get() as { files: number, bytes: number }
+  }
+
+  /**
+   * Throw `StorageFullError` unless one more file of `size` bytes (unknown: any size) fits under `--max-files`
+   * and `--max-storage`; answers the bytes still free.
+   */
+  checkRoom (size = 0): number {
+    const { files, bytes } = this.usage()
+    if (files >= this.maxFiles) throw new StorageFullError(`${files} files are stored, the most --max-files allows (${this.maxFiles})`)
+    const free = this.maxStorage - bytes
+    if (size > free || free <= 0) {
+      throw new StorageFullError(`stored files take ${bytes} of the ${this.maxStorage} bytes --max-storage allows${size > 0 ? `; ${size} more do not fit` : ''}`)
+    }
+    return free
+  }
+
   dataPath (id: string): string { return join(this.storeDir, id) }
   private manifestPath (id: string): string { return join(this.storeDir, `${id}.manifest`) }
 
@@ -97,7 +127,13 @@ export class FileStore {
     const label = checkFileName(name)
     const tmp = join(this.tmpDir, randomUUID())
     try {
-      const r = await ingest(source, tmp, { chunkSize: this.opts.chunkSize, maxSize: this.opts.maxFileSize, signal: options.signal })
+      const free = this.checkRoom()
+      // a body past the free space is cut off as it arrives, like one past the largest file size
+      const maxSize = Math.min(this.opts.maxFileSize, free)
+      const r = await ingest(source, tmp, { chunkSize: this.opts.chunkSize, maxSize, signal: options.signal }).catch((err: unknown) => {
+        if (maxSize < this.opts.maxFileSize && isError(err, 'FileTooLargeError')) throw new StorageFullError(`the upload is larger than the ${free} bytes --max-storage leaves free`)
+        throw err
+      })
       const manifest: Manifest = { version: MANIFEST_VERSION, name: label, size: r.size, chunkSize: this.opts.chunkSize, hash: r.hash, chunks: r.chunks }
       const bytes = encodeManifest(manifest)
       const id = await manifestId(bytes)

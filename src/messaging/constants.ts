@@ -2,6 +2,7 @@
  * Protocol ids, limits and timeouts of messaging (topic history, catch-up, direct messages, outbox), each with
  * the reason for its value.
  */
+import { DEFAULT_DM_RATE } from '../constants.js'
 
 /**
  * A channel of the message log drops its oldest messages in batches of up to this many: it may hold up to 1 % of
@@ -14,6 +15,19 @@ export const HISTORY_TRIM_BATCH = 100
  * The node never waits for a reader; a reader that falls this far behind resumes from the history instead.
  */
 export const LIVE_QUEUE_LIMIT = 1024
+
+/**
+ * Bytes of message bodies queued for one live stream reader: 1,024 messages of 64 KiB would be 64 MiB for one
+ * stalled reader, 2 GiB for the API's 32 streams. 2 MiB per reader keeps all streams within 64 MiB of a 256 MiB
+ * container, and still holds a burst of a thousand chat-sized messages.
+ */
+export const LIVE_QUEUE_MAX_BYTES = 2 * 1024 * 1024
+
+/**
+ * Messages a stream's replay reads from the store at a time; the next batch is read once the reader's socket
+ * took these. At the largest messages (64 KiB) a batch is 1 MiB: what one reader that stops reading can pin.
+ */
+export const REPLAY_BATCH = 16
 
 /** Topic history catch-up (docs/PROTOCOLS.md, "History"): a node asks a topic peer for what it stored lately. */
 export const HISTORY_PROTOCOL = '/gossipd/history/1.0.0'
@@ -79,6 +93,25 @@ export const HISTORY_TIMEOUT_MS = 5_000
 /** History streams per connection and direction: one per topic being caught up, a few at once. */
 export const HISTORY_MAX_STREAMS = 4
 
+/**
+ * Bytes of messages one history answer carries at most: a hundred messages of a few KiB, or sixteen of the
+ * largest (64 KiB). An answer cut short says so (`truncated`) and the asker asks again for the rest.
+ */
+export const HISTORY_MAX_ANSWER_BYTES = 1024 * 1024
+
+/** Bytes a message takes on the wire beside its body and topic (author, seqno, signature, key, field tags). */
+export const HISTORY_MESSAGE_WIRE_BYTES = 192
+
+/**
+ * History requests one peer may make per second on average, and at once. An honest node asks a peer at most once
+ * per topic every 2 s while it joins (every 30 s after), so a burst covers a few dozen topics at once.
+ */
+export const HISTORY_RATE_PER_SECOND = 4
+export const HISTORY_RATE_BURST = 32
+
+/** Peers whose history request rate is tracked at once; the one idle longest is forgotten beyond it. */
+export const HISTORY_RATE_PEERS = 1024
+
 /** The direct-message protocol: one length-prefixed JSON frame per message, each answered by an ack frame. */
 export const DM_PROTOCOL = '/gossipd/dm/1.0.0'
 
@@ -107,7 +140,51 @@ export const OUTBOX_RETRY_MIN_MS = 1_000
 export const OUTBOX_RETRY_MAX_MS = 30_000
 
 /**
+ * Undelivered direct messages queued for one peer. A peer offline for a day at a message a minute queues 1,440;
+ * 1,000 keeps an API client that loops on one peer id from filling the disk while leaving a day of chat.
+ */
+export const OUTBOX_MAX_PER_PEER = 1_000
+
+/** Undelivered direct messages queued in all: 10,000 at the largest body (64 KiB) is 640 MiB of disk at most. */
+export const OUTBOX_MAX_QUEUED = 10_000
+
+/**
  * The receiver remembers a direct message id for this many outbox TTLs, so a retry of a message whose ack was
  * lost is acknowledged again and never shown twice, whatever TTL the sender uses (up to twice ours).
  */
 export const DM_SEEN_TTL_FACTOR = 2
+
+/**
+ * Dedupe pairs kept per sender: only messages still in a sender's outbox are ever retried, far fewer than this
+ * from one peer to another; a flooding sender (1,150 messages/s were measured) would otherwise add a row per
+ * message for 48 h. About 100 bytes of disk each.
+ */
+export const DM_SEEN_MAX_PER_SENDER = 10_000
+
+/** Fresh dedupe pairs from one sender between two trims of its rows to the cap. */
+export const DM_SEEN_TRIM_EVERY = 100
+
+/** Direct messages one peer may send per second on average: `--dm-rate` (DEFAULT_DM_RATE) sets it. */
+export const DM_RATE_PER_SECOND = DEFAULT_DM_RATE
+
+/**
+ * Direct messages one peer may send at once: a sender flushing its outbox after a reconnect sends its queue one
+ * after another, and what is refused it retries with backoff (the nack `rate-limited` is not final).
+ */
+export const DM_RATE_BURST = 100
+
+/** Peers whose direct-message rate is tracked at once; the one idle longest is forgotten beyond it. */
+export const DM_RATE_PEERS = 4096
+
+/** Characters of a received body shown in the debug log; bodies are never logged above debug. */
+export const DM_LOG_BODY_CHARS = 64
+
+/**
+ * Oldest send time a received direct message keeps (the sender chooses it): a message retried for its whole
+ * outbox TTL (24 h by default) is days old at most; older claims are clamped to this, so a sender cannot file a
+ * message decades back (or at 1e300) in the receiver's inbox.
+ */
+export const DM_MAX_SENT_AGE_MS = 30 * 24 * 60 * 60 * 1000
+
+/** How far ahead of the receiver's clock a sender's send time may be (clock skew); later claims are clamped. */
+export const DM_MAX_CLOCK_SKEW_MS = 10 * 60 * 1000

@@ -9,16 +9,19 @@ import type { Connection, PeerId, Stream } from '@libp2p/interface'
 import { lpStream } from '@libp2p/utils'
 import { multiaddr, type Multiaddr } from '@multiformats/multiaddr'
 import {
-  DM_ATTEMPT_TIMEOUT_MS, DM_FRAME_OVERHEAD_BYTES, DM_KNOWN_ADDRESS_DIAL_TIMEOUT_MS, DM_IDLE_TIMEOUT_MS,
-  DM_MAX_STREAMS, DM_PROTOCOL, DM_SEEN_TTL_FACTOR, LIVE_QUEUE_LIMIT, OUTBOX_RETRY_MIN_MS
+  DM_ATTEMPT_TIMEOUT_MS, DM_FRAME_OVERHEAD_BYTES, DM_KNOWN_ADDRESS_DIAL_TIMEOUT_MS, DM_IDLE_TIMEOUT_MS, DM_LOG_BODY_CHARS,
+  DM_MAX_STREAMS, DM_PROTOCOL, DM_RATE_BURST, DM_RATE_PEERS, DM_RATE_PER_SECOND, DM_SEEN_TTL_FACTOR, LIVE_QUEUE_LIMIT, LIVE_QUEUE_MAX_BYTES,
+  OUTBOX_MAX_PER_PEER, OUTBOX_MAX_QUEUED, OUTBOX_RETRY_MIN_MS, REPLAY_BATCH
 } from './constants.js'
-import { DirectProtocolError, InvalidRequestError, NotStartedError } from '../errors.js'
+import { DirectProtocolError, InvalidRequestError, NotStartedError, StorageFullError } from '../errors.js'
 import type { Logger } from '../logger.js'
 import type { NodeMetrics } from '../node/metrics.js'
 import { parsePeerId } from '../node/peer-id.js'
-import { migrate, type Database } from '../storage/database.js'
+import { PeerRateLimit } from '../node/peer-rate-limit.js'
+import type { Database } from '../storage/database.js'
 import { checkSize, encodeBody, isBase64 } from './body.js'
-import { decodeFrame, encodeFrame, type Frame, type MsgFrame } from './dm-codec.js'
+import { clampSentAt, decodeFrame, encodeFrame, type Frame, type MsgFrame } from './dm-codec.js'
+import { SeenMessages } from './dm-seen.js'
 import type { MessageLog, PageOptions, StoredMessage } from './history.js'
 import { LiveFeed, type LiveReader } from './live.js'
 import { Outbox, type OutboxEntry, type OutboxStatus } from './outbox.js'
@@ -53,7 +56,18 @@ export interface DirectInit {
   outboxKeep: number
   /** @default DM_ATTEMPT_TIMEOUT_MS */
   attemptTimeoutMs?: number
+  /** Messages a peer may send per second on average; 0 means unlimited. @default DM_RATE_PER_SECOND */
+  ratePerSecond?: number
+  /** Messages a peer may send at once. @default DM_RATE_BURST */
+  rateBurst?: number
+  /** Undelivered messages queued for one peer; past it, `send` throws `StorageFullError`. @default OUTBOX_MAX_PER_PEER */
+  outboxMaxPerPeer?: number
+  /** Undelivered messages queued in all. @default OUTBOX_MAX_QUEUED */
+  outboxMaxQueued?: number
 }
+
+/** The nack code of a message refused for its sender's rate: the sender retries it later. */
+export const RATE_LIMITED = 'rate-limited'
 
 export interface SendOptions {
   nick?: string
@@ -75,7 +89,10 @@ export class DirectMessages {
   private readonly outbox: Outbox
   private readonly live: LiveFeed<StoredMessage>
   private readonly inFlight = new Map<string, Promise<AttemptResult>>()
-  private readonly seen
+  /** Peers whose queue is being sent, head first. */
+  private readonly draining = new Set<string>()
+  private readonly seen: SeenMessages
+  private readonly rate: PeerRateLimit
   private readonly maxFrame: number
   private timer?: ReturnType<typeof setInterval>
   private stopListening?: () => void
@@ -83,17 +100,11 @@ export class DirectMessages {
 
   constructor (private readonly components: DirectComponents, private readonly init: DirectInit) {
     this.outbox = new Outbox(components.db, init.outboxKeep)
-    this.live = new LiveFeed(LIVE_QUEUE_LIMIT)
+    this.live = new LiveFeed(LIVE_QUEUE_LIMIT, { bytes: LIVE_QUEUE_MAX_BYTES, sizeOf: m => m.data.byteLength })
     // base64 grows a body by 4/3
     this.maxFrame = Math.ceil(init.maxMessageSize / 3) * 4 + DM_FRAME_OVERHEAD_BYTES
-    migrate(components.db, [
-      'CREATE TABLE IF NOT EXISTS dm_seen (sender TEXT NOT NULL, id TEXT NOT NULL, seen_at INTEGER NOT NULL, PRIMARY KEY (sender, id))',
-      'CREATE INDEX IF NOT EXISTS dm_seen_at ON dm_seen (seen_at)'
-    ])
-    this.seen = {
-      add: components.db.prepare('INSERT INTO dm_seen (sender, id, seen_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING'),
-      prune: components.db.prepare('DELETE FROM dm_seen WHERE seen_at < ?')
-    }
+    this.seen = new SeenMessages(components.db)
+    this.rate = new PeerRateLimit({ rate: init.ratePerSecond ?? DM_RATE_PER_SECOND, burst: init.rateBurst ?? DM_RATE_BURST, maxPeers: DM_RATE_PEERS })
   }
 
   async start (): Promise<void> {
@@ -129,6 +140,10 @@ export class DirectMessages {
     const peer = parsePeerId(to)
     if (peer.equals(this.components.peerId)) throw new InvalidRequestError('cannot send a direct message to this node itself')
     checkSize(data, this.init.maxMessageSize)
+    const perPeer = this.init.outboxMaxPerPeer ?? OUTBOX_MAX_PER_PEER
+    if (this.outbox.queuedCount(peer.toString()) >= perPeer) throw new StorageFullError(`${perPeer} direct messages are queued for ${peer.toString()} already, the most for one peer`)
+    const total = this.init.outboxMaxQueued ?? OUTBOX_MAX_QUEUED
+    if (this.outbox.queuedCount() >= total) throw new StorageFullError(`${total} direct messages are queued already, the most the outbox holds`)
     const entry = this.outbox.add({ id: randomUUID(), to: peer.toString(), nick: opts.nick, data, ttlMs: this.init.outboxTtlMs })
     this.components.metrics.counter('gossipd_direct_messages_sent_total', 'Direct messages accepted for sending').inc()
     const result = await this.attempt(entry, opts.signal)
@@ -149,7 +164,7 @@ export class DirectMessages {
 
   /** Inbox messages as they arrive, after replaying those past `after` when given. */
   stream (opts: { after?: number } = {}): LiveReader<StoredMessage> {
-    return replayThenLive(this.live.subscribe(), opts.after, after => this.components.inbox.page(INBOX, { after, limit: 500 }))
+    return replayThenLive(this.live.subscribe(), opts.after, after => this.components.inbox.page(INBOX, { after, limit: REPLAY_BATCH }))
   }
 
   outboxEntries (opts: { status?: OutboxStatus, limit: number }): OutboxEntry[] {
@@ -168,35 +183,37 @@ export class DirectMessages {
       this.components.metrics.counter('gossipd_direct_messages_expired_total', 'Direct messages that expired in the outbox').inc()
     }
     const seenFor = DM_SEEN_TTL_FACTOR * this.init.outboxTtlMs
-    this.seen.prune.run(Date.now() - seenFor)
-    this.retry(this.outbox.due())
+    this.seen.prune(Date.now() - seenFor)
+    for (const peer of this.outbox.duePeers()) this.drain(peer)
   }
 
-  /** The peer just connected: try everything queued for it now, whatever its backoff says. */
+  /** The peer just connected: try what is queued for it now, whatever its backoff says. */
   private flushPeer (peer: string): void {
     if (!this.started) return
-    this.retry(this.outbox.queuedFor(peer))
+    this.drain(peer)
   }
 
   /**
-   * Retry entries one peer at a time in order: a long queue for one peer goes out one stream after another
+   * Send a peer's queue head first, one message at a time: a long queue goes out one stream after another
    * (within the receiver's stream limit, and in sending order), while different peers proceed in parallel.
+   * Each message is read (body included) only when it is next; when the peer is unreachable, the rest of its
+   * queue waits for the head's next retry.
    */
-  private retry (entries: OutboxEntry[]): void {
-    const byPeer = new Map<string, OutboxEntry[]>()
-    for (const e of entries) {
-      if (!this.inFlight.has(e.id)) byPeer.set(e.to, [...(byPeer.get(e.to) ?? []), e])
-    }
-    for (const queue of byPeer.values()) {
-      void (async () => {
-        for (const entry of queue) {
-          if (!this.started) return
+  private drain (peer: string): void {
+    if (this.draining.has(peer)) return
+    this.draining.add(peer)
+    void (async () => {
+      try {
+        while (this.started) {
+          const entry = this.outbox.head(peer)
+          if (entry == null) return
           const result = await this.attempt(entry)
-          // the peer is unreachable: the rest of its queue waits for the next round
           if (!result.ok && !result.permanent) return
         }
-      })()
-    }
+      } finally {
+        this.draining.delete(peer)
+      }
+    })()
   }
 
   /** One delivery attempt; concurrent calls for the same message share it. Updates the outbox either way. */
@@ -244,7 +261,8 @@ export class DirectMessages {
       const rttMs = ms(started)
       await stream.close({ signal: sig }).catch(() => {})
       if (reply.id !== entry.id) throw new DirectProtocolError(`ack for ${reply.id}, expected ${entry.id}`)
-      if (reply.type === 'nack') return { ok: false, error: `${reply.code}: ${reply.reason}`, permanent: true }
+      // refused for good, except for the sender's rate: that one is retried with the usual backoff
+      if (reply.type === 'nack') return { ok: false, error: `${reply.code}: ${reply.reason}`, permanent: reply.code !== RATE_LIMITED }
       if (reply.type !== 'ack') throw new DirectProtocolError(`expected an ack, got a ${reply.type} frame`)
       return { ok: true, rttMs, duplicate: reply.duplicate }
     } catch (err) {
@@ -291,7 +309,9 @@ export class DirectMessages {
       }
       const frame = decodeFrame(bytes)
       if (frame.type !== 'msg') throw new DirectProtocolError(`expected a msg frame, got ${frame.type}`)
-      const reply = this.accept(frame, sender)
+      const reply: Frame = this.rate.allow(sender)
+        ? this.accept(frame, sender)
+        : { type: 'nack', id: frame.id, code: RATE_LIMITED, reason: `over ${this.init.ratePerSecond ?? DM_RATE_PER_SECOND} messages per second; retry later` }
       await lp.write(encodeFrame(reply))
       if (reply.type === 'nack') break
     }
@@ -311,8 +331,8 @@ export class DirectMessages {
     let stored: StoredMessage | undefined
     db.exec('BEGIN IMMEDIATE')
     try {
-      const fresh = this.seen.add.run(sender, frame.id, Date.now()).changes > 0
-      if (fresh) stored = this.components.inbox.append({ channel: INBOX, id: frame.id, from: sender, nick: frame.nick, data, sentAt: frame.ts })
+      const fresh = this.seen.add(sender, frame.id)
+      if (fresh) stored = this.components.inbox.append({ channel: INBOX, id: frame.id, from: sender, nick: frame.nick, data, sentAt: clampSentAt(frame.ts) })
       db.exec('COMMIT')
     } catch (err) {
       db.exec('ROLLBACK')
@@ -321,8 +341,13 @@ export class DirectMessages {
     if (stored != null) {
       this.live.push(stored)
       this.components.metrics.counter('gossipd_direct_messages_received_total', 'Direct messages received and stored').inc()
-      const text = encodeBody(data)
-      this.components.log.info({ id: frame.id, from: sender }, `Received message from ${frame.nick ?? sender}: ${text.encoding === 'utf8' ? text.data : `<${data.byteLength} bytes>`}`)
+      this.components.log.info({ id: frame.id, from: sender, bytes: data.byteLength }, 'direct message received')
+      // the body only at debug, and only its start: a peer's flood must not become a flood of log
+      if (this.components.log.isLevelEnabled('debug')) {
+        const text = encodeBody(data)
+        const shown = text.encoding === 'utf8' ? text.data.slice(0, DM_LOG_BODY_CHARS) + (text.data.length > DM_LOG_BODY_CHARS ? '…' : '') : `<${data.byteLength} bytes>`
+        this.components.log.debug({ id: frame.id, from: sender }, `Received message from ${frame.nick ?? sender}: ${shown}`)
+      }
     }
     return { type: 'ack', id: frame.id, duplicate: stored == null }
   }

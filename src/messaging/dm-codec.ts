@@ -6,6 +6,7 @@
  *   {"type":"nack","id","code","reason"}
  */
 import { DirectProtocolError } from '../errors.js'
+import { DM_MAX_CLOCK_SKEW_MS, DM_MAX_SENT_AGE_MS } from './constants.js'
 
 export interface MsgFrame {
   type: 'msg'
@@ -72,4 +73,9 @@ export function decodeFrame (bytes: Uint8Array): Frame {
     default:
       throw new DirectProtocolError(`unknown frame type ${JSON.stringify(f.type)}`)
   }
+}
+
+/** The send time to store for a received message: the sender's claim, clamped to a window around `now`. */
+export function clampSentAt (ts: number, now = Date.now()): number {
+  return Math.min(Math.max(Math.round(ts), now - DM_MAX_SENT_AGE_MS), now + DM_MAX_CLOCK_SKEW_MS)
 }

@@ -28,7 +28,17 @@ export const HistoryRequestSchema = Type.Object({
 })
 export type HistoryRequest = Static<typeof HistoryRequestSchema>
 
-const HeaderSchema = Type.Object({ count: Type.Integer({ minimum: 0, maximum: HISTORY_MAX_MESSAGES }) })
+const HeaderSchema = Type.Object({
+  count: Type.Integer({ minimum: 0, maximum: HISTORY_MAX_MESSAGES }),
+  /** The answering node's byte cap left out older messages of the window: ask again for the rest. */
+  truncated: Type.Optional(Type.Boolean()),
+  /** The request was refused, for this reason (`rate-limited`); `count` is 0. */
+  refused: Type.Optional(Type.String({ maxLength: 64 }))
+})
+export type HistoryAnswerHeader = Static<typeof HeaderSchema>
+
+/** The refusal of a request over the asking peer's rate. */
+export const RATE_LIMITED = 'rate-limited'
 
 const fault = (message: string): Error => new HistoryProtocolError(message)
 
@@ -55,19 +65,49 @@ export function toWire (m: StoredMessage, authors = new Map<string, Uint8Array>(
 
 export interface ServeHistoryOptions {
   signal: AbortSignal
-  /** The messages to answer a request with, newest first (already bounded by the request's window and limit). */
-  messages(request: HistoryRequest): StoredMessage[]
+  /** Whether the asking peer may be answered now; a request refused is answered `refused: rate-limited`. */
+  allow(): boolean
+  /**
+   * The sequence numbers of the messages to answer with, newest first, bounded by the request's window and
+   * limit and by the answer's byte cap (`truncated` when the cap left some out).
+   */
+  plan(request: HistoryRequest): { seqs: number[], truncated: boolean }
+  /** One planned message, read when its frame is due; undefined when it is gone since. */
+  load(request: HistoryRequest, seq: number): StoredMessage | undefined
 }
 
-/** Answer one inbound request. Throws (and the caller aborts the stream) on a malformed or oversized request. */
+/**
+ * Answer one inbound request: the header, then the messages one frame at a time, each read from the store and
+ * written when the stream has room for it, so an asker that does not read holds one message here, not the
+ * answer. Throws (and the caller aborts the stream) on a malformed or oversized request, or when a planned
+ * message is gone before its turn (the asker keeps what came before).
+ */
 export async function serveHistory (stream: Stream, options: ServeHistoryOptions): Promise<HistoryRequest> {
   const lp = lpStream(stream, { maxDataLength: HISTORY_MAX_REQUEST_BYTES })
   const request = decodeJsonFrame<HistoryRequest>(HistoryRequestSchema, (await lp.read({ signal: options.signal })).subarray(), 'history request', fault)
-  const authors = new Map<string, Uint8Array>()
-  const frames = options.messages(request).slice(0, request.limit).map(m => toWire(m, authors)).filter(m => m != null).map(m => RPC.Message.encode(m))
-  await lp.writeV([encodeJsonFrame({ count: frames.length }), ...frames], { signal: options.signal })
+  if (!options.allow()) {
+    await lp.write(encodeJsonFrame({ count: 0, refused: RATE_LIMITED }), { signal: options.signal })
+  } else {
+    const { seqs, truncated } = options.plan(request)
+    const planned = seqs.slice(0, request.limit)
+    await lp.write(encodeJsonFrame({ count: planned.length, ...(truncated ? { truncated } : {}) }), { signal: options.signal })
+    const authors = new Map<string, Uint8Array>()
+    for (const seq of planned) {
+      const m = options.load(request, seq)
+      const wire = m != null ? toWire(m, authors) : undefined
+      if (wire == null) throw new HistoryProtocolError(`message ${seq} of "${request.topic}" is gone since the answer was planned`)
+      await lp.write(RPC.Message.encode(wire), { signal: options.signal })
+    }
+  }
   await stream.close({ signal: options.signal })
   return request
+}
+
+export interface AskHistoryOptions {
+  signal: AbortSignal
+  maxMessageSize: number
+  /** Called with the answer's header before its messages. */
+  onHeader?(header: HistoryAnswerHeader): void
 }
 
 /**
@@ -75,10 +115,13 @@ export async function serveHistory (stream: Stream, options: ServeHistoryOptions
  * (newest first). Each is checked to be of the topic asked for; signatures are the caller's to check. Throws
  * `HistoryProtocolError` at the first fault, after yielding what came before it.
  */
-export async function * askHistory (stream: Stream, request: HistoryRequest, options: { signal: AbortSignal, maxMessageSize: number }): AsyncGenerator<RPC.Message> {
+export async function * askHistory (stream: Stream, request: HistoryRequest, options: AskHistoryOptions): AsyncGenerator<RPC.Message> {
   const lp = lpStream(stream, { maxDataLength: options.maxMessageSize + HISTORY_FRAME_OVERHEAD_BYTES })
   await lp.write(encodeJsonFrame(request), { signal: options.signal })
-  const { count } = decodeJsonFrame<{ count: number }>(HeaderSchema, (await lp.read({ signal: options.signal })).subarray(), 'history answer header', fault)
+  const header = decodeJsonFrame<HistoryAnswerHeader>(HeaderSchema, (await lp.read({ signal: options.signal })).subarray(), 'history answer header', fault)
+  if (header.refused != null) throw new HistoryProtocolError(`history request refused: ${header.refused}`)
+  options.onHeader?.(header)
+  const { count } = header
   if (count > request.limit) throw new HistoryProtocolError(`history answer announces ${count} messages, ${request.limit} were asked for`)
   for (let i = 0; i < count; i++) {
     const frame = (await lp.read({ signal: options.signal })).subarray()

@@ -21,12 +21,14 @@ import type { GossipSub } from '@libp2p/gossipsub'
 import type { Connection, PeerId, Stream } from '@libp2p/interface'
 import { GOSSIPSUB_DLO } from '../node/constants.js'
 import {
-  HISTORY_BACKFILL_MS, HISTORY_BATCH_MESSAGES, HISTORY_FAST_WINDOW_MS, HISTORY_JOINING_PARALLEL,
-  HISTORY_MAX_MESSAGES, HISTORY_MAX_STREAMS, HISTORY_MAX_WINDOW_MS, HISTORY_OVERLAP_MS, HISTORY_PROTOCOL,
-  HISTORY_SETTLE_MS, HISTORY_SYNC_FAST_INTERVAL_MS, HISTORY_SYNC_INTERVAL_MS, HISTORY_TIMEOUT_MS
+  HISTORY_BACKFILL_MS, HISTORY_BATCH_MESSAGES, HISTORY_FAST_WINDOW_MS, HISTORY_JOINING_PARALLEL, HISTORY_MAX_ANSWER_BYTES,
+  HISTORY_MAX_MESSAGES, HISTORY_MAX_STREAMS, HISTORY_MAX_WINDOW_MS, HISTORY_MESSAGE_WIRE_BYTES, HISTORY_OVERLAP_MS, HISTORY_PROTOCOL,
+  HISTORY_RATE_BURST, HISTORY_RATE_PEERS, HISTORY_RATE_PER_SECOND, HISTORY_SETTLE_MS, HISTORY_SYNC_FAST_INTERVAL_MS,
+  HISTORY_SYNC_INTERVAL_MS, HISTORY_TIMEOUT_MS
 } from './constants.js'
 import type { Logger } from '../logger.js'
 import type { NodeMetrics } from '../node/metrics.js'
+import { PeerRateLimit } from '../node/peer-rate-limit.js'
 import type { MessageLog } from './history.js'
 import { askHistory, serveHistory } from './history-protocol.js'
 import { meshPeersOf } from './pubsub.js'
@@ -77,6 +79,7 @@ export interface CatchUpResult {
 
 export class HistorySync {
   private readonly topics = new Map<string, TopicState>()
+  private readonly rate = new PeerRateLimit({ rate: HISTORY_RATE_PER_SECOND, burst: HISTORY_RATE_BURST, maxPeers: HISTORY_RATE_PEERS })
   private timer?: ReturnType<typeof setInterval>
   /** Aborted on stop: the catch-ups the schedule started end with it. */
   private running = new AbortController()
@@ -84,14 +87,16 @@ export class HistorySync {
   constructor (private readonly c: HistorySyncComponents, private readonly init: HistorySyncInit) {}
 
   async start (): Promise<void> {
-    await this.c.handle(HISTORY_PROTOCOL, async stream => {
+    await this.c.handle(HISTORY_PROTOCOL, async (stream, connection) => {
       await serveHistory(stream, {
         signal: AbortSignal.timeout(HISTORY_TIMEOUT_MS),
-        messages: request => {
+        allow: () => this.rate.allow(connection.remotePeer.toString()),
+        plan: request => {
           // only topics this node takes part in: it serves what any subscriber would receive anyway
-          if (!this.c.pubsub.getTopics().includes(request.topic)) return []
-          return this.c.history.signedSince(request.topic, Date.now() - request.withinMs, request.limit, request.have)
-        }
+          if (!this.c.pubsub.getTopics().includes(request.topic)) return { seqs: [], truncated: false }
+          return this.c.history.signedPlan(request.topic, Date.now() - request.withinMs, request.limit, request.have ?? [], HISTORY_MAX_ANSWER_BYTES, HISTORY_MESSAGE_WIRE_BYTES)
+        },
+        load: (request, seq) => this.c.history.signedAt(request.topic, seq)
       })
     }, { maxInboundStreams: HISTORY_MAX_STREAMS, maxOutboundStreams: HISTORY_MAX_STREAMS })
     this.running = new AbortController()
@@ -145,13 +150,14 @@ export class HistorySync {
       // what this node holds of the window (with a margin for the two nodes' receive times) is not sent again
       const have = this.c.history.idsSince(topic, startedAt - withinMs - HISTORY_OVERLAP_MS, HISTORY_MAX_MESSAGES)
       let answered = 0
+      let truncated = false
       // newest first on the wire, stored oldest first (the order they were published in, as gossip would have
       // stored them) once the answer ends, or is cut short by the deadline or a fault: what arrived, each message
       // checked, is kept
       const checked: VerifiedMessage[] = []
       let stored = 0
       try {
-        for await (const m of askHistory(stream, { topic, withinMs: Math.round(withinMs), limit: HISTORY_BATCH_MESSAGES, have }, { signal, maxMessageSize: this.init.maxMessageSize })) {
+        for await (const m of askHistory(stream, { topic, withinMs: Math.round(withinMs), limit: HISTORY_BATCH_MESSAGES, have }, { signal, maxMessageSize: this.init.maxMessageSize, onHeader: h => { truncated = h.truncated === true } })) {
           answered++
           const wire = readWire(m)
           if (!this.c.history.has(topic, wire.id)) checked.push(await wire.verify())
@@ -159,8 +165,9 @@ export class HistorySync {
       } finally {
         stored = await this.store(checked.reverse())
       }
-      if (answered < HISTORY_BATCH_MESSAGES) s.lastOkAt = Math.max(s.lastOkAt ?? 0, startedAt)
-      // a full batch: the window may hold more, older messages; ask again at the next tick for the rest
+      if (answered < HISTORY_BATCH_MESSAGES && !truncated) s.lastOkAt = Math.max(s.lastOkAt ?? 0, startedAt)
+      // a full batch, or one the peer's byte cap cut: the window may hold more, older messages; ask again at the
+      // next tick for the rest
       else s.retryAt = 0
       syncs.inc({ result: 'ok' })
       if (stored > 0) this.c.log.debug({ topic, peer: peer.toString(), withinMs, stored }, 'caught up on messages gossip had not delivered')

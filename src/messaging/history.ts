@@ -105,7 +105,8 @@ export class MessageLog {
   private readonly lastSeqStmt
   private readonly channelsStmt
   private readonly hasStmt
-  private readonly recentStmt
+  private readonly recentPlanStmt
+  private readonly signedStmt
   private readonly recentIdsStmt
 
   constructor (db: Database, table: string, private readonly limit: number) {
@@ -139,8 +140,9 @@ export class MessageLog {
     this.lastSeqStmt = db.prepare(`SELECT MAX(seq) AS seq, COUNT(*) AS n, MAX(received_at) AS at FROM ${t} WHERE channel = ?`)
     this.channelsStmt = db.prepare(`SELECT DISTINCT channel FROM ${t}`)
     this.hasStmt = db.prepare(`SELECT 1 AS x FROM ${t} WHERE channel = ? AND id = ?`)
-    this.recentStmt = db.prepare(`SELECT * FROM ${t} WHERE channel = ? AND received_at >= ? AND signature IS NOT NULL
-      AND id NOT IN (SELECT value FROM json_each(?)) ORDER BY received_at DESC, seq DESC LIMIT ?`)
+    this.recentPlanStmt = db.prepare(`SELECT seq, length(data) + length(channel) AS bytes FROM ${t} WHERE channel = ? AND received_at >= ?
+      AND signature IS NOT NULL AND id NOT IN (SELECT value FROM json_each(?)) ORDER BY received_at DESC, seq DESC LIMIT ?`)
+    this.signedStmt = db.prepare(`SELECT * FROM ${t} WHERE channel = ? AND seq = ? AND signature IS NOT NULL`)
     this.recentIdsStmt = db.prepare(`SELECT id FROM ${t} WHERE channel = ? AND received_at >= ? ORDER BY received_at DESC, seq DESC LIMIT ?`)
   }
 
@@ -171,11 +173,27 @@ export class MessageLog {
   }
 
   /**
-   * The signed messages this node stored at or after `since` (ms since epoch), newest first, at most `limit`.
-   * Messages whose id is in `except` are left out (the asker holds them).
+   * The signed messages this node stored at or after `since` (ms since epoch), newest first, at most `limit`,
+   * leaving out those whose id is in `except` (the asker holds them): their sequence numbers, cut where the
+   * messages' bytes (body and channel name, plus `perMessageBytes` each) would pass `maxBytes`; `truncated` when
+   * the cut left some out. No body is read.
    */
-  signedSince (channel: string, since: number, limit: number, except: string[] = []): StoredMessage[] {
-    return (this.recentStmt.all(channel, since, JSON.stringify(except), limit) as unknown as Row[]).map(fromRow)
+  signedPlan (channel: string, since: number, limit: number, except: string[], maxBytes: number, perMessageBytes: number): { seqs: number[], truncated: boolean } {
+    const rows = this.recentPlanStmt.all(channel, since, JSON.stringify(except), limit) as Array<{ seq: number, bytes: number }>
+    const seqs: number[] = []
+    let total = 0
+    for (const r of rows) {
+      total += r.bytes + perMessageBytes
+      if (total > maxBytes) return { seqs, truncated: true }
+      seqs.push(r.seq)
+    }
+    return { seqs, truncated: false }
+  }
+
+  /** One signed message of a channel by its sequence number; undefined when it is gone (trimmed) or unsigned. */
+  signedAt (channel: string, seq: number): StoredMessage | undefined {
+    const row = this.signedStmt.get(channel, seq) as Row | undefined
+    return row != null ? fromRow(row) : undefined
   }
 
   /** Ids of the newest `limit` messages stored at or after `since`. */

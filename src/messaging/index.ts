@@ -45,6 +45,10 @@ export interface MessagingInit {
   outboxTtlMs: number
   /** Use the libraries as published (no write to gossipsub's private caches). @default false */
   stockLibraries?: boolean
+  /** Topics subscribed at once. @default DEFAULT_MAX_TOPICS */
+  maxTopics?: number
+  /** Direct messages one peer may send per second; 0: no limit. @default DM_RATE_PER_SECOND */
+  dmRate?: number
 }
 
 export interface Messaging {
@@ -67,7 +71,7 @@ export function createMessaging (components: MessagingComponents, init: Messagin
     publishedIds: components.publishedIds,
     log,
     metrics
-  }, { maxMessageSize: init.maxMessageSize, stockLibraries: init.stockLibraries })
+  }, { maxMessageSize: init.maxMessageSize, stockLibraries: init.stockLibraries, maxTopics: init.maxTopics })
   const history = new HistorySync({
     pubsub,
     history: topicLog,
@@ -82,7 +86,7 @@ export function createMessaging (components: MessagingComponents, init: Messagin
     ...components,
     inbox: new MessageLog(db, 'dm_inbox', init.historyLimit),
     log
-  }, { maxMessageSize: init.maxMessageSize, outboxTtlMs: init.outboxTtlMs, outboxKeep: init.historyLimit })
+  }, { maxMessageSize: init.maxMessageSize, outboxTtlMs: init.outboxTtlMs, outboxKeep: init.historyLimit, ratePerSecond: init.dmRate })
   return {
     topics,
     direct,

@@ -1,6 +1,6 @@
 /**
  * Live fan-out of new messages to stream readers. Each reader has a bounded queue: `push` never waits, and a
- * reader whose queue is full is cut off with `SlowReaderError` (it can resume from the history by cursor), so
+ * reader whose queue is full (in messages or bytes) is cut off with `SlowReaderError` (it can resume from the history by cursor), so
  * one slow HTTP client can never hold up the node or the other readers.
  */
 import { SlowReaderError } from '../errors.js'
@@ -12,6 +12,13 @@ export interface LiveReader<T> extends AsyncIterableIterator<T> {
   readonly done: Promise<void>
 }
 
+/** How far one reader may fall behind: in items, and in bytes by `sizeOf` when both are given. */
+export interface QueueLimits<T> {
+  items: number
+  bytes?: number
+  sizeOf?: (item: T) => number
+}
+
 class Reader<T> implements LiveReader<T> {
   private readonly queue: T[] = []
   private wake?: () => void
@@ -20,14 +27,22 @@ class Reader<T> implements LiveReader<T> {
   private settle!: () => void
   readonly done = new Promise<void>(resolve => { this.settle = resolve })
 
-  constructor (private readonly limit: number, readonly accepts: (item: T) => boolean, private readonly onClose: (r: Reader<T>) => void) {}
+  private bytes = 0
+
+  constructor (private readonly limits: QueueLimits<T>, readonly accepts: (item: T) => boolean, private readonly onClose: (r: Reader<T>) => void) {}
 
   offer (item: T): void {
     if (this.ended || !this.accepts(item)) return
-    if (this.queue.length >= this.limit) {
-      this.fail(new SlowReaderError(this.limit))
+    if (this.queue.length >= this.limits.items) {
+      this.fail(new SlowReaderError(`${this.limits.items} messages`))
       return
     }
+    const size = this.limits.sizeOf?.(item) ?? 0
+    if (this.limits.bytes != null && this.queue.length > 0 && this.bytes + size > this.limits.bytes) {
+      this.fail(new SlowReaderError(`${this.limits.bytes} bytes`))
+      return
+    }
+    this.bytes += size
     this.queue.push(item)
     this.wake?.()
   }
@@ -48,6 +63,7 @@ class Reader<T> implements LiveReader<T> {
   async next (): Promise<IteratorResult<T>> {
     while (true) {
       const item = this.queue.shift()
+      if (item !== undefined) this.bytes -= this.limits.sizeOf?.(item) ?? 0
       if (item !== undefined && this.error == null) return { value: item, done: false }
       if (this.error != null) throw this.error
       if (this.ended) return { value: undefined, done: true }
@@ -69,7 +85,12 @@ class Reader<T> implements LiveReader<T> {
 export class LiveFeed<T> {
   private readonly readers = new Set<Reader<T>>()
 
-  constructor (private readonly queueLimit: number) {}
+  private readonly limits: QueueLimits<T>
+
+  /** `queueLimit` items per reader; with `byteLimit`, also at most that many bytes (a lone item always fits). */
+  constructor (queueLimit: number, byteLimit?: { bytes: number, sizeOf: (item: T) => number }) {
+    this.limits = { items: queueLimit, ...byteLimit }
+  }
 
   get size (): number {
     return this.readers.size
@@ -82,7 +103,7 @@ export class LiveFeed<T> {
 
   /** A reader of the items `accepts` lets through, from now on. */
   subscribe (accepts: (item: T) => boolean = () => true): LiveReader<T> {
-    const reader = new Reader<T>(this.queueLimit, accepts, r => { this.readers.delete(r) })
+    const reader = new Reader<T>(this.limits, accepts, r => { this.readers.delete(r) })
     this.readers.add(reader)
     return reader
   }

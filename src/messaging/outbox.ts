@@ -1,6 +1,11 @@
 /**
  * The persisted outbox of direct messages: every message is written here before the first attempt, so a
  * message the peer has not acknowledged survives a restart and is retried with backoff until its TTL.
+ *
+ * Each peer's queued messages go out in order, so only the head of a queue (its oldest) has a retry schedule
+ * that matters: the scheduler reads the heads that are due, from an index and without bodies, and a body is read
+ * only for the one message about to be sent. (Reading every due message, body included, every second held a
+ * core at 45 % with 1,000 messages queued for one unreachable peer.)
  */
 import { OUTBOX_RETRY_MAX_MS, OUTBOX_RETRY_MIN_MS } from './constants.js'
 import { migrate, type Database } from '../storage/database.js'
@@ -80,14 +85,22 @@ export class Outbox {
         rtt_ms REAL,
         last_error TEXT
       )`,
-      'CREATE INDEX IF NOT EXISTS dm_outbox_due ON dm_outbox (status, next_attempt_at)'
+      'CREATE INDEX IF NOT EXISTS dm_outbox_due ON dm_outbox (status, next_attempt_at)',
+      // the scheduler's reads stay in these indexes: columns after the body in a row are reached only by
+      // walking the body's overflow pages
+      'CREATE INDEX IF NOT EXISTS dm_outbox_queue ON dm_outbox (status, to_peer, created_at)',
+      'CREATE INDEX IF NOT EXISTS dm_outbox_expiry ON dm_outbox (status, expires_at)'
     ])
     this.s = {
       add: db.prepare(`INSERT INTO dm_outbox (id, to_peer, nick, data, created_at, expires_at, next_attempt_at, status)
         VALUES (?, ?, ?, ?, ?, ?, ?, 'queued')`),
       get: db.prepare('SELECT * FROM dm_outbox WHERE id = ?'),
-      due: db.prepare("SELECT * FROM dm_outbox WHERE status = 'queued' AND next_attempt_at <= ? ORDER BY created_at"),
-      forPeer: db.prepare("SELECT * FROM dm_outbox WHERE status = 'queued' AND to_peer = ? ORDER BY created_at"),
+      duePeers: db.prepare(`SELECT q.to_peer AS to_peer FROM (SELECT DISTINCT to_peer FROM dm_outbox WHERE status = 'queued') q
+        JOIN dm_outbox h ON h.rowid = (SELECT rowid FROM dm_outbox WHERE status = 'queued' AND to_peer = q.to_peer ORDER BY created_at, rowid LIMIT 1)
+        WHERE h.next_attempt_at <= ?`),
+      head: db.prepare("SELECT * FROM dm_outbox WHERE status = 'queued' AND to_peer = ? ORDER BY created_at, rowid LIMIT 1"),
+      queuedFor: db.prepare("SELECT COUNT(*) AS n FROM dm_outbox WHERE status = 'queued' AND to_peer = ?"),
+      queued: db.prepare("SELECT COUNT(*) AS n FROM dm_outbox WHERE status = 'queued'"),
       delivered: db.prepare("UPDATE dm_outbox SET status = 'delivered', delivered_at = ?, rtt_ms = ?, attempts = attempts + 1, last_error = NULL WHERE id = ?"),
       rejected: db.prepare("UPDATE dm_outbox SET status = 'rejected', attempts = attempts + 1, last_error = ? WHERE id = ?"),
       failed: db.prepare('UPDATE dm_outbox SET attempts = ?, next_attempt_at = ?, last_error = ? WHERE id = ?'),
@@ -111,12 +124,21 @@ export class Outbox {
     return row == null ? undefined : fromRow(row)
   }
 
-  due (now = Date.now()): OutboxEntry[] {
-    return (this.s.due.all(now) as unknown as Row[]).map(fromRow)
+  /** Peers whose oldest queued message is due for a retry; read from indexes, no body touched. */
+  duePeers (now = Date.now()): string[] {
+    return (this.s.duePeers.all(now) as Array<{ to_peer: string }>).map(r => r.to_peer)
   }
 
-  queuedFor (peer: string): OutboxEntry[] {
-    return (this.s.forPeer.all(peer) as unknown as Row[]).map(fromRow)
+  /** The oldest queued message for a peer: the next one to send it. */
+  head (peer: string): OutboxEntry | undefined {
+    const row = this.s.head.get(peer) as Row | undefined
+    return row == null ? undefined : fromRow(row)
+  }
+
+  /** Messages queued for one peer, or for all when `peer` is not given. */
+  queuedCount (peer?: string): number {
+    const row = (peer != null ? this.s.queuedFor.get(peer) : this.s.queued.get()) as { n: number }
+    return row.n
   }
 
   markDelivered (id: string, rttMs: number, now = Date.now()): void {

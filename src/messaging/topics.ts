@@ -6,9 +6,12 @@ import type { GossipSub, GossipsubMessage, Message } from '@libp2p/gossipsub'
 import { TopicValidatorResult } from '@libp2p/gossipsub'
 import { publicKeyToProtobuf } from '@libp2p/crypto/keys'
 import type { PeerId } from '@libp2p/interface'
-import { LIVE_QUEUE_LIMIT } from './constants.js'
-import { MessageRejectedError, NoSubscribersError, NotStartedError } from '../errors.js'
+import { LIVE_QUEUE_LIMIT, LIVE_QUEUE_MAX_BYTES, REPLAY_BATCH } from './constants.js'
+import { DEFAULT_MAX_TOPICS } from '../constants.js'
+import { InvalidRequestError, LimitReachedError, MessageRejectedError, NoSubscribersError, NotStartedError } from '../errors.js'
+import { TOPIC_MAX_BYTES } from '../node/constants.js'
 import type { Logger } from '../logger.js'
+import { topicFits } from '../node/gossip-topics.js'
 import type { NodeMetrics } from '../node/metrics.js'
 import { migrate, type Database } from '../storage/database.js'
 import { checkSize } from './body.js'
@@ -72,12 +75,19 @@ export interface TopicsInit {
   stockLibraries?: boolean
   /** @default LIVE_QUEUE_LIMIT */
   liveQueueLimit?: number
+  /** Topics subscribed at once; past it, `subscribe` throws `LimitReachedError`. @default DEFAULT_MAX_TOPICS */
+  maxTopics?: number
 }
 
 function toResult (v: boolean | 'accept' | 'reject' | 'ignore'): TopicValidatorResult {
   if (v === true || v === 'accept') return TopicValidatorResult.Accept
   if (v === 'ignore') return TopicValidatorResult.Ignore
   return TopicValidatorResult.Reject
+}
+
+/** Peers drop subscriptions and messages of longer topic names (node/gossip-topics.ts): refuse them here first. */
+function checkTopic (topic: string): void {
+  if (topic.length === 0 || !topicFits(topic)) throw new InvalidRequestError(`a topic name is 1 to ${TOPIC_MAX_BYTES} bytes of UTF-8`)
 }
 
 export class Topics {
@@ -88,12 +98,14 @@ export class Topics {
   private started = false
 
   constructor (private readonly components: TopicsComponents, private readonly init: TopicsInit) {
-    this.live = new LiveFeed(init.liveQueueLimit ?? LIVE_QUEUE_LIMIT)
+    this.live = new LiveFeed(init.liveQueueLimit ?? LIVE_QUEUE_LIMIT, { bytes: LIVE_QUEUE_MAX_BYTES, sizeOf: m => m.data.byteLength })
     migrate(components.db, ['CREATE TABLE IF NOT EXISTS topic_subscriptions (topic TEXT PRIMARY KEY, since INTEGER NOT NULL)'])
     this.stmts = {
       add: components.db.prepare('INSERT OR IGNORE INTO topic_subscriptions (topic, since) VALUES (?, ?)'),
       remove: components.db.prepare('DELETE FROM topic_subscriptions WHERE topic = ?'),
-      all: components.db.prepare('SELECT topic FROM topic_subscriptions ORDER BY since')
+      all: components.db.prepare('SELECT topic FROM topic_subscriptions ORDER BY since'),
+      has: components.db.prepare('SELECT 1 FROM topic_subscriptions WHERE topic = ?'),
+      count: components.db.prepare('SELECT COUNT(*) AS n FROM topic_subscriptions')
     }
   }
 
@@ -113,6 +125,12 @@ export class Topics {
 
   /** Subscribe (idempotent); the subscription survives restarts until `unsubscribe`. */
   subscribe (topic: string): TopicInfo {
+    checkTopic(topic)
+    const max = this.init.maxTopics ?? DEFAULT_MAX_TOPICS
+    if (this.stmts.has.get(topic) == null) {
+      const { n } = this.stmts.count.get() as { n: number }
+      if (n >= max) throw new LimitReachedError(`${n} topics are subscribed, the most --max-topics allows (${max}); unsubscribe from one first`)
+    }
     this.stmts.add.run(topic, Date.now())
     if (this.started) this.join(topic)
     return this.info(topic)
@@ -170,6 +188,7 @@ export class Topics {
   async publish (topic: string, data: Uint8Array, options: { signal?: AbortSignal } = {}): Promise<PublishResult> {
     if (!this.started) throw new NotStartedError()
     options.signal?.throwIfAborted()
+    checkTopic(topic)
     checkSize(data, this.init.maxMessageSize)
     const verdict = await this.validate({ topic, from: this.components.peerId.toString(), data })
     if (verdict !== TopicValidatorResult.Accept) {
@@ -202,7 +221,7 @@ export class Topics {
    * `SlowReaderError` if the reader falls `liveQueueLimit` messages behind.
    */
   stream (topic: string, opts: { after?: number } = {}): LiveReader<StoredMessage> {
-    return replayThenLive(this.live.subscribe(m => m.channel === topic), opts.after, after => this.components.history.page(topic, { after, limit: 500 }))
+    return replayThenLive(this.live.subscribe(m => m.channel === topic), opts.after, after => this.components.history.page(topic, { after, limit: REPLAY_BATCH }))
   }
 
   /**

@@ -18,6 +18,31 @@ export const DHT_INITIAL_QUERY_SELF_MS = 500
 /** Routing-table additions (each a ping of the new contact) in flight at once: a whole swarm's worth. */
 export const DHT_TABLE_UPDATE_CONCURRENCY = 32
 
+/**
+ * Largest kad-dht message read from a peer. The library reads frames of any announced length and buffers the
+ * partial frame meanwhile (3 MiB per stream, 32 streams per connection, measured 96 MB). The largest honest
+ * message is an answer of 20 peers with their addresses, a few KiB.
+ */
+export const DHT_MAX_MESSAGE_BYTES = 64 * 1024
+
+/** Inbound kad-dht streams per connection: a peer runs a few lookups at once (alpha 3), not the default 32. */
+export const DHT_MAX_INBOUND_STREAMS = 8
+
+/**
+ * Provider records this node keeps for one remote peer. In a swarm smaller than k (20) every node keeps every
+ * peer's records, one per shared file; a record costs about 720 bytes of memory, so one peer's cost 0.7 MiB.
+ */
+export const DHT_MAX_PROVIDER_RECORDS_PER_PEER = 1_024
+
+/** Provider records kept for all remote peers together: about 11.5 MiB, whatever the number of peer ids. */
+export const DHT_MAX_PROVIDER_RECORDS = 16_384
+
+/**
+ * Multihashes a provider record may be keyed by, with their digest length: gossipd's file ids are sha2-256
+ * CIDs, and any other key (an identity hash holds its whole content) is refused before it is stored.
+ */
+export const DHT_PROVIDER_HASHES: ReadonlyMap<number, number> = new Map([[0x12, 32]])
+
 /** Agent version announced through identify. */
 export const AGENT_VERSION = 'gossipd/0.1.0'
 
@@ -162,6 +187,13 @@ export const GOSSIPSUB_DECODE_LIMITS = {
   maxControlMessages: 1000,
   maxPeerInfos: 16
 }
+
+/**
+ * Longest topic name, in UTF-8 bytes, this node subscribes to or accepts from a peer (in a subscription or a
+ * message). The API allows 256 characters, up to 1024 bytes in UTF-8; gossipsub bounds no name, and a peer's
+ * 200 KB names were kept per message.
+ */
+export const TOPIC_MAX_BYTES = 1024
 
 /** Gossipsub streams a peer may open per connection: it needs one; a reconnect race may briefly need two. */
 export const GOSSIPSUB_MAX_INBOUND_STREAMS = 4

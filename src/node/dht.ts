@@ -43,6 +43,8 @@ export interface FindPeerResult {
   id: string
   multiaddrs: string[]
   ms: number
+  /** The peer whose answer held the addresses (this node itself when its peer store did). */
+  from: string
 }
 
 function * leaves (bucket: Bucket): Generator<LeafBucket> {
@@ -92,7 +94,8 @@ export class DhtView {
           return {
             id: event.peer.id.toString(),
             multiaddrs: event.peer.multiaddrs.map(m => m.toString()),
-            ms: Math.round((performance.now() - started) * 10) / 10
+            ms: Math.round((performance.now() - started) * 10) / 10,
+            from: event.from.toString()
           }
         }
       }

@@ -3,7 +3,9 @@
  * leaves the mesh at the next heartbeat and, below the graylist threshold, is ignored altogether.
  *
  * Gossipsub scores only topics listed in its parameters, and gossipd's topics are named by users at run time,
- * so every topic gets the same parameters (`scoreEveryTopic`).
+ * so every topic this node subscribes to gets the same parameters (`scoreSubscribedTopics`). Topics it never
+ * joined get none: gossipsub keeps per-peer statistics for every topic that has parameters, keyed by its name,
+ * so answering every name let a peer grow them with each message on a new topic.
  */
 import type { GossipSub } from '@libp2p/gossipsub'
 import { createTopicScoreParams, type PeerScoreParams, type PeerScoreThresholds, type TopicScoreParams } from '@libp2p/gossipsub/score'
@@ -48,19 +50,27 @@ export const PEER_SCORE_THRESHOLDS: Partial<PeerScoreThresholds> = {
 
 interface Scored {
   score?: { params?: { topics?: Record<string, TopicScoreParams> } }
+  subscriptions?: Set<string>
 }
 
 /**
- * Score every topic with `TOPIC_SCORE_PARAMS`. Gossipsub reads a topic's parameters with `params.topics[topic]`
- * and keeps statistics only for topics it is subscribed to, so answering every topic name is bounded by the
- * node's own subscriptions. Throws when the gossipsub release keeps its score elsewhere, so an upgrade that
- * would silently turn scoring off fails loudly instead.
+ * Score the topics this node subscribes to with `TOPIC_SCORE_PARAMS`, as long as it is subscribed. Gossipsub
+ * reads a topic's parameters with `params.topics[topic]`; the answer follows its own set of subscriptions, so no
+ * hook is needed on subscribe. Throws when the gossipsub release keeps its score or subscriptions elsewhere, so
+ * an upgrade that would silently turn scoring off fails loudly instead.
  */
-export function scoreEveryTopic (pubsub: GossipSub, params: TopicScoreParams = TOPIC_SCORE_PARAMS): void {
-  const score = (pubsub as unknown as Scored).score
+export function scoreSubscribedTopics (pubsub: GossipSub, params: TopicScoreParams = TOPIC_SCORE_PARAMS): void {
+  const internals = pubsub as unknown as Scored
+  const score = internals.score
+  const subscribed = internals.subscriptions
   if (score?.params?.topics == null) throw new Error('this gossipsub version keeps no score.params.topics')
+  if (!(subscribed instanceof Set)) throw new Error('this gossipsub version keeps no subscriptions set')
   const listed = score.params.topics
   score.params.topics = new Proxy(listed, {
-    get: (target, key) => typeof key === 'string' ? (Object.hasOwn(target, key) ? target[key] : params) : undefined
+    get: (target, key) => {
+      if (typeof key !== 'string') return undefined
+      if (Object.hasOwn(target, key)) return target[key]
+      return subscribed.has(key) ? params : undefined
+    }
   })
 }

@@ -6,6 +6,7 @@ import { yamux } from '@chainsafe/libp2p-yamux'
 import { bootstrap } from '@libp2p/bootstrap'
 import { gossipsub, type GossipSub } from '@libp2p/gossipsub'
 import { identify, type Identify } from '@libp2p/identify'
+import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import type { PrivateKey } from '@libp2p/interface'
 import { kadDHT, passthroughMapper, type KadDHT } from '@libp2p/kad-dht'
 import type { Ping } from '@libp2p/ping'
@@ -16,19 +17,22 @@ import { createLibp2p, type Libp2p } from 'libp2p'
 import type { NodeConfig } from '../config.js'
 import {
   AGENT_VERSION, DEFAULT_MAX_INCOMING_PENDING, DIAL_ADDRESS_TIMEOUT_MS, DIAL_TIMEOUT_MS, DHT_ALPHA,
-  DHT_DISJOINT_PATHS, DHT_INITIAL_QUERY_SELF_MS, DHT_TABLE_UPDATE_CONCURRENCY, PING_MAX_STREAMS
+  DHT_DISJOINT_PATHS, DHT_INITIAL_QUERY_SELF_MS, DHT_MAX_INBOUND_STREAMS, DHT_TABLE_UPDATE_CONCURRENCY, PING_MAX_STREAMS
 } from './constants.js'
 import {
   GOSSIPSUB_D, GOSSIPSUB_DHI, GOSSIPSUB_DLAZY, GOSSIPSUB_DLO, GOSSIPSUB_FLOOD_PUBLISH, GOSSIPSUB_HEARTBEAT_MS,
   GOSSIPSUB_IDONTWANT_MIN_BYTES, GOSSIPSUB_MCACHE_GOSSIP, GOSSIPSUB_MCACHE_LENGTH
 } from './constants.js'
 import { GOSSIPSUB_DECODE_LIMITS, GOSSIPSUB_MAX_INBOUND_STREAMS, GOSSIPSUB_MAX_RPC_BYTES } from './constants.js'
-import { PEER_SCORE_PARAMS, PEER_SCORE_THRESHOLDS, scoreEveryTopic } from './gossip-scoring.js'
+import { PEER_SCORE_PARAMS, PEER_SCORE_THRESHOLDS, scoreSubscribedTopics } from './gossip-scoring.js'
 import { noiseCrypto } from './noise-crypto.js'
 import { dependencyPatchesApplied } from './patches.js'
 import { corkSocketWrites } from './socket-writes.js'
 import { concurrentOutboundStreams } from './gossip-streams.js'
+import { limitTopicNames } from './gossip-topics.js'
 import { muxerFirstPing } from './muxer-ping.js'
+import { withFrameLimit } from './dht-frames.js'
+import { ProviderLimitDatastore } from './provider-store.js'
 import { ping } from '@libp2p/ping'
 import { natGater, natServices, natTransports } from './nat.js'
 import type { CircuitRelayService } from '@libp2p/circuit-relay-v2'
@@ -89,6 +93,8 @@ export async function buildLibp2p (config: NodeConfig, privateKey: PrivateKey, o
   const node: GossipdLibp2p = await createLibp2p<Services>({
     privateKey,
     start: false,
+    // provider records of other peers: keys checked, counts capped (node/provider-store.ts)
+    datastore: new ProviderLimitDatastore({ self: peerIdFromPrivateKey(privateKey) }),
     addresses: {
       listen: config.listen,
       announce: config.announce,
@@ -120,7 +126,8 @@ export async function buildLibp2p (config: NodeConfig, privateKey: PrivateKey, o
       // the liveness check and kad-dht's contact checks may ping one peer at the same moment; pings of a
       // connected peer go over its Yamux connection, with no stream (node/muxer-ping.ts)
       ping: stock ? ping(pingLimits) : muxerFirstPing(pingLimits),
-      dht: kadDHT({
+      // requests and answers are read with a frame-length limit (node/dht-frames.ts)
+      dht: withFrameLimit(kadDHT({
         protocol: config.dhtProtocol,
         // private swarms have no public addresses: without this the node would stay a client forever
         clientMode: false,
@@ -134,8 +141,10 @@ export async function buildLibp2p (config: NodeConfig, privateKey: PrivateKey, o
         // every new contact is pinged before it enters the routing table; when a swarm joins at once dozens
         // queue up, and the default concurrency (2 x alpha) leaves most of them waiting for seconds
         routingTableUpdateQueueConcurrency: DHT_TABLE_UPDATE_CONCURRENCY,
-        pingNewContactConcurrency: DHT_TABLE_UPDATE_CONCURRENCY
-      }),
+        pingNewContactConcurrency: DHT_TABLE_UPDATE_CONCURRENCY,
+        // a peer needs a few streams for its lookups; each inbound stream may buffer a frame
+        maxInboundStreams: DHT_MAX_INBOUND_STREAMS
+      })),
       pubsub: gossipsub({
         emitSelf: false,
         allowPublishToZeroTopicPeers: true,
@@ -163,7 +172,9 @@ export async function buildLibp2p (config: NodeConfig, privateKey: PrivateKey, o
       ...natServices(config)
     }
   })
-  if (opts.gossipsub?.scoreParams?.topics == null) scoreEveryTopic(node.services.pubsub)
+  if (opts.gossipsub?.scoreParams?.topics == null) scoreSubscribedTopics(node.services.pubsub)
+  // topic names from peers: bounded in length (node/gossip-topics.ts)
+  if (opts.gossipsub?.allowedTopics == null) limitTopicNames(node.services.pubsub)
   // a peer slow to negotiate must not hold back gossipsub's streams to every other peer (node/gossip-streams.ts)
   if (!stock) concurrentOutboundStreams(node.services.pubsub)
   // changes @libp2p/tcp's connection class for the whole process: only once the process opted in (patches.ts)

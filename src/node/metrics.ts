@@ -7,8 +7,8 @@ export interface MetricsSources {
   connections(): number
   routingTableSize(): number
   uptimeSeconds(): number
-  /** `public`, `private` or `unknown`, as dial-backs decided (node/reachability.ts). */
-  reachability(): 'public' | 'private' | 'unknown'
+  /** `public`, `private` or `unknown`, as dial-backs decided (node/reachability.ts). @default () => 'unknown' */
+  reachability?(): 'public' | 'private' | 'unknown'
 }
 
 export interface NodeMetrics {
@@ -32,7 +32,7 @@ export function createMetrics (sources: MetricsSources): NodeMetrics {
     labelNames: ['state'],
     registers: [registry],
     collect () {
-      const now = sources.reachability()
+      const now = sources.reachability?.() ?? 'unknown'
       for (const state of ['public', 'private', 'unknown']) this.set({ state }, state === now ? 1 : 0)
     }
   })

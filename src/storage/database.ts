@@ -2,7 +2,7 @@
  * The node's SQLite database (`<dataDir>/gossipd.db`), on Node's built-in `node:sqlite`: no native addon to
  * build. WAL mode, so readers never block the writer and a crash mid-write leaves the last commit intact.
  */
-import { mkdirSync } from 'node:fs'
+import { chmodSync, closeSync, existsSync, mkdirSync, openSync } from 'node:fs'
 import { join } from 'node:path'
 import { DatabaseSync } from 'node:sqlite'
 
@@ -10,9 +10,20 @@ export type Database = DatabaseSync
 
 export const DATABASE_FILE = 'gossipd.db'
 
+/** The WAL and shared-memory files SQLite keeps beside the database. */
+export const DATABASE_FILES = [DATABASE_FILE, `${DATABASE_FILE}-wal`, `${DATABASE_FILE}-shm`]
+
 export function openDatabase (dataDir: string): Database {
   mkdirSync(dataDir, { recursive: true, mode: 0o700 })
-  const db = new DatabaseSync(join(dataDir, DATABASE_FILE))
+  const path = join(dataDir, DATABASE_FILE)
+  // created 0600 here rather than by SQLite under the process umask (0644 commonly); SQLite gives its WAL and
+  // shared-memory files the database file's mode
+  closeSync(openSync(path, 'a', 0o600))
+  for (const name of DATABASE_FILES) {
+    const p = join(dataDir, name)
+    if (existsSync(p)) chmodSync(p, 0o600)
+  }
+  const db = new DatabaseSync(path)
   db.exec('PRAGMA journal_mode = WAL')
   db.exec('PRAGMA synchronous = NORMAL')
   db.exec('PRAGMA busy_timeout = 5000')

@@ -119,17 +119,17 @@ describe('core API routes', () => {
     expect(ids).toContain(a.peerId.toString())
   })
 
-  it('GET /dht/peers/{id} finds a peer and 404s for one nobody knows', async () => {
-    const found = await api.inject(`/dht/peers/${a.peerId.toString()}`)
+  it('POST /dht/peers/{id} finds a peer and 404s for one nobody knows', async () => {
+    const found = await api.inject({ method: 'POST', url: `/dht/peers/${a.peerId.toString()}` })
     expect(found.statusCode).toBe(200)
     expect(found.json().multiaddrs.length).toBeGreaterThan(0)
     expect(typeof found.json().ms).toBe('number')
     const stranger = peerIdFromPrivateKey(await generateKeyPair('Ed25519')).toString()
-    const missing = await api.inject(`/dht/peers/${stranger}?timeoutMs=2000`)
+    const missing = await api.inject({ method: 'POST', url: `/dht/peers/${stranger}?timeoutMs=2000` })
     expect(missing.statusCode).toBe(404)
     expect(missing.json().error).toMatchObject({ code: 'peer-not-found' })
-    expect((await api.inject('/dht/peers/xyz')).statusCode).toBe(400)
-    expect((await api.inject(`/dht/peers/${stranger}?timeoutMs=abc`)).statusCode).toBe(400)
+    expect((await api.inject({ method: 'POST', url: '/dht/peers/xyz' })).statusCode).toBe(400)
+    expect((await api.inject({ method: 'POST', url: `/dht/peers/${stranger}?timeoutMs=abc` })).statusCode).toBe(400)
   })
 
   it('GET /metrics is Prometheus text with the node gauges', async () => {

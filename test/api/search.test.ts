@@ -31,10 +31,10 @@ describe('search and peer index API', () => {
 
   it('GET /peers/{peerId}/files lists another peer\'s files', async () => {
     const f = await a.files.add(bytes('photo'), 'Holiday photo.jpg')
-    const res = await api.inject(`/peers/${a.peerId.toString()}/files`)
+    const res = await api.inject({ method: 'POST', url: `/peers/${a.peerId.toString()}/files` })
     expect(res.statusCode).toBe(200)
     expect(res.json()).toEqual({ peerId: a.peerId.toString(), files: [{ id: f.id, name: 'Holiday photo.jpg', size: 5 }] })
-    expect((await api.inject(`/peers/${a.peerId.toString()}/files?q=nothing`)).json().files).toEqual([])
+    expect((await api.inject({ method: 'POST', url: `/peers/${a.peerId.toString()}/files?q=nothing` })).json().files).toEqual([])
   })
 
   it('GET /search asks every connected peer and merges the answers by file id', async () => {
@@ -54,6 +54,6 @@ describe('search and peer index API', () => {
 
   it('answers 400 for a missing query or a bad peer id', async () => {
     expect((await api.inject('/search')).statusCode).toBe(400)
-    expect((await api.inject('/peers/xyz/files')).statusCode).toBe(400)
+    expect((await api.inject({ method: 'POST', url: '/peers/xyz/files' })).statusCode).toBe(400)
   })
 })

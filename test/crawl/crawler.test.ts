@@ -158,4 +158,27 @@ describe('swarm crawler', () => {
     expect(g.nodes.find(n => n.id === 'a')?.reached).toBe(true)
     expect(g.nodes.find(n => n.id === 'b')?.reached).toBe(false)
   })
+
+  it('dials an address only a single report names only when this node knows the peer otherwise, within maxDials', async () => {
+    // a knows b (connected); c is named by b alone; d by b and c
+    const swarm: Record<string, FakeNode> = {
+      a: { links: ['b'] },
+      b: { links: ['a', 'c', 'd'] },
+      c: { links: ['b', 'd'] },
+      d: { links: ['b', 'c'] }
+    }
+    const connected = new Set(['b'])
+    const c = { ...fake(swarm), known: async (id: string) => ({ connected: connected.has(id), addrs: [] }) }
+    const g = await crawlSwarm(c)
+    expect(g.nodes.find(n => n.id === 'c')).toMatchObject({ reached: false, reason: "no address but one reporter's" })
+    expect(c.asked).toEqual(['b'])
+    // once this node knows c (its peer store, the DHT), c is asked, and d, named by b and c, then too
+    const knownC = { ...fake(swarm), known: async (id: string) => ({ connected: connected.has(id), addrs: id === 'c' ? ['/memory/c'] : [] }) }
+    const g2 = await crawlSwarm(knownC)
+    expect(g2.nodes.filter(n => n.reached).map(n => n.id).sort()).toEqual(['a', 'b', 'c', 'd'])
+    expect(knownC.addrsSeen.get('d')).toEqual(['/memory/d'])
+    // a budget of one dial: c is dialed, d is not
+    const g3 = await crawlSwarm({ ...fake(swarm), known: knownC.known }, { maxDials: 1 })
+    expect(g3.nodes.find(n => n.id === 'd')).toMatchObject({ reached: false, reason: 'dial limit' })
+  })
 })

@@ -59,3 +59,31 @@ export async function remoteCloses (stream: Stream, ms: number): Promise<boolean
   const timeout = new Promise<boolean>(resolve => setTimeout(() => { resolve(false) }, ms).unref())
   return Promise.race([closed, drained, timeout])
 }
+
+/** Unsigned varint, the length prefix of every gossipd and libp2p protocol here. */
+export function varint (n: number): Uint8Array {
+  const out: number[] = []
+  while (n >= 0x80) {
+    out.push((n % 0x80) | 0x80)
+    n = Math.floor(n / 0x80)
+  }
+  out.push(n)
+  return Uint8Array.from(out)
+}
+
+/** `bytes` behind their varint length. */
+export function lengthPrefixed (bytes: Uint8Array): Uint8Array {
+  const prefix = varint(bytes.byteLength)
+  const out = new Uint8Array(prefix.byteLength + bytes.byteLength)
+  out.set(prefix)
+  out.set(bytes, prefix.byteLength)
+  return out
+}
+
+/** Write bytes in 16 KiB pieces with backpressure; stops quietly when the remote closes or resets the stream. */
+export async function writeAll (stream: Stream, bytes: Uint8Array): Promise<void> {
+  for (let i = 0; i < bytes.byteLength; i += 16 * 1024) {
+    if (stream.status !== 'open' || stream.writeStatus !== 'writable') return
+    if (!stream.send(bytes.subarray(i, i + 16 * 1024))) await stream.onDrain({ signal: AbortSignal.timeout(5_000) }).catch(() => {})
+  }
+}

@@ -11,7 +11,7 @@ import { collectStream, connect, startNode, stopNode, tempDir, waitFor, type Tes
 function capturingLogger (): { logger: Logger, lines: string[] } {
   const lines: string[] = []
   const dest = new Writable({ write (chunk, _enc, cb) { lines.push(String(chunk)); cb() } })
-  return { logger: pino({ level: 'info' }, dest) as unknown as Logger, lines }
+  return { logger: pino({ level: 'debug' }, dest) as unknown as Logger, lines }
 }
 
 describe('direct messages between in-process nodes', () => {

@@ -42,7 +42,7 @@ async function harness (opts: { peers: number, mesh: number }): Promise<Harness 
     history,
     ingest: async () => false,
     log: silentLogger(),
-    metrics: createMetrics({ connections: () => 0, routingTableSize: () => 0, uptimeSeconds: () => 0, reachability: () => 'unknown' }),
+    metrics: createMetrics({ connections: () => 0, routingTableSize: () => 0, uptimeSeconds: () => 0 }),
     handle: async () => {},
     unhandle: async () => {},
     // a peer that never answers until released: the request stays open, as with a peer busy starting up

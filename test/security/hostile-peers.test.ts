@@ -15,7 +15,7 @@ import { FILES_MAX_INBOUND_STREAMS, FILES_PROTOCOL, INDEX_PROTOCOL } from '../..
 import { PEERS_MAX_STREAMS, PEERS_PROTOCOL } from '../../src/crawl/constants.js'
 import type { GossipdNode } from '../../src/index.js'
 import { TestNodes, waitFor } from '../helpers/nodes.js'
-import { createRawPeer, openStream, remoteCloses, type RawPeer } from '../helpers/raw-peer.js'
+import { createRawPeer, openStream, remoteCloses, varint, writeAll as write, type RawPeer } from '../helpers/raw-peer.js'
 
 const MESHSUB = '/meshsub/1.2.0'
 const PROTOCOLS = [DM_PROTOCOL, FILES_PROTOCOL, INDEX_PROTOCOL, PEERS_PROTOCOL, HISTORY_PROTOCOL, DHT_PROTOCOL, MESHSUB]
@@ -31,17 +31,6 @@ function randomBytes (n: number, seed: number): Uint8Array {
   return out
 }
 
-/** Unsigned varint, the length prefix of every gossipd protocol. */
-function varint (n: number): Uint8Array {
-  const out: number[] = []
-  while (n >= 0x80) {
-    out.push((n % 0x80) | 0x80)
-    n = Math.floor(n / 0x80)
-  }
-  out.push(n)
-  return Uint8Array.from(out)
-}
-
 /** A length prefix announcing `declared` bytes, followed by `sent` bytes of payload. */
 function oversizedFrame (declared: number, sent: number): Uint8Array {
   const prefix = varint(declared)
@@ -49,13 +38,6 @@ function oversizedFrame (declared: number, sent: number): Uint8Array {
   frame.set(prefix)
   frame.fill(0x7b, prefix.byteLength)
   return frame
-}
-
-async function write (stream: Stream, bytes: Uint8Array): Promise<void> {
-  for (let i = 0; i < bytes.byteLength; i += 16 * 1024) {
-    if (stream.status !== 'open' || stream.writeStatus !== 'writable') return
-    if (!stream.send(bytes.subarray(i, i + 16 * 1024))) await stream.onDrain({ signal: AbortSignal.timeout(5_000) }).catch(() => {})
-  }
 }
 
 describe('hostile peers', () => {

@@ -72,7 +72,7 @@ describe(`a ${NODES}-node process swarm`, () => {
       while (b === a) b = swarm.nodes[1 + Math.floor(Math.random() * (NODES - 1))]
       // leave the pair unconnected, so the answer cannot come from an open connection
       await fetch(`${a.apiUrl}/peers/${b.peerId}`, { method: 'DELETE' })
-      const found = await api<{ id: string, multiaddrs: string[], ms: number }>(a.apiUrl, `/dht/peers/${b.peerId}?cache=false`)
+      const found = await api<{ id: string, multiaddrs: string[], ms: number }>(a.apiUrl, `/dht/peers/${b.peerId}?cache=false`, { method: 'POST' })
       expect(found.id).toBe(b.peerId)
       expect(found.multiaddrs.some(m => m.includes(`/tcp/${b.p2pPort}`))).toBe(true)
       times.push(found.ms)

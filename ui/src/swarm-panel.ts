@@ -1,5 +1,5 @@
 /** The swarm tab: crawl on a timer, draw the graph, list the nodes. */
-import { get } from './api.js'
+import { request } from './api.js'
 import { $, el, every, ms, setRows, shortId } from './format.js'
 import { SwarmGraphView } from './graph.js'
 import type { SwarmGraph } from './types.js'
@@ -45,7 +45,7 @@ export function swarmPanel (onError: (err: Error) => void): SwarmPanel {
   }
   select.addEventListener('change', () => { select.dataset.touched = '1' })
 
-  const crawl = every(CRAWL_EVERY_MS, async () => { render(await get<SwarmGraph>('/swarm')) }, onError)
+  const crawl = every(CRAWL_EVERY_MS, async () => { render(await request<SwarmGraph>('POST', '/swarm')) }, onError)
   $('crawl-now').addEventListener('click', () => { crawl.kick() })
 
   return {

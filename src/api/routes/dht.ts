@@ -6,15 +6,15 @@ import type { RouteOptions } from '../route-options.js'
 import { errorResponses, PeerIdParam } from '../schemas/common.js'
 import { FindPeerResponse, RoutingTableResponse } from '../schemas/dht.js'
 
-/** The Kademlia DHT: routing table and peer lookups. */
+/** The Kademlia DHT: routing table and peer lookups (a POST: a lookup dials peers, and no GET may). */
 const dht: FastifyPluginAsyncTypebox<RouteOptions> = async (app, { node }) => {
   app.get('/dht/routing-table', {
     schema: { summary: 'Routing table size and its non-empty k-buckets', tags: ['dht'], response: { 200: RoutingTableResponse } }
   }, async () => node.dht.routingTable())
 
-  app.get('/dht/peers/:peerId', {
+  app.post('/dht/peers/:peerId', {
     schema: {
-      summary: 'Find a peer\'s addresses through the DHT',
+      summary: 'Find a peer\'s addresses through the DHT (dials the peers it asks)',
       tags: ['dht'],
       params: PeerIdParam,
       querystring: Type.Object({

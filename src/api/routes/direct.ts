@@ -8,7 +8,7 @@ import {
 } from '../schemas/messaging.js'
 
 /** Direct messages: send (acknowledged, or queued in the outbox), inbox, outbox. */
-const direct: FastifyPluginAsyncTypebox<RouteOptions> = async (app, { node }) => {
+const direct: FastifyPluginAsyncTypebox<RouteOptions> = async (app, { node, streams }) => {
   const open = endStreamsOnClose(app)
   app.post('/direct', {
     schema: {
@@ -34,7 +34,8 @@ const direct: FastifyPluginAsyncTypebox<RouteOptions> = async (app, { node }) =>
     page: opts => node.direct.inbox(opts),
     lastSeq: () => node.direct.inboxStats().lastSeq,
     stream: opts => node.direct.stream(opts),
-    open
+    open,
+    slots: streams
   }, req.query))
 
   app.get('/direct/outbox', {

@@ -3,6 +3,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify'
 import { SSE_KEEPALIVE_MS } from '../constants.js'
 import type { DownloadStatus, FileSharing } from '../../files/index.js'
 import type { RouteOptions } from '../route-options.js'
+import type { StreamSlots } from '../stream-slots.js'
 import { errorResponses } from '../schemas/common.js'
 import { DownloadStatusSchema, DownloadsResponse, JobParam } from '../schemas/files.js'
 
@@ -14,8 +15,9 @@ function isFinished (s: DownloadStatus): boolean {
  * A job's progress as Server-Sent Events: the current status at once, then `progress` events as chunks land,
  * ending after the event that reports a final state.
  */
-function streamProgress (files: FileSharing, jobId: string, req: FastifyRequest, reply: FastifyReply, open: Set<() => void>): void {
+function streamProgress (files: FileSharing, jobId: string, req: FastifyRequest, reply: FastifyReply, open: Set<() => void>, slots: StreamSlots): void {
   const first = files.downloads.get(jobId)
+  const release = slots.take()
   reply.hijack()
   const res = reply.raw
   req.raw.socket.setTimeout(0)
@@ -33,6 +35,7 @@ function streamProgress (files: FileSharing, jobId: string, req: FastifyRequest,
     if (ended) return
     ended = true
     clearInterval(keepalive)
+    release()
     files.downloads.off('progress', onProgress)
     open.delete(end)
     res.end()
@@ -44,7 +47,7 @@ function streamProgress (files: FileSharing, jobId: string, req: FastifyRequest,
 }
 
 /** Download jobs: list, status (JSON or SSE), cancel. */
-const downloads: FastifyPluginAsyncTypebox<RouteOptions> = async (app, { node }) => {
+const downloads: FastifyPluginAsyncTypebox<RouteOptions> = async (app, { node, streams }) => {
   const open = new Set<() => void>()
   app.addHook('preClose', async () => { for (const end of [...open]) end() })
 
@@ -62,7 +65,7 @@ const downloads: FastifyPluginAsyncTypebox<RouteOptions> = async (app, { node })
   }, async (req, reply) => {
     const status = node.files.downloads.get(req.params.job)
     if ((req.headers.accept ?? '').includes('text/event-stream')) {
-      streamProgress(node.files, req.params.job, req, reply, open)
+      streamProgress(node.files, req.params.job, req, reply, open, streams)
       return reply
     }
     return status

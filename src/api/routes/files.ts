@@ -112,9 +112,10 @@ const files: FastifyPluginAsyncTypebox<RouteOptions> = async (app, { node }) => 
     schema: { summary: 'Stop sharing a file and delete its bytes', tags: ['files'], params: FileIdParam, response: { 200: FileEntrySchema, ...errorResponses } }
   }, async (req) => node.files.delete(req.params.id))
 
-  app.get('/files/:id/providers', {
+  // a DHT lookup dials the peers it asks: a POST, as no GET may dial
+  app.post('/files/:id/providers', {
     schema: {
-      summary: 'Peers providing a file, according to the DHT',
+      summary: 'Peers providing a file, according to the DHT (dials the peers it asks)',
       tags: ['files'],
       params: FileIdParam,
       querystring: ProvidersQuery,

@@ -6,11 +6,11 @@ import type { RouteOptions } from '../route-options.js'
 import { errorResponses, PeerIdParam } from '../schemas/common.js'
 import { ListQuery, PeerFilesResponse } from '../schemas/files.js'
 
-/** Another peer's shared files, asked over /gossipd/index/1.0.0. */
+/** Another peer's shared files, asked over /gossipd/index/1.0.0: a POST, as asking dials the peer and no GET may. */
 const peerFiles: FastifyPluginAsyncTypebox<RouteOptions> = async (app, { node }) => {
-  app.get('/peers/:peerId/files', {
+  app.post('/peers/:peerId/files', {
     schema: {
-      summary: 'A peer\'s shared files (its index)',
+      summary: 'Ask a peer for its shared files (its index); dials it when not connected',
       tags: ['files'],
       params: PeerIdParam,
       querystring: ListQuery,

@@ -20,7 +20,7 @@ export function bodyBytes (body: unknown): Uint8Array {
 }
 
 /** Gossipsub topics: subscriptions, publishing, history and live streams. */
-const topics: FastifyPluginAsyncTypebox<RouteOptions> = async (app, { node }) => {
+const topics: FastifyPluginAsyncTypebox<RouteOptions> = async (app, { node, streams }) => {
   registerRawBodies(app)
   const open = endStreamsOnClose(app)
 
@@ -64,7 +64,8 @@ const topics: FastifyPluginAsyncTypebox<RouteOptions> = async (app, { node }) =>
       page: opts => node.topics.history(topic, opts),
       lastSeq: () => node.topics.info(topic).lastSeq,
       stream: opts => node.topics.stream(topic, opts),
-      open
+      open,
+      slots: streams
     }, req.query)
   })
 }

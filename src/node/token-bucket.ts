@@ -1,6 +1,7 @@
 /**
- * A token bucket for the upload cap: `rate` bytes per second on average, bursts up to `burst`. Callers await
- * `take(n)` before sending n bytes; waiters are served in order, so one large request cannot starve the rest.
+ * A token bucket: `rate` units per second on average, bursts up to `burst`. The upload cap counts bytes: callers
+ * await `take(n)` before sending n bytes, and waiters are served in order, so one large request cannot starve the
+ * rest. Per-peer request limits count requests: `tryTake(1)` answers at once whether one is allowed now.
  */
 
 export interface TokenBucketOptions {
@@ -41,6 +42,15 @@ export class TokenBucket {
     if (this.unlimited) return 0
     this.refill()
     return Math.max(0, this.waiting - this.tokens) * 1000 / this.opts.rate
+  }
+
+  /** Take `n` tokens if they are there now (and nobody is waiting for theirs); false, taking nothing, if not. */
+  tryTake (n = 1): boolean {
+    if (this.unlimited) return true
+    this.refill()
+    if (this.waiting > 0 || this.tokens < n) return false
+    this.tokens -= n
+    return true
   }
 
   /** Wait until `n` bytes may be sent. A request larger than the burst goes once the bucket is full, leaving a debt. */

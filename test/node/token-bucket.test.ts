@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { TokenBucket } from '../../src/files/token-bucket.js'
+import { TokenBucket } from '../../src/node/token-bucket.js'
 
 describe('token bucket', () => {
   it('lets a burst through at once, then paces to the rate', async () => {
