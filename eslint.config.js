@@ -16,8 +16,8 @@ export default tseslint.config(
     rules: { '@typescript-eslint/no-explicit-any': 'off' }
   },
   {
-    // benchmarks are plain ESM programs run by node
-    files: ['bench/**/*.js'],
+    // benchmarks and the interop test's builder and peer driver are plain ESM programs run by node
+    files: ['bench/**/*.js', 'test/interop/**/*.js'],
     // this one declares its globals itself
     ignores: ['bench/files-chunk-size.js'],
     languageOptions: {

@@ -117,6 +117,7 @@ export class GossipdNode {
         if (conn == null) throw new NotConnectedError(peer.toString())
         return conn.newStream(protocol, opts)
       },
+      speaks: (peer, protocol) => host.protocolPeers.speaks(peer, protocol),
       onPeerConnect: listener => {
         const handler = (evt: CustomEvent<PeerId>): void => { listener(evt.detail) }
         libp2p.addEventListener('peer:connect', handler)

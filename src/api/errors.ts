@@ -66,10 +66,15 @@ export const ERROR_STATUS: Readonly<Record<string, number>> = {
   'message-rejected': 422,
   'too-many-streams': 429,
   'limit-reached': 429,
+  // a peer refused this node's messages for coming too fast: the client is asked to slow down too
+  'rate-limited': 429,
   'dial-failed': 502,
   'file-transfer': 502,
   'dm-protocol': 502,
   'history-protocol': 502,
+  // a remote peer broke the DHT's limits while answering this node's lookup
+  'dht-message-too-large': 502,
+  'provider-record-refused': 502,
   'autonat-protocol': 502,
   'missing-message-id': 500,
   'not-started': 503,

@@ -48,6 +48,11 @@ export interface HistorySyncComponents {
   unhandle(protocol: string): Promise<void>
   /** A stream on an open connection to the peer (never a dial). */
   newStream(peer: PeerId, protocol: string, opts: { signal: AbortSignal }): Promise<Stream>
+  /**
+   * Whether a connected peer serves `protocol` (identify's list). A topic's subscribers may be go or rust nodes
+   * that speak gossipsub but not gossipd's history protocol; only peers that do are asked.
+   */
+  speaks(peer: PeerId, protocol: string): boolean
 }
 
 export interface HistorySyncInit {
@@ -119,8 +124,8 @@ export class HistorySync {
       const s = this.topics.get(topic) ?? this.track(topic, now)
       if (now < s.retryAt) continue
       const subscribers = this.c.pubsub.getSubscribers(topic)
-      // peers not being asked already
-      const peers = subscribers.filter(p => !s.asking.has(p.toString()))
+      // peers that serve history and are not being asked already
+      const peers = subscribers.filter(p => !s.asking.has(p.toString()) && this.c.speaks(p, HISTORY_PROTOCOL))
       if (peers.length === 0) continue
       const joining = this.isJoining(topic, s, now, subscribers.length)
       if (s.asking.size >= (joining ? HISTORY_JOINING_PARALLEL : 1)) continue

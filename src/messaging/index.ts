@@ -14,6 +14,7 @@ import type { GossipSub } from '@libp2p/gossipsub'
 import type { Database } from '../storage/database.js'
 import { DirectMessages, type DirectComponents } from './direct.js'
 import { MessageLog } from './history.js'
+import { migrateMessageIds } from './message-id-migration.js'
 import { HistorySync, type HistorySyncComponents } from './history-sync.js'
 import type { PublishedIds } from './published-ids.js'
 import { Topics } from './topics.js'
@@ -31,7 +32,7 @@ export type { LiveReader } from './live.js'
 export { decodeBody, encodeBody, messageView, type MessageView, type Encoding } from './body.js'
 
 /** What messaging needs of the node: the host's services, narrowed, and the database the root opened. */
-export interface MessagingComponents extends Omit<DirectComponents, 'inbox'>, Pick<HistorySyncComponents, 'newStream'> {
+export interface MessagingComponents extends Omit<DirectComponents, 'inbox'>, Pick<HistorySyncComponents, 'newStream' | 'speaks'> {
   pubsub: GossipSub
   db: Database
   /** The recorder whose `msgIdFn` gossipsub was built with (see `PublishedIds.gossipsubOptions`). */
@@ -59,10 +60,15 @@ export interface Messaging {
   stop(): Promise<void>
 }
 
+/** The table of topic messages (a MessageLog). */
+const TOPIC_TABLE = 'topic_messages'
+
 export function createMessaging (components: MessagingComponents, init: MessagingInit): Messaging {
   const { db, metrics, pubsub } = components
   const log = components.log.child({ component: 'messaging' })
-  const topicLog = new MessageLog(db, 'topic_messages', init.historyLimit)
+  const topicLog = new MessageLog(db, TOPIC_TABLE, init.historyLimit)
+  const renamed = migrateMessageIds(db, TOPIC_TABLE)
+  if (renamed != null && renamed > 0) log.info({ renamed }, 'stored topic messages renamed to the peer-id message id')
   const topics = new Topics({
     pubsub,
     peerId: components.peerId,
@@ -80,7 +86,8 @@ export function createMessaging (components: MessagingComponents, init: Messagin
     metrics,
     handle: components.handle,
     unhandle: components.unhandle,
-    newStream: components.newStream
+    newStream: components.newStream,
+    speaks: components.speaks
   }, { maxMessageSize: init.maxMessageSize })
   const direct = new DirectMessages({
     ...components,

@@ -1,12 +1,15 @@
 /**
- * Topic message ids: the one place that says how a message is named. Gossipsub names a StrictSign message by its
- * author's public key and sequence number; the same bytes name it here, as base64url text (safe in URLs and SSE
- * fields). Pure functions: what a publish's id was comes back on the publish path (published-ids.ts).
+ * Topic message ids: the one place that says how a message is named. A StrictSign message is named by its
+ * author's peer id (the `from` field's bytes) followed by its 8-byte sequence number: go-libp2p-pubsub's default,
+ * the id other implementations use, so IHAVE, IWANT and IDONTWANT name the same message everywhere
+ * (docs/INTEROP.md). The same bytes name it here, as base64url text (safe in URLs and SSE fields). Pure
+ * functions: what a publish's id was comes back on the publish path (published-ids.ts).
+ *
+ * Before, the id was the author's public key protobuf followed by the seqno (js gossipsub's default), which no
+ * go or rust peer matched; `message-id-migration.ts` renames ids stored under that form.
  */
-import { publicKeyToProtobuf } from '@libp2p/crypto/keys'
 import type { Message } from '@libp2p/gossipsub'
 import type { RPC } from '@libp2p/gossipsub/message'
-import type { PublicKey } from '@libp2p/interface'
 import { InvalidRequestError } from '../errors.js'
 
 /** A sequence number as it travels: 8 bytes, big-endian. */
@@ -20,22 +23,20 @@ export function messageIdToString (id: Uint8Array): string {
   return Buffer.from(id.buffer, id.byteOffset, id.byteLength).toString('base64url')
 }
 
-/** The spec's id of a signed message: its author's key (protobuf) followed by its 8-byte sequence number. */
-export function signedMessageId (key: PublicKey, seqno: Uint8Array): Uint8Array {
-  const keyBytes = publicKeyToProtobuf(key)
-  const id = new Uint8Array(keyBytes.byteLength + seqno.byteLength)
-  id.set(keyBytes, 0)
-  id.set(seqno, keyBytes.byteLength)
+/** The id of a signed message: its author's peer id (multihash bytes, as in `from`) then its 8-byte seqno. */
+export function signedMessageId (author: Uint8Array, seqno: Uint8Array): Uint8Array {
+  const id = new Uint8Array(author.byteLength + seqno.byteLength)
+  id.set(author, 0)
+  id.set(seqno, author.byteLength)
   return id
 }
 
-/** Gossipsub's `msgIdFn`: the spec's id of a signed message (key protobuf ++ 8-byte big-endian seqno). */
+/** Gossipsub's `msgIdFn`: `from` ++ 8-byte big-endian seqno, as go-libp2p-pubsub names messages. */
 export function messageId (msg: Message): Uint8Array {
   if (msg.type !== 'signed') {
     throw new InvalidRequestError('unsigned message: this node accepts StrictSign messages only')
   }
-  const seqno = seqnoBytes(msg.sequenceNumber)
-  return signedMessageId(msg.key, seqno)
+  return signedMessageId(msg.from.toMultihash().bytes, seqnoBytes(msg.sequenceNumber))
 }
 
 /**

@@ -45,9 +45,9 @@ function authorKey (m: RPC.Message): { from: string, key: PublicKey, embedded: b
   return { from: author.toString(), key: author.publicKey, embedded: true }
 }
 
-function idOf (m: RPC.Message, key: PublicKey): string {
+function idOf (m: RPC.Message, from: Uint8Array): string {
   if (m.seqno?.byteLength !== 8) throw new HistoryProtocolError('message sequence number is not 8 bytes')
-  return messageIdToString(signedMessageId(key, m.seqno))
+  return messageIdToString(signedMessageId(from, m.seqno))
 }
 
 /** A message read off the wire: its gossipsub id, known before its signature is checked. */
@@ -63,7 +63,8 @@ export interface WireMessage {
  */
 export function readWire (m: RPC.Message): WireMessage {
   const { from, key, embedded } = authorKey(m)
-  const id = idOf(m, key)
+  // authorKey checked that `from` is there and is a peer id
+  const id = idOf(m, m.from ?? new Uint8Array())
   return { id, verify: async () => verify(m, { id, from, key, embedded }) }
 }
 

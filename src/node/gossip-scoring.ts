@@ -74,3 +74,15 @@ export function scoreSubscribedTopics (pubsub: GossipSub, params: TopicScorePara
     }
   })
 }
+
+interface Scores {
+  getScore?: (peerId: string) => number
+}
+
+/**
+ * This node's gossipsub score of a peer. `getScore` is a public method of the gossipsub class that its exported
+ * `GossipSub` interface does not list; a release without it reads as 0 rather than breaking the peer table.
+ */
+export function gossipScoreOf (pubsub: GossipSub, peerId: string): number {
+  return (pubsub as unknown as Scores).getScore?.(peerId) ?? 0
+}

@@ -20,6 +20,7 @@ import { buildLibp2p, type GossipdLibp2p, type Libp2pOptions } from './libp2p.js
 import { Liveness } from './liveness.js'
 import { createMetrics, type NodeMetrics } from './metrics.js'
 import { PeerTable } from './peers.js'
+import { ProtocolPeers } from './protocol-peers.js'
 import { Traversal, type TraversalInfo } from './traversal.js'
 
 export interface CreateHostOptions extends Libp2pOptions {
@@ -58,6 +59,8 @@ export class GossipdHost {
   private readonly bootstrapper: Bootstrapper
   private readonly discovery: Discovery
   private readonly joinDials: JoinDials
+  /** Which connected peers serve which protocols, answered at once (identify's lists). */
+  readonly protocolPeers: ProtocolPeers
 
   constructor (readonly config: NodeConfig, readonly libp2p: GossipdLibp2p, readonly log: Logger) {
     this.peerId = libp2p.peerId
@@ -74,6 +77,7 @@ export class GossipdHost {
     }, { intervalMs: config.pingInterval })
     this.traversal = new Traversal(libp2p, config, log.child({ component: 'nat' }))
     this.peers = new PeerTable(libp2p, libp2p.peerStore, this.liveness, conn => this.traversal.originOf(conn))
+    this.protocolPeers = new ProtocolPeers(libp2p)
     this.joinDials = new JoinDials(dialQueueOf(libp2p), { maxParallel: JOIN_MAX_PARALLEL_DIALS, forMs: JOIN_DIAL_PHASE_MS })
     this.bootstrapper = new Bootstrapper({
       peerId: this.peerId,
@@ -112,6 +116,7 @@ export class GossipdHost {
   async start (): Promise<void> {
     if (this.isStarted) return
     this.joinDials.start()
+    this.protocolPeers.start()
     await this.libp2p.start()
     this.startedAt = Date.now()
     await this.traversal.start()
@@ -138,6 +143,7 @@ export class GossipdHost {
     this.leave()
     await this.traversal.stop()
     await this.libp2p.stop()
+    this.protocolPeers.stop()
     this.startedAt = undefined
   }
 

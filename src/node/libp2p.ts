@@ -29,6 +29,7 @@ import { noiseCrypto } from './noise-crypto.js'
 import { dependencyPatchesApplied } from './patches.js'
 import { corkSocketWrites } from './socket-writes.js'
 import { concurrentOutboundStreams } from './gossip-streams.js'
+import { skipAuthorOnForward } from './gossip-forward.js'
 import { limitTopicNames } from './gossip-topics.js'
 import { muxerFirstPing } from './muxer-ping.js'
 import { withFrameLimit } from './dht-frames.js'
@@ -177,6 +178,8 @@ export async function buildLibp2p (config: NodeConfig, privateKey: PrivateKey, o
   if (opts.gossipsub?.allowedTopics == null) limitTopicNames(node.services.pubsub)
   // a peer slow to negotiate must not hold back gossipsub's streams to every other peer (node/gossip-streams.ts)
   if (!stock) concurrentOutboundStreams(node.services.pubsub)
+  // go and rust peers score a node down for sending them their own messages (node/gossip-forward.ts)
+  if (!stock) skipAuthorOnForward(node.services.pubsub)
   // changes @libp2p/tcp's connection class for the whole process: only once the process opted in (patches.ts)
   if (dependencyPatchesApplied()) corkSocketWrites(node)
   return node

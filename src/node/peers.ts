@@ -5,6 +5,7 @@ import type { PeerId, PeerStore } from '@libp2p/interface'
 import { multiaddr, type Multiaddr } from '@multiformats/multiaddr'
 import { CONNECT_TIMEOUT_MS } from './constants.js'
 import { DialFailedError, InvalidMultiaddrError, PeerNotFoundError } from '../errors.js'
+import { gossipScoreOf } from './gossip-scoring.js'
 import type { GossipdLibp2p } from './libp2p.js'
 import type { Liveness } from './liveness.js'
 import { parsePeerId } from './peer-id.js'
@@ -18,6 +19,8 @@ export interface PeerEntry {
   connectedAt: string
   ageMs: number
   connections: number
+  /** This node's gossipsub score of the peer (0 for a peer gossipsub does not know). */
+  score: number
   /** Every open connection to the peer: direct or relayed (limited), and how it was made. */
   links: Array<{ remoteAddr: string, direction: 'inbound' | 'outbound', relayed: boolean, origin: 'dialed' | 'accepted' | 'hole-punched' }>
 }
@@ -64,6 +67,7 @@ export class PeerTable {
         connectedAt: new Date(conn.timeline.open).toISOString(),
         ageMs: now - conn.timeline.open,
         connections: conns.length,
+        score: gossipScoreOf(this.libp2p.services.pubsub, id),
         links: conns.map(c => ({ remoteAddr: c.remoteAddr.toString(), direction: c.direction, relayed: c.limits != null, origin: this.originOf(c) }))
       }
     }))

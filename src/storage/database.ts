@@ -44,3 +44,23 @@ export function migrate (db: Database, statements: string[]): void {
     throw err
   }
 }
+
+/**
+ * Run a one-time data migration (rewriting rows, where `migrate` only creates): `run` is called in a transaction
+ * the first time a database sees `name`, and the name is recorded in the same transaction, so a migration that
+ * fails leaves nothing half done and is tried again at the next start.
+ */
+export function migrateOnce (db: Database, name: string, run: () => void): boolean {
+  db.exec('CREATE TABLE IF NOT EXISTS schema_migrations (name TEXT PRIMARY KEY, applied_at INTEGER NOT NULL)')
+  if (db.prepare('SELECT 1 AS x FROM schema_migrations WHERE name = ?').get(name) != null) return false
+  db.exec('BEGIN')
+  try {
+    run()
+    db.prepare('INSERT INTO schema_migrations (name, applied_at) VALUES (?, ?)').run(name, Date.now())
+    db.exec('COMMIT')
+  } catch (err) {
+    db.exec('ROLLBACK')
+    throw err
+  }
+  return true
+}

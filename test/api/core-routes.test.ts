@@ -63,6 +63,7 @@ describe('core API routes', () => {
       return typeof p?.latencyMs === 'number' ? p : undefined
     }, 5000, 'a latency figure')
     expect(peer).toMatchObject({ direction: 'outbound', connections: 1 })
+    expect(typeof peer.score).toBe('number')
     expect(peer.remoteAddr).toContain('/ip4/127.0.0.1/tcp/')
     expect(peer.protocols).toContain('/gossipd/kad/1.0.0')
     expect(peer.ageMs).toBeGreaterThanOrEqual(0)

@@ -10,7 +10,7 @@ import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import { afterEach, describe, expect, it } from 'vitest'
 import { GOSSIPSUB_DLO } from '../../src/node/constants.js'
 import {
-  HISTORY_JOINING_PARALLEL, HISTORY_SETTLE_MS, HISTORY_SYNC_FAST_INTERVAL_MS
+  HISTORY_JOINING_PARALLEL, HISTORY_PROTOCOL, HISTORY_SETTLE_MS, HISTORY_SYNC_FAST_INTERVAL_MS
 } from '../../src/messaging/constants.js'
 import { silentLogger } from '../../src/logger.js'
 import { HistorySync } from '../../src/messaging/history-sync.js'
@@ -27,7 +27,7 @@ interface Harness {
   releaseAll(): void
 }
 
-async function harness (opts: { peers: number, mesh: number }): Promise<Harness & { peers: PeerId[] }> {
+async function harness (opts: { peers: number, mesh: number, speakers?: number }): Promise<Harness & { peers: PeerId[] }> {
   const peers = await Promise.all(Array.from({ length: opts.peers }, async () => peerIdFromPrivateKey(await generateKeyPair('Ed25519'))))
   const asked: string[] = []
   const pending: Array<() => void> = []
@@ -49,7 +49,9 @@ async function harness (opts: { peers: number, mesh: number }): Promise<Harness 
     newStream: async (peer: PeerId): Promise<Stream> => {
       asked.push(peer.toString())
       return new Promise((_resolve, reject) => { pending.push(() => { reject(new Error('released')) }) })
-    }
+    },
+    // the first `speakers` peers serve the history protocol (all, unless said); the others are, say, go peers
+    speaks: (peer, protocol) => protocol === HISTORY_PROTOCOL && peers.slice(0, opts.speakers ?? peers.length).some(p => p.equals(peer))
   }, { maxMessageSize: 1024 })
   return { sync, asked, peers, releaseAll: () => { pending.splice(0).forEach(f => { f() }) } }
 }
@@ -82,5 +84,26 @@ describe('history catch-up schedule', () => {
     h.sync.tick(t0 + HISTORY_SETTLE_MS + 1_000)
     h.sync.tick(t0 + HISTORY_SETTLE_MS + 1_000 + 10 * HISTORY_SYNC_FAST_INTERVAL_MS)
     expect(h.asked).toHaveLength(1)
+  })
+
+  it('asks only subscribers that serve the history protocol, never a foreign peer that shares the topic', async () => {
+    const h = await harness({ peers: 6, mesh: 0, speakers: 1 })
+    release = h.releaseAll
+    const t0 = 1_000_000
+    for (let i = 0; i < 5; i++) {
+      h.sync.tick(t0 + i * 1_000)
+      h.releaseAll()
+      await new Promise(resolve => setTimeout(resolve, 0))
+    }
+    expect(h.asked.length).toBeGreaterThan(0)
+    expect(new Set(h.asked)).toEqual(new Set([h.peers[0].toString()]))
+  })
+
+  it('asks nobody when no subscriber serves the history protocol', async () => {
+    const h = await harness({ peers: 4, mesh: 0, speakers: 0 })
+    release = h.releaseAll
+    h.sync.tick(1_000_000)
+    h.sync.tick(1_002_000)
+    expect(h.asked).toEqual([])
   })
 })

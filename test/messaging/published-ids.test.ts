@@ -1,12 +1,13 @@
 import { generateKeyPair } from '@libp2p/crypto/keys'
 import type { Message } from '@libp2p/gossipsub'
+import { peerIdFromPublicKey } from '@libp2p/peer-id'
 import { describe, expect, it } from 'vitest'
 import { messageId, messageIdToString, seqnoBytes } from '../../src/messaging/message-id.js'
 import { PublishedIds } from '../../src/messaging/published-ids.js'
 
 async function signed (data: Uint8Array, seqno: bigint): Promise<Message> {
   const key = (await generateKeyPair('Ed25519')).publicKey
-  return { type: 'signed', from: undefined as never, topic: 't', data, sequenceNumber: seqno, signature: new Uint8Array([1, 2, 3]), key }
+  return { type: 'signed', from: peerIdFromPublicKey(key), topic: 't', data, sequenceNumber: seqno, signature: new Uint8Array([1, 2, 3]), key }
 }
 
 describe('PublishedIds', () => {

@@ -12,7 +12,8 @@ import { collectStream } from '../messaging/helpers.js'
 // 30 by default (the issue's figure); MESSAGING_SWARM_NODES runs the same test on a smaller swarm when debugging
 const NODES = Number(process.env.MESSAGING_SWARM_NODES ?? 30)
 const MESSAGES = 200
-const TOPIC = 'swarm-news'
+/** Each attempt of the delivery test publishes on a topic of its own, so a retry counts only its own messages. */
+let attempt = 0
 
 interface Page { messages: Array<{ id: string, seq: number, from: string, data: string, receivedAt: number }>, lastSeq: number }
 interface Peers { peers: Array<{ id: string }> }
@@ -43,11 +44,11 @@ async function sleep (ms: number): Promise<void> {
   await new Promise(resolve => setTimeout(resolve, ms))
 }
 
-async function allHistory (base: string): Promise<Page['messages']> {
+async function allHistory (base: string, topic: string): Promise<Page['messages']> {
   const out: Page['messages'] = []
   let after = 0
   while (true) {
-    const page = await api<Page>(base, `/topics/${TOPIC}/messages?after=${after}&limit=1000`)
+    const page = await api<Page>(base, `/topics/${topic}/messages?after=${after}&limit=1000`)
     out.push(...page.messages)
     if (page.messages.length === 0) return out
     after = page.messages.at(-1)!.seq
@@ -75,6 +76,7 @@ describe(`messaging in a ${NODES}-node process swarm`, () => {
   })
 
   it(`delivers ${MESSAGES} messages from random publishers to every subscriber exactly once (history and SSE)`, async () => {
+    const topic = `swarm-news-${++attempt}`
     // connections first: gossipsub can only learn of subscribers it is connected to
     const connected = Date.now()
     while (Date.now() - connected < 40_000) {
@@ -82,18 +84,18 @@ describe(`messaging in a ${NODES}-node process swarm`, () => {
       if (Math.min(...counts) >= 8) break
       await sleep(500)
     }
-    for (const n of swarm.nodes) await api(n.apiUrl, `/topics/${TOPIC}`, { method: 'PUT' })
+    for (const n of swarm.nodes) await api(n.apiUrl, `/topics/${topic}`, { method: 'PUT' })
 
     // subscriptions must have spread before the first publish: every node knows each connected peer subscribes
     const subscribed = Date.now()
     let meshes: number[] = []
     while (Date.now() - subscribed < 30_000) {
       const state = await Promise.all(swarm.nodes.map(async n => {
-        const [peers, topic] = await Promise.all([
+        const [peers, topicPeers] = await Promise.all([
           api<Peers>(n.apiUrl, '/peers'),
-          api<{ mesh: string[], subscribers: string[] }>(n.apiUrl, `/topics/${TOPIC}/peers`)
+          api<{ mesh: string[], subscribers: string[] }>(n.apiUrl, `/topics/${topic}/peers`)
         ])
-        return { peers: peers.peers.length, subscribers: topic.subscribers.length, mesh: topic.mesh.length }
+        return { peers: peers.peers.length, subscribers: topicPeers.subscribers.length, mesh: topicPeers.mesh.length }
       }))
       meshes = state.map(s => s.mesh)
       if (state.every(s => s.subscribers >= s.peers && s.mesh >= Math.min(4, s.peers))) break
@@ -103,7 +105,7 @@ describe(`messaging in a ${NODES}-node process swarm`, () => {
 
     const controllers = swarm.nodes.map(() => new AbortController())
     const streams = await Promise.all(swarm.nodes.map(async (n, i) =>
-      collectStream(await fetch(`${n.apiUrl}/topics/${TOPIC}/messages`, { headers: { accept: 'text/event-stream' }, signal: controllers[i].signal }), 'sse')))
+      collectStream(await fetch(`${n.apiUrl}/topics/${topic}/messages`, { headers: { accept: 'text/event-stream' }, signal: controllers[i].signal }), 'sse')))
 
     const published: Array<{ id: string, publisher: number }> = []
     const started = Date.now()
@@ -111,7 +113,7 @@ describe(`messaging in a ${NODES}-node process swarm`, () => {
     for (let i = 0; i < MESSAGES; i += 10) {
       await Promise.all([...Array(10).keys()].map(async k => {
         const publisher = Math.floor(Math.random() * NODES)
-        const res = await api<{ id: string, recipients: number }>(swarm.nodes[publisher].apiUrl, `/topics/${TOPIC}/messages`, {
+        const res = await api<{ id: string, recipients: number }>(swarm.nodes[publisher].apiUrl, `/topics/${topic}/messages`, {
           method: 'POST', headers: { 'content-type': 'text/plain' }, body: `message ${i + k}`
         })
         published.push({ id: res.id, publisher })
@@ -124,12 +126,12 @@ describe(`messaging in a ${NODES}-node process swarm`, () => {
     const deadline = Date.now() + 60_000
     let histories!: Array<Page['messages']>
     while (Date.now() < deadline) {
-      histories = await Promise.all(swarm.nodes.map(async n => allHistory(n.apiUrl)))
+      histories = await Promise.all(swarm.nodes.map(async n => allHistory(n.apiUrl, topic)))
       if (histories.every(h => h.length >= MESSAGES) && streams.every(s => s.events.length >= MESSAGES)) break
       await sleep(500)
     }
     await sleep(2000) // a late duplicate would show up here
-    histories = await Promise.all(swarm.nodes.map(async n => allHistory(n.apiUrl)))
+    histories = await Promise.all(swarm.nodes.map(async n => allHistory(n.apiUrl, topic)))
     controllers.forEach(c => { c.abort() })
 
     // figures first, so a failing run still reports them

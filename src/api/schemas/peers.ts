@@ -9,6 +9,7 @@ export const PeerEntrySchema = Type.Object({
   connectedAt: Type.String({ format: 'date-time' }),
   ageMs: Type.Number(),
   connections: Type.Integer(),
+  score: Type.Number({ description: 'this node\'s gossipsub score of the peer: below 0 it has misbehaved (or speaks another message id)' }),
   links: Type.Array(Type.Object({
     remoteAddr: Type.String(),
     direction: Type.Union([Type.Literal('inbound'), Type.Literal('outbound')]),
