@@ -13,6 +13,8 @@ import * as C from './constants.js'
 import { ConfigError } from './errors.js'
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const
+/** `auto`: serve relay reservations only once dial-backs confirm the node is reachable. */
+export const RELAY_SERVICE_MODES = ['auto', 'on', 'off'] as const
 
 export const ConfigSchema = Type.Object({
   listen: Type.Array(Type.String(), { minItems: 1 }),
@@ -41,7 +43,14 @@ export const ConfigSchema = Type.Object({
   maxDownloads: Type.Integer({ minimum: 1, maximum: 1_000 }),
   maxTopics: Type.Integer({ minimum: 1, maximum: 100_000 }),
   dmRate: Type.Integer({ minimum: 0, maximum: 1_000_000 }),
-  stockLibraries: Type.Boolean()
+  stockLibraries: Type.Boolean(),
+  relayService: Type.Union(RELAY_SERVICE_MODES.map(m => Type.Literal(m))),
+  relayReservations: Type.Integer({ minimum: 0, maximum: C.MAX_RELAY_RESERVATIONS }),
+  relayMaxReservations: Type.Integer({ minimum: 1, maximum: 10_000 }),
+  relayMaxCircuits: Type.Integer({ minimum: 1, maximum: 10_000 }),
+  relayCircuitDuration: Type.Integer({ minimum: 1000, maximum: 24 * 3600 * 1000 }),
+  relayCircuitBytes: Type.Integer({ minimum: 1024, maximum: 1024 ** 3 }),
+  upnp: Type.Boolean()
 }, { additionalProperties: false })
 
 export type NodeConfig = Static<typeof ConfigSchema>
@@ -85,7 +94,14 @@ export const SETTINGS: Setting[] = [
   { key: 'maxDownloads', flag: '--max-downloads', env: 'GOSSIPD_MAX_DOWNLOADS', kind: 'int', default: C.DEFAULT_MAX_DOWNLOADS, description: 'download jobs running at once; past it, 429 limit-reached' },
   { key: 'maxTopics', flag: '--max-topics', env: 'GOSSIPD_MAX_TOPICS', kind: 'int', default: C.DEFAULT_MAX_TOPICS, description: 'topics subscribed at once; past it, 429 limit-reached' },
   { key: 'dmRate', flag: '--dm-rate', env: 'GOSSIPD_DM_RATE', kind: 'int', default: C.DEFAULT_DM_RATE, description: 'direct messages one peer may send per second (after a burst of 100); past it, the nack rate-limited; 0: no limit' },
-  { key: 'stockLibraries', flag: '--stock-libraries', env: 'GOSSIPD_STOCK_LIBRARIES', kind: 'bool', default: false, description: 'run on the dependencies as published: none of the measured patches of docs/ARCHITECTURE.md (`gossipd start` applies them otherwise)' }
+  { key: 'stockLibraries', flag: '--stock-libraries', env: 'GOSSIPD_STOCK_LIBRARIES', kind: 'bool', default: false, description: 'run on the dependencies as published: none of the measured patches of docs/ARCHITECTURE.md (`gossipd start` applies them otherwise)' },
+  { key: 'relayService', flag: '--relay-service', env: 'GOSSIPD_RELAY_SERVICE', kind: 'enum', default: 'auto', description: `serve circuit relay v2 reservations: ${RELAY_SERVICE_MODES.join(', ')}; auto serves only while dial-backs confirm the node reachable` },
+  { key: 'relayReservations', flag: '--relay-reservations', env: 'GOSSIPD_RELAY_RESERVATIONS', kind: 'int', default: C.DEFAULT_RELAY_RESERVATIONS, description: `relays a node that dial-backs find private keeps reservations on (0 to ${C.MAX_RELAY_RESERVATIONS})` },
+  { key: 'relayMaxReservations', flag: '--relay-max-reservations', env: 'GOSSIPD_RELAY_MAX_RESERVATIONS', kind: 'int', default: C.DEFAULT_RELAY_MAX_RESERVATIONS, description: 'reservations a relay holds at once; more are refused (RESERVATION_REFUSED)' },
+  { key: 'relayMaxCircuits', flag: '--relay-max-circuits', env: 'GOSSIPD_RELAY_MAX_CIRCUITS', kind: 'int', default: C.DEFAULT_RELAY_MAX_CIRCUITS, description: 'relayed connections a relay carries at once; more are refused (PERMISSION_DENIED)' },
+  { key: 'relayCircuitDuration', flag: '--relay-circuit-duration', env: 'GOSSIPD_RELAY_CIRCUIT_DURATION', kind: 'int', default: C.DEFAULT_RELAY_CIRCUIT_DURATION_MS, description: 'ms a relayed connection may last before the relay closes it' },
+  { key: 'relayCircuitBytes', flag: '--relay-circuit-bytes', env: 'GOSSIPD_RELAY_CIRCUIT_BYTES', kind: 'int', default: C.DEFAULT_RELAY_CIRCUIT_BYTES, description: 'bytes a relay forwards per relayed connection, each way, before closing it' },
+  { key: 'upnp', flag: '--upnp', env: 'GOSSIPD_UPNP', kind: 'bool', default: false, description: 'ask the home router for a port mapping (UPnP/NAT-PMP); off unless set' }
 ]
 
 export type ConfigInput = Partial<Record<keyof NodeConfig, unknown>>

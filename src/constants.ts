@@ -96,3 +96,27 @@ export const DEFAULT_MAX_TOPICS = 256
  * few seconds; a sender flushing its outbox after a reconnect is refused past the burst and retries with backoff.
  */
 export const DEFAULT_DM_RATE = 20
+
+/** Relays a private node keeps reservations on: one to survive the loss of the other, as the issue asks. */
+export const DEFAULT_RELAY_RESERVATIONS = 2
+
+/** Upper bound of `--relay-reservations`: each reservation is a kept-alive connection and a renewal every hour. */
+export const MAX_RELAY_RESERVATIONS = 8
+
+/** Reservations a relay holds at once: go-libp2p's default (128), enough for a neighbourhood of home nodes. */
+export const DEFAULT_RELAY_MAX_RESERVATIONS = 128
+
+/**
+ * Relayed connections a relay carries at once. Relayed connections only carry small messages and hole-punch
+ * coordination, so a few hundred cost little bandwidth; past this a relay answers RESOURCE_LIMIT_EXCEEDED.
+ */
+export const DEFAULT_RELAY_MAX_CIRCUITS = 256
+
+/** How long one relayed connection may last: go-libp2p's 2 minutes; a later message opens a new one. */
+export const DEFAULT_RELAY_CIRCUIT_DURATION_MS = 2 * 60_000
+
+/**
+ * Bytes forwarded per relayed connection in each direction: go-libp2p's 128 KiB. Enough for identify, the DHT,
+ * DCUtR and dozens of direct messages; too little for a file, which waits for a direct connection.
+ */
+export const DEFAULT_RELAY_CIRCUIT_BYTES = 128 * 1024

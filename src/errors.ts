@@ -246,6 +246,12 @@ export class PeerRateLimitedError extends GossipdError {
   }
 }
 
+/** A peer broke the AutoNAT protocol while answering a reachability probe (bad frame, no status). */
+export class AutonatProtocolError extends GossipdError {
+  static override name = 'AutonatProtocolError'
+  readonly code = 'autonat-protocol'
+}
+
 /** Whether `err` is an Error of one of the named classes: the project's way to match errors, not `instanceof`. */
 export function isError (err: unknown, ...names: string[]): boolean {
   return err instanceof Error && names.includes(err.name)

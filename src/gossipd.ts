@@ -77,7 +77,7 @@ export class GossipdNode {
     this.metrics = host.metrics
     const handle = async (protocol: string, handler: StreamHandler, opts?: HandleOptions): Promise<void> => host.handle(protocol, handler, opts)
     const unhandle = async (protocol: string): Promise<void> => host.unhandle(protocol)
-    const dialProtocol = async (peer: PeerId, protocol: string, opts: { signal: AbortSignal }): Promise<Stream> => host.dialProtocol(peer, protocol, opts)
+    const dialProtocol = async (peer: PeerId, protocol: string, opts: { signal: AbortSignal, runOnLimitedConnection?: boolean }): Promise<Stream> => host.dialProtocol(peer, protocol, opts)
     const openConnection = (peer: PeerId): ReturnType<GossipdLibp2p['getConnections']>[number] | undefined =>
       libp2p.getConnections(peer).find(c => c.status === 'open')
 

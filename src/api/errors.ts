@@ -75,6 +75,7 @@ export const ERROR_STATUS: Readonly<Record<string, number>> = {
   // a remote peer broke the DHT's limits while answering this node's lookup
   'dht-message-too-large': 502,
   'provider-record-refused': 502,
+  'autonat-protocol': 502,
   'missing-message-id': 500,
   'not-started': 503,
   'storage-full': 507,

@@ -36,12 +36,12 @@ export interface DirectComponents {
   inbox: MessageLog
   log: Logger
   metrics: NodeMetrics
-  handle(protocol: string, handler: (stream: Stream, connection: Connection) => Promise<void>, opts: { maxInboundStreams: number, maxOutboundStreams: number }): Promise<void>
+  handle(protocol: string, handler: (stream: Stream, connection: Connection) => Promise<void>, opts: { maxInboundStreams: number, maxOutboundStreams: number, runOnLimitedConnection?: boolean }): Promise<void>
   unhandle(protocol: string): Promise<void>
-  dialProtocol(peer: PeerId, protocol: string, options: { signal: AbortSignal }): Promise<Stream>
+  dialProtocol(peer: PeerId, protocol: string, options: { signal: AbortSignal, runOnLimitedConnection?: boolean }): Promise<Stream>
   isConnected(peer: PeerId): boolean
   /** Addresses of a peer from the DHT; throws when no peer knows them. */
-  findPeer(peer: PeerId, options: { signal: AbortSignal }): Promise<{ multiaddrs: string[] }>
+  findPeer(peer: PeerId, options: { signal: AbortSignal, useCache?: boolean }): Promise<{ multiaddrs: string[] }>
   dial(addrs: Multiaddr[], options: { signal: AbortSignal }): Promise<unknown>
   /** Dial a peer at the addresses the peer store holds for it. */
   dialPeer(peer: PeerId, options: { signal: AbortSignal }): Promise<unknown>
@@ -110,7 +110,10 @@ export class DirectMessages {
   async start (): Promise<void> {
     await this.components.handle(DM_PROTOCOL, async (stream, connection) => this.receive(stream, connection), {
       maxInboundStreams: DM_MAX_STREAMS,
-      maxOutboundStreams: DM_MAX_STREAMS
+      maxOutboundStreams: DM_MAX_STREAMS,
+      // a message and its ack are a few KiB, well within a relay's limits: a peer behind a NAT is reached
+      // through its relay when no direct connection can be made
+      runOnLimitedConnection: true
     })
     this.started = true
     this.stopListening = this.components.onPeerConnect(peer => { this.flushPeer(peer.toString()) })
@@ -242,7 +245,7 @@ export class DirectMessages {
     let stream: Stream | undefined
     try {
       await this.reach(peer, sig)
-      stream = await this.components.dialProtocol(peer, DM_PROTOCOL, { signal: sig })
+      stream = await this.components.dialProtocol(peer, DM_PROTOCOL, { signal: sig, runOnLimitedConnection: true })
       const lp = lpStream(stream, { maxDataLength: this.maxFrame })
       const frame: MsgFrame = {
         type: 'msg',
@@ -282,7 +285,9 @@ export class DirectMessages {
     }
     let found: { multiaddrs: string[] }
     try {
-      found = await this.components.findPeer(peer, { signal })
+      // the addresses known here just failed: ask the DHT, not the local copy (a peer behind a NAT is reached at
+      // the relay addresses it announced after its first contact)
+      found = await this.components.findPeer(peer, { signal, useCache: false })
     } catch {
       // not in the DHT (yet): the peer store may still know an address, so let the dial try
       return

@@ -6,7 +6,8 @@
  *
  * When the node holds more than `budget + slack` peers, the least valuable are closed until `budget` remain.
  * Value is the sum of the peer's peer-store tags, as libp2p's own pruner reads it: gossipsub tags its mesh peers
- * (100 per topic) and kad-dht its closest peers (50), so those go last, and a mesh peer is never closed. Peers
+ * (100 per topic) and kad-dht its closest peers (50), so those go last, and a mesh peer is never closed, nor a
+ * peer a service keeps alive (a relay holding this node's reservation). Peers
  * connected for less than `graceMs`, and peers with a stream of a feature open (a download, a direct message, a
  * history catch-up, a DHT request in flight) are left alone. libp2p's own pruner cannot do this here: it keeps
  * every connection that carries a gossipsub stream, which in this swarm is every connection, and it refuses
@@ -23,6 +24,8 @@ export interface ConnectionBudgetComponents {
   getConnections(): Connection[]
   /** Sum of a peer's peer-store tag values (0 for a peer the store does not know). */
   tagValue(peer: PeerId): Promise<number>
+  /** Whether a service asked for the peer to stay connected (a KEEP_ALIVE tag, e.g. a relay reservation's). */
+  keptAlive(peer: PeerId): Promise<boolean>
   /** Called before the node closes a peer's connections itself, so liveness does not test it as gone. */
   expectDisconnect(peer: PeerId): void
   log: Logger
@@ -88,7 +91,7 @@ export class ConnectionBudget {
         if (now - openedAt < this.graceMs || connections.some(c => this.busy(c))) continue
         const peer = connections[0].remotePeer
         const value = await this.components.tagValue(peer).catch(() => 0)
-        if (value >= GOSSIPSUB_MESH_TAG_VALUE) continue
+        if (value >= GOSSIPSUB_MESH_TAG_VALUE || await this.components.keptAlive(peer).catch(() => false)) continue
         candidates.push({ peer, connections, value, openedAt })
       }
       // least valuable first; of equal value, the newest (the oldest have proven stable)

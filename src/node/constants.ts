@@ -276,3 +276,81 @@ export const LIVENESS_LOOP_RESOLUTION_MS = 50
  * node's CPU profile, plus the answers its peers sent.
  */
 export const YAMUX_KEEP_ALIVE = false
+
+// NAT traversal: reachability probes, the AutoNAT server, hole punching, relay reservations
+
+/** How long a reservation lasts before the client renews it: go-libp2p's 1 hour. */
+export const RELAY_RESERVATION_TTL_MS = 60 * 60_000
+
+/** Dial-back verdicts kept per node: the latest answers decide, older ones describe a network we may have left. */
+export const REACHABILITY_MAX_RESULTS = 16
+
+/** Failed dial-backs, from distinct peers, with no success among them, before a node calls itself private. */
+export const REACHABILITY_PRIVATE_AFTER_FAILURES = 2
+
+/**
+ * Time between reachability probes while undecided: short, so a node behind a router finds relays within
+ * seconds of starting. Once decided, probes run at REACHABILITY_RECHECK_MS.
+ */
+export const REACHABILITY_PROBE_MS = 5_000
+
+/** Time between probes once decided: a moved laptop or a changed router is noticed within minutes. */
+export const REACHABILITY_RECHECK_MS = 5 * 60_000
+
+/** Peers asked for a dial-back per probe round. */
+export const REACHABILITY_PEERS_PER_ROUND = 3
+
+/** Time to connect to a known AutoNAT peer when too few are connected: a reachable one answers in a second. */
+export const REACHABILITY_VERIFIER_DIAL_MS = 5_000
+
+/** Peers of the peer store looked at for known AutoNAT servers: a bounded scan. */
+export const REACHABILITY_KNOWN_VERIFIERS_SCAN = 64
+
+/** Time one dial-back request may take: the remote's dial plus a round trip. */
+export const REACHABILITY_DIALBACK_TIMEOUT_MS = 15_000
+
+/**
+ * Largest AutoNAT frame we read: a dial response is a status, a short text and one address. Larger frames are
+ * a protocol violation and abort the stream.
+ */
+export const AUTONAT_MAX_MESSAGE_BYTES = 4096
+
+/** Addresses one dial-back request may name; the rest are ignored. */
+export const AUTONAT_MAX_ADDRS = 8
+
+/**
+ * Dial-backs this node runs at once for other peers. Each one to a node behind a NAT waits out a dropped SYN
+ * (AUTONAT_DIALBACK_DIAL_MS) and costs a socket and a timer; a public node that a site of a dozen private nodes
+ * asks at once must not refuse most of them as busy, or their reachability takes minutes to settle.
+ */
+export const AUTONAT_MAX_CONCURRENT_DIALBACKS = 32
+
+/** One dial-back request per peer per this many ms: a probe round asks each peer once, every few seconds at most. */
+export const AUTONAT_PER_PEER_INTERVAL_MS = 2_000
+
+/** AutoNAT streams per connection and direction: a request and the previous one still closing. */
+export const AUTONAT_MAX_STREAMS = 2
+
+/** Peers whose last request time is remembered for the limit above; the oldest are forgotten first. */
+export const AUTONAT_TRACKED_PEERS = 1024
+
+/**
+ * How long a dial-back dial may take: a reachable node answers a TCP SYN and a Noise handshake in a few hundred
+ * ms even across continents; well below the asker's REACHABILITY_DIALBACK_TIMEOUT_MS, so the answer arrives.
+ */
+export const AUTONAT_DIALBACK_DIAL_MS = 5_000
+
+/** The AutoNAT v1 protocol id (libp2p spec), served by node/autonat-server.ts and spoken by the probe. */
+export const AUTONAT_PROTOCOL = '/libp2p/autonat/1.0.0'
+
+/**
+ * Addresses taken from one peer's identify or DCUtR message. Both are lists a remote peer writes; a bounded
+ * list keeps a hostile peer from making this node dial hundreds of addresses for it.
+ */
+export const MAX_PEER_ADDRESSES = 16
+
+/** DCUtR hole-punch attempts before a connection stays relayed: the spec's 3. */
+export const DCUTR_RETRIES = 3
+
+/** Inbound DCUtR streams per connection: one hole punch at a time per peer. */
+export const DCUTR_MAX_STREAMS = 1

@@ -2,7 +2,7 @@
  * The libp2p host every feature stands on: libp2p itself, the peer table, the DHT view, liveness pings, bootstrap,
  * discovery and metrics. It knows no feature; the composition root (src/gossipd.ts) builds the features on it.
  */
-import type { Connection, PeerId, Stream, StreamHandler } from '@libp2p/interface'
+import { KEEP_ALIVE, type Connection, type PeerId, type Stream, type StreamHandler } from '@libp2p/interface'
 import type { Multiaddr } from '@multiformats/multiaddr'
 import type { NodeConfig } from '../config.js'
 import {
@@ -23,6 +23,7 @@ import { Liveness } from './liveness.js'
 import { createMetrics, type NodeMetrics } from './metrics.js'
 import { PeerTable } from './peers.js'
 import { ProtocolPeers } from './protocol-peers.js'
+import { Traversal, type TraversalInfo } from './traversal.js'
 
 export interface CreateHostOptions extends Libp2pOptions {
   logger?: Logger
@@ -33,9 +34,11 @@ export interface HandleOptions {
   maxInboundStreams?: number
   /** Streams this node may open to this protocol at once, per connection. @default DEFAULT_MAX_OUTBOUND_STREAMS */
   maxOutboundStreams?: number
+  /** Serve the protocol over relayed (limited) connections too. @default false */
+  runOnLimitedConnection?: boolean
 }
 
-export interface NodeInfo {
+export interface NodeInfo extends TraversalInfo {
   peerId: string
   nick?: string
   listen: string[]
@@ -52,6 +55,8 @@ export class GossipdHost {
   readonly dht: DhtView
   readonly metrics: NodeMetrics
   readonly liveness: Liveness
+  /** NAT traversal: reachability from dial-backs, DHT mode, relay service and reservations. */
+  readonly traversal: Traversal
   private startedAt?: number
   private readonly bootstrapper: Bootstrapper
   private readonly discovery: Discovery
@@ -74,7 +79,8 @@ export class GossipdHost {
       isConnected: peer => libp2p.getConnections(peer).length > 0,
       log
     }, { intervalMs: config.pingInterval })
-    this.peers = new PeerTable(libp2p, libp2p.peerStore, this.liveness)
+    this.traversal = new Traversal(libp2p, config, log.child({ component: 'nat' }))
+    this.peers = new PeerTable(libp2p, libp2p.peerStore, this.liveness, conn => this.traversal.originOf(conn))
     this.protocolPeers = new ProtocolPeers(libp2p)
     this.joinDials = new JoinDials(dialQueueOf(libp2p), { maxParallel: JOIN_MAX_PARALLEL_DIALS, forMs: JOIN_DIAL_PHASE_MS })
     this.bootstrapper = new Bootstrapper({
@@ -103,6 +109,7 @@ export class GossipdHost {
           const { tags } = await libp2p.peerStore.get(peer)
           return [...tags.values()].reduce((sum, t) => sum + t.value, 0)
         },
+        keptAlive: async peer => [...(await libp2p.peerStore.get(peer)).tags.keys()].some(k => k.startsWith(KEEP_ALIVE)),
         expectDisconnect: peer => { this.liveness.expectDisconnect(peer) },
         log
       }, {
@@ -115,7 +122,8 @@ export class GossipdHost {
     this.metrics = createMetrics({
       connections: () => new Set(libp2p.getConnections().map(c => c.remotePeer.toString())).size,
       routingTableSize: () => this.dht.size,
-      uptimeSeconds: () => this.uptimeMs() / 1000
+      uptimeSeconds: () => this.uptimeMs() / 1000,
+      reachability: () => this.traversal.reachability.state
     })
     libp2p.addEventListener('peer:disconnect', evt => { this.liveness.onDisconnect(evt.detail) })
     libp2p.addEventListener('peer:connect', evt => {
@@ -137,6 +145,7 @@ export class GossipdHost {
     this.protocolPeers.start()
     await this.libp2p.start()
     this.startedAt = Date.now()
+    await this.traversal.start()
   }
 
   /** Start liveness pings, bootstrap and discovery: once the features serve their protocols. */
@@ -160,6 +169,7 @@ export class GossipdHost {
   async stop (): Promise<void> {
     if (!this.isStarted) return
     this.leave()
+    await this.traversal.stop()
     await this.libp2p.stop()
     this.keepAliveDrop?.()
     this.keepAliveDrop = undefined
@@ -180,7 +190,8 @@ export class GossipdHost {
       protocols: this.libp2p.getProtocols(),
       agentVersion: AGENT_VERSION,
       uptimeMs: this.uptimeMs(),
-      startedAt: this.startedAt == null ? null : new Date(this.startedAt).toISOString()
+      startedAt: this.startedAt == null ? null : new Date(this.startedAt).toISOString(),
+      ...this.traversal.info()
     }
   }
 
@@ -199,7 +210,8 @@ export class GossipdHost {
       }
     }, {
       maxInboundStreams: options.maxInboundStreams ?? DEFAULT_MAX_INBOUND_STREAMS,
-      maxOutboundStreams: options.maxOutboundStreams ?? DEFAULT_MAX_OUTBOUND_STREAMS
+      maxOutboundStreams: options.maxOutboundStreams ?? DEFAULT_MAX_OUTBOUND_STREAMS,
+      runOnLimitedConnection: options.runOnLimitedConnection ?? false
     })
   }
 
@@ -208,7 +220,7 @@ export class GossipdHost {
   }
 
   /** Open a stream to a peer (by id or multiaddr) on a protocol, dialing it if needed. */
-  async dialProtocol (peer: PeerId | Multiaddr, protocol: string, options: { signal?: AbortSignal } = {}): Promise<Stream> {
+  async dialProtocol (peer: PeerId | Multiaddr, protocol: string, options: { signal?: AbortSignal, runOnLimitedConnection?: boolean } = {}): Promise<Stream> {
     if (!this.isStarted) throw new NotStartedError()
     return this.libp2p.dialProtocol(peer, protocol, options)
   }

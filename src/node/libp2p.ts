@@ -36,12 +36,16 @@ import { muxerFirstPing } from './muxer-ping.js'
 import { withFrameLimit } from './dht-frames.js'
 import { ProviderLimitDatastore } from './provider-store.js'
 import { ping } from '@libp2p/ping'
+import { natGater, natServices, natTransports } from './nat.js'
+import type { CircuitRelayService } from '@libp2p/circuit-relay-v2'
 
 export interface Services extends Record<string, unknown> {
   identify: Identify
   ping: Ping
   dht: KadDHT
   pubsub: GossipSub
+  /** The circuit relay v2 server, unless `--relay-service off` (node/nat.ts). */
+  relay?: CircuitRelayService
 }
 
 export type GossipdLibp2p = Libp2p<Services>
@@ -88,7 +92,7 @@ export async function buildLibp2p (config: NodeConfig, privateKey: PrivateKey, o
   const tagged = bootstrapWithPeerIds(config.bootstrap)
   const stock = opts.stockLibraries === true
   const pingLimits = { maxOutboundStreams: PING_MAX_STREAMS, maxInboundStreams: PING_MAX_STREAMS }
-  const node = await createLibp2p<Services>({
+  const node: GossipdLibp2p = await createLibp2p<Services>({
     privateKey,
     start: false,
     // provider records of other peers: keys checked, counts capped (node/provider-store.ts)
@@ -98,7 +102,9 @@ export async function buildLibp2p (config: NodeConfig, privateKey: PrivateKey, o
       announce: config.announce,
       announceFilter: announceable
     },
-    transports: [tcp()],
+    // TCP, and circuit relay v2: dial through relays, listen through reservations (node/nat.ts)
+    transports: [tcp(), ...natTransports()],
+    connectionGater: natGater({ getConnections: () => node.getConnections(), maxCircuits: config.relayMaxCircuits }),
     // Noise with each session's cipher key imported once, not once per frame (node/noise-crypto.ts)
     connectionEncrypters: [stock ? noise() : noise({ crypto: noiseCrypto })],
     // liveness pings every connection over Yamux already (node/liveness.ts); Yamux's own keep-alive pinged each one
@@ -166,7 +172,8 @@ export async function buildLibp2p (config: NodeConfig, privateKey: PrivateKey, o
         scoreParams: PEER_SCORE_PARAMS,
         scoreThresholds: PEER_SCORE_THRESHOLDS,
         ...opts.gossipsub
-      })
+      }),
+      ...natServices(config)
     }
   })
   if (opts.gossipsub?.scoreParams?.topics == null) scoreSubscribedTopics(node.services.pubsub)

@@ -10,6 +10,8 @@ export interface MetricsSources {
   connections(): number
   routingTableSize(): number
   uptimeSeconds(): number
+  /** `public`, `private` or `unknown`, as dial-backs decided (node/reachability.ts). @default () => 'unknown' */
+  reachability?(): 'public' | 'private' | 'unknown'
 }
 
 export interface NodeMetrics {
@@ -29,6 +31,16 @@ export function createMetrics (sources: MetricsSources): NodeMetrics {
   gauge('gossipd_peers_connected', 'Peers with at least one open connection', sources.connections)
   gauge('gossipd_dht_routing_table_size', 'Peers in the Kademlia routing table', sources.routingTableSize)
   gauge('gossipd_uptime_seconds', 'Seconds since the node started', sources.uptimeSeconds)
+  new Gauge({
+    name: 'gossipd_reachability',
+    help: 'Reachability from dial-backs: 1 for the current state (public, private or unknown), 0 for the others',
+    labelNames: ['state'],
+    registers: [registry],
+    collect () {
+      const now = sources.reachability?.() ?? 'unknown'
+      for (const state of ['public', 'private', 'unknown']) this.set({ state }, state === now ? 1 : 0)
+    }
+  })
   const counters = new Map<string, Counter>()
   return {
     registry,

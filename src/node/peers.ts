@@ -21,6 +21,8 @@ export interface PeerEntry {
   connections: number
   /** This node's gossipsub score of the peer (0 for a peer gossipsub does not know). */
   score: number
+  /** Every open connection to the peer: direct or relayed (limited), and how it was made. */
+  links: Array<{ remoteAddr: string, direction: 'inbound' | 'outbound', relayed: boolean, origin: 'dialed' | 'accepted' | 'hole-punched' }>
 }
 
 export interface ConnectResult {
@@ -40,7 +42,8 @@ export class PeerTable {
   constructor (
     private readonly libp2p: GossipdLibp2p,
     private readonly peerStore: PeerStore,
-    private readonly liveness: Liveness
+    private readonly liveness: Liveness,
+    private readonly originOf: (conn: { id: string, direction: 'inbound' | 'outbound' }) => 'dialed' | 'accepted' | 'hole-punched' = c => c.direction === 'outbound' ? 'dialed' : 'accepted'
   ) {}
 
   /** Connected peers, one entry each (the oldest open connection describes it). */
@@ -64,7 +67,8 @@ export class PeerTable {
         connectedAt: new Date(conn.timeline.open).toISOString(),
         ageMs: now - conn.timeline.open,
         connections: conns.length,
-        score: gossipScoreOf(this.libp2p.services.pubsub, id)
+        score: gossipScoreOf(this.libp2p.services.pubsub, id),
+        links: conns.map(c => ({ remoteAddr: c.remoteAddr.toString(), direction: c.direction, relayed: c.limits != null, origin: this.originOf(c) }))
       }
     }))
   }

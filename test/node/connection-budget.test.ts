@@ -14,10 +14,10 @@ const NOW = 1_000_000
 const OLD = NOW - 60_000
 const GOSSIP = '/meshsub/1.1.0'
 
-interface FakePeer { id: PeerId, value: number, openedAt: number, streams: string[], closed: boolean }
+interface FakePeer { id: PeerId, value: number, openedAt: number, streams: string[], keepAlive: boolean, closed: boolean }
 
-async function fakePeer (value: number, opts: { openedAt?: number, streams?: string[] } = {}): Promise<FakePeer> {
-  return { id: peerIdFromPrivateKey(await generateKeyPair('Ed25519')), value, openedAt: opts.openedAt ?? OLD, streams: opts.streams ?? [GOSSIP], closed: false }
+async function fakePeer (value: number, opts: { openedAt?: number, streams?: string[], keepAlive?: boolean } = {}): Promise<FakePeer> {
+  return { id: peerIdFromPrivateKey(await generateKeyPair('Ed25519')), value, openedAt: opts.openedAt ?? OLD, streams: opts.streams ?? [GOSSIP], keepAlive: opts.keepAlive ?? false, closed: false }
 }
 
 function budgetOver (peers: FakePeer[], budget: number, slack = 2): { budget: ConnectionBudget, expected: PeerId[] } {
@@ -35,6 +35,7 @@ function budgetOver (peers: FakePeer[], budget: number, slack = 2): { budget: Co
     budget: new ConnectionBudget({
       getConnections: () => peers.filter(p => !p.closed).map(connectionOf),
       tagValue: async peer => peers.find(p => p.id.equals(peer))?.value ?? 0,
+      keptAlive: async peer => peers.find(p => p.id.equals(peer))?.keepAlive ?? false,
       expectDisconnect: peer => { expected.push(peer) },
       log: silentLogger()
     }, { budget, slack, graceMs: 30_000, idleProtocols: [GOSSIP, '/ipfs/id/1.0.0'] })
@@ -63,16 +64,17 @@ describe('ConnectionBudget', () => {
     expect(expected.map(String).sort()).toEqual(peers.filter(p => p.closed).map(p => p.id.toString()).sort())
   })
 
-  it('never closes a mesh peer, a young connection or one with a feature stream open, even short of the budget', async () => {
+  it('never closes a mesh peer, a kept-alive peer, a young connection or one with a feature stream open, even short of the budget', async () => {
     const mesh = await Promise.all(Array.from({ length: 4 }, async () => fakePeer(100)))
     const young = await fakePeer(0, { openedAt: NOW - 5_000 })
     const busy = await fakePeer(0, { streams: [GOSSIP, '/gossipd/files/1.0.0'] })
+    const relay = await fakePeer(0, { keepAlive: true })
     const idle = await fakePeer(0, { streams: [GOSSIP, '/ipfs/id/1.0.0'] })
-    const peers = [...mesh, young, busy, idle]
+    const peers = [...mesh, young, busy, relay, idle]
     const { budget } = budgetOver(peers, 2, 1)
     expect(await budget.trim(NOW)).toBe(1)
     expect(idle.closed).toBe(true)
-    expect([young, busy, ...mesh].some(p => p.closed)).toBe(false)
+    expect([young, busy, relay, ...mesh].some(p => p.closed)).toBe(false)
   })
 
   it('trims a connection once its grace period is over', async () => {

@@ -15,7 +15,7 @@ export function nodePanel (swarm: SwarmPanel, onError: (err: Error) => void, onI
     setRows($('peers'), peers.peers.map(p => [
       el('span', { title: p.id }, swarm.nameOf(p.id)),
       el('code', { title: p.remoteAddr }, p.remoteAddr.replace(/\/p2p\/[^/]+$/, '')),
-      p.direction === 'inbound' ? 'in' : 'out',
+      `${p.direction === 'inbound' ? 'in' : 'out'}${p.links.some(l => l.relayed) ? (p.links.some(l => !l.relayed) ? ' +relay' : ' relay') : ''}${p.links.some(l => l.origin === 'hole-punched') ? ' punched' : ''}`,
       ms(p.latencyMs),
       duration(p.ageMs)
     ]), 'no peers yet')
@@ -32,6 +32,9 @@ function renderIdentity (id: NodeId): void {
     ...(id.nick != null ? row('nick', id.nick) : []),
     ...row('uptime', duration(id.uptimeMs)),
     ...row('agent', id.agentVersion),
+    ...row('reachability', el('span', { 'data-testid': 'reachability', title: 'from dial-backs (AutoNAT)' }, id.reachability),
+      ...(id.relayService.serving ? [el('span', { class: 'muted' }, ` relaying for ${id.relayService.reservations}`)] : [])),
+    ...(id.relayAddresses.length > 0 ? row('via relays', ...id.relayAddresses.map(a => el('code', { class: 'wrap block' }, a))) : []),
     ...row('addresses', ...id.listen.map(a => el('code', { class: 'wrap block' }, a))),
     ...row('protocols', el('span', { class: 'muted' }, id.protocols.join(' ')))
   )

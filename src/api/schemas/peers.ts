@@ -9,7 +9,13 @@ export const PeerEntrySchema = Type.Object({
   connectedAt: Type.String({ format: 'date-time' }),
   ageMs: Type.Number(),
   connections: Type.Integer(),
-  score: Type.Number({ description: 'this node\'s gossipsub score of the peer: below 0 it has misbehaved (or speaks another message id)' })
+  score: Type.Number({ description: 'this node\'s gossipsub score of the peer: below 0 it has misbehaved (or speaks another message id)' }),
+  links: Type.Array(Type.Object({
+    remoteAddr: Type.String(),
+    direction: Type.Union([Type.Literal('inbound'), Type.Literal('outbound')]),
+    relayed: Type.Boolean({ description: 'a limited connection through a circuit relay' }),
+    origin: Type.Union([Type.Literal('dialed'), Type.Literal('accepted'), Type.Literal('hole-punched')])
+  }), { description: 'each open connection to the peer' })
 })
 
 export const PeersResponse = Type.Object({ peers: Type.Array(PeerEntrySchema) })

@@ -38,12 +38,12 @@ export function gossipdUnsupported (options) {
     return `gossipd listens and dials over TCP only, not ${options.transport}`
   }
   if (options.relay === true) {
-    return 'gossipd has no circuit relay server'
+    return 'the daemon adapter does not map the relay option yet: gossipd serves relay v2 only with --relay-service on, once it is reachable'
   }
   // the suite's connection tests give a node no listen address but a transport to dial out with; its relay tests
   // give none, so the node is reachable through a circuit relay only
   if (options.noListen === true && options.transport == null) {
-    return 'gossipd has no circuit relay transport: a node without listen addresses cannot be reached through a relay'
+    return 'gossipd needs at least one listen address, and its relay reservations are made on relays it finds through the bootstrap and the DHT, not on the relay the suite names'
   }
   return undefined
 }

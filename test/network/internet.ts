@@ -1,0 +1,270 @@
+/**
+ * An internet in a box: network namespaces on one WAN bridge, some hosts public, others in sites behind a router
+ * namespace that does NAT with iptables MASQUERADE and drops inbound packets that belong to no connection made
+ * from inside. Every `gossipd start` process also has a point-to-point management link to the host, which the
+ * test uses for the HTTP API only. Needs root, `ip` and `iptables`; every name starts with `gsn`.
+ *
+ * Addresses: each WAN host gets its own /8 (11.0.0.1, 12.0.0.1, 21.0.0.1, ...), because AutoNAT counts one
+ * answer per network segment (the first octet) and public-looking, because AutoNAT never dials private ranges.
+ * The WAN is one L2 segment: each host routes everything out of its WAN interface (on-link), so ARP finds the
+ * peer directly. Site s is 192.168.s.0/24 behind router (20+s).0.0.1.
+ *
+ * No link latency or loss: the kernel of these machines has no netem, so every link is a plain veth.
+ */
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process'
+import { createWriteStream } from 'node:fs'
+import { mkdir, mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { CLI_PATH } from '../../src/swarm/local-swarm.js'
+
+const P = 'gsn'
+const WAN = `${P}wan`
+export const TOKEN = 'nat-test-token-0123456789abcdef'
+
+export interface BoxNode {
+  /** Index of the management link (1..), unique in the box. */
+  index: number
+  name: string
+  ns: string
+  /** The IP the node listens on. */
+  ip: string
+  /** 0 for a public host, else its site. */
+  site: number
+  apiUrl: string
+  dataDir: string
+  args: string[]
+  child?: ChildProcess
+  peerId?: string
+}
+
+export interface SiteSpec {
+  /** `--random-fully`: a new random port for every connection, like a symmetric NAT. */
+  randomFully: boolean
+  nodes: number
+}
+
+/** Why the box cannot be built here, or undefined when it can. */
+export function boxUnavailable (): string | undefined {
+  if (process.platform !== 'linux') return 'needs Linux network namespaces'
+  if (process.getuid?.() !== 0) return 'needs root (ip netns, veth, bridges, iptables)'
+  for (const [cmd, arg] of [['ip', '-V'], ['iptables', '--version']]) {
+    try {
+      execFileSync(cmd, [arg], { stdio: 'ignore' })
+    } catch {
+      return `needs the ${cmd} command (${cmd === 'ip' ? 'iproute2' : 'apt-get install iptables'})`
+    }
+  }
+  return undefined
+}
+
+function run (cmd: string, args: string[]): void {
+  try {
+    execFileSync(cmd, args, { stdio: ['ignore', 'ignore', 'pipe'] })
+  } catch (err) {
+    const stderr = (err as { stderr?: Buffer }).stderr?.toString() ?? ''
+    throw new Error(`${cmd} ${args.join(' ')}: ${stderr.trim() || (err as Error).message}`, { cause: err })
+  }
+}
+const ip = (...args: string[]): void => { run('ip', args) }
+const inNs = (ns: string, cmd: string, ...args: string[]): void => { run('ip', ['netns', 'exec', ns, cmd, ...args]) }
+
+function tryRun (cmd: string, args: string[]): void {
+  try { execFileSync(cmd, args, { stdio: 'ignore' }) } catch { /* absent already */ }
+}
+
+/** The bridge's frames pass the host's iptables when br_netfilter is loaded: let ours through whatever the policy. */
+const FORWARD_RULE = ['FORWARD', '-i', WAN, '-o', WAN, '-j', 'ACCEPT', '-m', 'comment', '--comment', 'gossipd nat test']
+
+export class InternetInABox {
+  readonly nodes: BoxNode[] = []
+  private dir = ''
+  private namespaces: string[] = []
+  private hostLinks: string[] = []
+
+  constructor (readonly publicHosts: number, readonly sites: SiteSpec[]) {}
+
+  get publicNodes (): BoxNode[] { return this.nodes.filter(n => n.site === 0) }
+  siteNodes (site: number): BoxNode[] { return this.nodes.filter(n => n.site === site) }
+
+  async setUp (): Promise<void> {
+    this.tearDownNetwork()
+    this.dir = await mkdtemp(join(tmpdir(), 'gossipd-nat-'))
+    ip('link', 'add', WAN, 'type', 'bridge')
+    ip('link', 'set', WAN, 'up')
+    tryRun('iptables', ['-I', ...FORWARD_RULE])
+    let index = 0
+    for (let h = 1; h <= this.publicHosts; h++) {
+      const ns = `${P}p${h}`
+      const wanIp = `${10 + h}.0.0.1`
+      this.addNs(ns)
+      this.wanLink(ns, `${P}p${h}`, wanIp)
+      await this.addNode(++index, `public${h}`, ns, wanIp, 0)
+    }
+    this.sites.forEach((spec, i) => {
+      const s = i + 1
+      const router = `${P}r${s}`
+      const wanIp = `${20 + s}.0.0.1`
+      this.addNs(router)
+      this.wanLink(router, `${P}r${s}`, wanIp)
+      inNs(router, 'sysctl', '-qw', 'net.ipv4.ip_forward=1')
+      ip('-n', router, 'link', 'add', 'lan', 'type', 'bridge')
+      ip('-n', router, 'addr', 'add', `192.168.${s}.1/24`, 'dev', 'lan')
+      ip('-n', router, 'link', 'set', 'lan', 'up')
+      // NAT: outbound connections take the router's address; port-preserving unless --random-fully
+      inNs(router, 'iptables', '-t', 'nat', '-A', 'POSTROUTING', '-o', 'wan', '-j', 'MASQUERADE', ...(spec.randomFully ? ['--random-fully'] : []))
+      // inbound from the WAN only for connections made from inside; nothing is forwarded to a LAN host otherwise
+      inNs(router, 'iptables', '-P', 'FORWARD', 'DROP')
+      inNs(router, 'iptables', '-A', 'FORWARD', '-i', 'lan', '-o', 'wan', '-j', 'ACCEPT')
+      inNs(router, 'iptables', '-A', 'FORWARD', '-i', 'wan', '-o', 'lan', '-m', 'conntrack', '--ctstate', 'RELATED,ESTABLISHED', '-j', 'ACCEPT')
+      inNs(router, 'iptables', '-A', 'INPUT', '-i', 'wan', '-m', 'conntrack', '--ctstate', 'NEW', '-j', 'DROP')
+      for (let k = 1; k <= spec.nodes; k++) {
+        const ns = `${P}s${s}n${k}`
+        const hostIp = `192.168.${s}.${10 + k}`
+        this.addNs(ns)
+        ip('link', 'add', `${P}s${s}n${k}`, 'type', 'veth', 'peer', 'name', `${P}s${s}n${k}r`)
+        ip('link', 'set', `${P}s${s}n${k}`, 'netns', ns)
+        ip('-n', ns, 'link', 'set', `${P}s${s}n${k}`, 'name', 'eth0')
+        ip('-n', ns, 'addr', 'add', `${hostIp}/24`, 'dev', 'eth0')
+        ip('-n', ns, 'link', 'set', 'eth0', 'up')
+        ip('-n', ns, 'route', 'add', 'default', 'via', `192.168.${s}.1`)
+        ip('link', 'set', `${P}s${s}n${k}r`, 'netns', router)
+        ip('-n', router, 'link', 'set', `${P}s${s}n${k}r`, 'master', 'lan')
+        ip('-n', router, 'link', 'set', `${P}s${s}n${k}r`, 'up')
+      }
+    })
+    for (let i = 0; i < this.sites.length; i++) {
+      for (let k = 1; k <= this.sites[i].nodes; k++) {
+        await this.addNode(++index, `site${i + 1}-${k}`, `${P}s${i + 1}n${k}`, `192.168.${i + 1}.${10 + k}`, i + 1)
+      }
+    }
+  }
+
+  private addNs (ns: string): void {
+    ip('netns', 'add', ns)
+    this.namespaces.push(ns)
+    ip('-n', ns, 'link', 'set', 'lo', 'up')
+  }
+
+  /** A WAN interface named `wan` in the namespace, its own /32, every destination on-link. */
+  private wanLink (ns: string, base: string, addr: string): void {
+    ip('link', 'add', `${base}w`, 'type', 'veth', 'peer', 'name', `${base}wb`)
+    this.hostLinks.push(`${base}wb`)
+    ip('link', 'set', `${base}w`, 'netns', ns)
+    ip('-n', ns, 'link', 'set', `${base}w`, 'name', 'wan')
+    ip('-n', ns, 'addr', 'add', `${addr}/32`, 'dev', 'wan')
+    ip('-n', ns, 'link', 'set', 'wan', 'up')
+    ip('-n', ns, 'route', 'add', 'default', 'dev', 'wan')
+    ip('link', 'set', `${base}wb`, 'master', WAN)
+    ip('link', 'set', `${base}wb`, 'up')
+  }
+
+  private async addNode (index: number, name: string, ns: string, listenIp: string, site: number): Promise<void> {
+    // management link: namespace <-> host, /30 in 10.97.index.0
+    const m = `${P}m${index}`
+    ip('link', 'add', m, 'type', 'veth', 'peer', 'name', `${m}b`)
+    this.hostLinks.push(`${m}b`)
+    ip('link', 'set', m, 'netns', ns)
+    ip('-n', ns, 'addr', 'add', `10.97.${index}.2/30`, 'dev', m)
+    ip('-n', ns, 'link', 'set', m, 'up')
+    ip('addr', 'add', `10.97.${index}.1/30`, 'dev', `${m}b`)
+    ip('link', 'set', `${m}b`, 'up')
+    const dataDir = join(this.dir, name)
+    await mkdir(dataDir, { recursive: true })
+    this.nodes.push({
+      index,
+      name,
+      ns,
+      ip: listenIp,
+      site,
+      apiUrl: `http://10.97.${index}.2:8080`,
+      dataDir,
+      args: [
+        'start', '--listen', `/ip4/${listenIp}/tcp/4001`, '--api', `10.97.${index}.2:8080`, '--data-dir', dataDir,
+        '--nick', name, '--log-level', 'info'
+      ]
+    })
+  }
+
+  start (node: BoxNode, extra: string[] = []): void {
+    const out = createWriteStream(join(node.dataDir, 'node.log'), { flags: 'a' })
+    const child = spawn('ip', ['netns', 'exec', node.ns, process.execPath, CLI_PATH, ...node.args, ...extra], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, GOSSIPD_API_TOKEN: TOKEN }
+    })
+    child.stdout?.pipe(out)
+    child.stderr?.pipe(out)
+    node.child = child
+  }
+
+  async waitReady (node: BoxNode, timeoutMs = 60_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs
+    while (Date.now() < deadline) {
+      try {
+        const res = await fetch(`${node.apiUrl}/id`, { headers: { authorization: `Bearer ${TOKEN}` }, signal: AbortSignal.timeout(2_000) })
+        if (res.ok) {
+          node.peerId = ((await res.json()) as { peerId: string }).peerId
+          return
+        }
+      } catch { /* not up yet */ }
+      await new Promise(resolve => setTimeout(resolve, 200))
+    }
+    throw new Error(`${node.name} in ${node.ns} did not come up; see ${node.dataDir}/node.log`)
+  }
+
+  /** Kill a node at once (SIGKILL), as a crash or a pulled cable would. */
+  async kill (node: BoxNode): Promise<void> {
+    const child = node.child
+    if (child == null || child.exitCode != null || child.signalCode != null) return
+    const exited = new Promise(resolve => child.once('exit', resolve))
+    child.kill('SIGKILL')
+    await exited
+  }
+
+  async stop (keepLogs = false): Promise<void> {
+    await Promise.all(this.nodes.map(async n => {
+      const child = n.child
+      if (child == null || child.exitCode != null || child.signalCode != null) return
+      const exited = new Promise(resolve => child.once('exit', resolve))
+      child.kill('SIGTERM')
+      const t = setTimeout(() => child.kill('SIGKILL'), 10_000)
+      await exited
+      clearTimeout(t)
+    }))
+    this.tearDownNetwork()
+    if (this.dir !== '' && !keepLogs) await rm(this.dir, { recursive: true, force: true })
+  }
+
+  get logDir (): string { return this.dir }
+
+  /** Remove every namespace, link and rule of the box, including those of an earlier run that died. */
+  private tearDownNetwork (): void {
+    let names: string[] = []
+    try {
+      names = execFileSync('ip', ['netns', 'list'], { encoding: 'utf8' }).split('\n').map(l => l.split(' ')[0]).filter(n => n.startsWith(P))
+    } catch { /* no namespaces */ }
+    for (const ns of new Set([...names, ...this.namespaces])) tryRun('ip', ['netns', 'del', ns])
+    let links: string[] = []
+    try {
+      links = execFileSync('ip', ['-o', 'link', 'show'], { encoding: 'utf8' }).split('\n')
+        .map(l => l.split(': ')[1]?.split('@')[0] ?? '').filter(n => n.startsWith(P))
+    } catch { /* none */ }
+    for (const l of new Set([...links, ...this.hostLinks])) tryRun('ip', ['link', 'del', l])
+    tryRun('ip', ['link', 'del', WAN])
+    tryRun('iptables', ['-D', ...FORWARD_RULE])
+    this.namespaces = []
+    this.hostLinks = []
+  }
+}
+
+/** Call a node's API with the token. */
+export async function api<T = any> (node: BoxNode, path: string, init: RequestInit & { json?: unknown } = {}): Promise<{ status: number, body: T }> {
+  const { json, ...rest } = init
+  const headers: Record<string, string> = { authorization: `Bearer ${TOKEN}`, ...(rest.headers as Record<string, string> | undefined) }
+  if (json !== undefined) headers['content-type'] = 'application/json'
+  const res = await fetch(`${node.apiUrl}${path}`, { ...rest, headers, ...(json !== undefined ? { body: JSON.stringify(json) } : {}), signal: rest.signal ?? AbortSignal.timeout(30_000) })
+  const text = await res.text()
+  let body: unknown = text
+  try { body = JSON.parse(text) } catch { /* text */ }
+  return { status: res.status, body: body as T }
+}
