@@ -50,6 +50,31 @@ function tryRun (cmd: string, args: string[]): void {
 const FORWARD_RULE = ['FORWARD', '-i', BRIDGE, '-o', BRIDGE, '-j', 'ACCEPT', '-m', 'comment', '--comment', 'gossipd partition test']
 const FORWARD_RULE_B = ['FORWARD', '-i', BRIDGE_B, '-o', BRIDGE_B, '-j', 'ACCEPT', '-m', 'comment', '--comment', 'gossipd partition test']
 
+/** `gossipd <args>` in network namespace `ns`, its output appended to `<dataDir>/node.log`. */
+export function startInNamespace (ns: string, args: string[], dataDir: string, token: string): ChildProcess {
+  const out = createWriteStream(join(dataDir, 'node.log'), { flags: 'a' })
+  const child = spawn('ip', ['netns', 'exec', ns, process.execPath, CLI_PATH, ...args], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, GOSSIPD_API_TOKEN: token }
+  })
+  child.stdout?.pipe(out)
+  child.stderr?.pipe(out)
+  return child
+}
+
+/** Wait until the API at `apiUrl` answers `GET /id`; its peer id. `what` names the node in the error. */
+export async function waitForApi (apiUrl: string, token: string, timeoutMs: number, what: string, dataDir: string): Promise<string> {
+  const deadline = Date.now() + timeoutMs
+  while (Date.now() < deadline) {
+    try {
+      const res = await fetch(`${apiUrl}/id`, { headers: { authorization: `Bearer ${token}` }, signal: AbortSignal.timeout(2_000) })
+      if (res.ok) return ((await res.json()) as { peerId: string }).peerId
+    } catch { /* not up yet */ }
+    await new Promise(resolve => setTimeout(resolve, 200))
+  }
+  throw new Error(`${what} did not come up; see ${dataDir}/node.log`)
+}
+
 export class NetnsSwarm {
   readonly nodes: NsNode[] = []
   private dir = ''
@@ -101,29 +126,11 @@ export class NetnsSwarm {
   }
 
   start (node: NsNode): void {
-    const out = createWriteStream(join(node.dataDir, 'node.log'), { flags: 'a' })
-    const child = spawn('ip', ['netns', 'exec', node.ns, process.execPath, CLI_PATH, ...node.args], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, GOSSIPD_API_TOKEN: TOKEN }
-    })
-    child.stdout?.pipe(out)
-    child.stderr?.pipe(out)
-    node.child = child
+    node.child = startInNamespace(node.ns, node.args, node.dataDir, TOKEN)
   }
 
   async waitReady (node: NsNode, timeoutMs = 60_000): Promise<void> {
-    const deadline = Date.now() + timeoutMs
-    while (Date.now() < deadline) {
-      try {
-        const res = await fetch(`${node.apiUrl}/id`, { headers: { authorization: `Bearer ${TOKEN}` }, signal: AbortSignal.timeout(2_000) })
-        if (res.ok) {
-          node.peerId = ((await res.json()) as { peerId: string }).peerId
-          return
-        }
-      } catch { /* not up yet */ }
-      await new Promise(resolve => setTimeout(resolve, 200))
-    }
-    throw new Error(`node ${node.index} in ${node.ns} did not come up; see ${node.dataDir}/node.log`)
+    node.peerId = await waitForApi(node.apiUrl, TOKEN, timeoutMs, `node ${node.index} in ${node.ns}`, node.dataDir)
   }
 
   /** Cut the data network in two: the given nodes' links move to a bridge of their own. */

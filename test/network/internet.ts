@@ -11,12 +11,11 @@
  *
  * No link latency or loss: the kernel of these machines has no netem, so every link is a plain veth.
  */
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process'
-import { createWriteStream } from 'node:fs'
+import { execFileSync, type ChildProcess } from 'node:child_process'
 import { mkdir, mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { CLI_PATH } from '../../src/swarm/local-swarm.js'
+import { startInNamespace, waitForApi } from '../helpers/netns.js'
 
 const P = 'gsn'
 const WAN = `${P}wan`
@@ -187,29 +186,11 @@ export class InternetInABox {
   }
 
   start (node: BoxNode, extra: string[] = []): void {
-    const out = createWriteStream(join(node.dataDir, 'node.log'), { flags: 'a' })
-    const child = spawn('ip', ['netns', 'exec', node.ns, process.execPath, CLI_PATH, ...node.args, ...extra], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, GOSSIPD_API_TOKEN: TOKEN }
-    })
-    child.stdout?.pipe(out)
-    child.stderr?.pipe(out)
-    node.child = child
+    node.child = startInNamespace(node.ns, [...node.args, ...extra], node.dataDir, TOKEN)
   }
 
   async waitReady (node: BoxNode, timeoutMs = 60_000): Promise<void> {
-    const deadline = Date.now() + timeoutMs
-    while (Date.now() < deadline) {
-      try {
-        const res = await fetch(`${node.apiUrl}/id`, { headers: { authorization: `Bearer ${TOKEN}` }, signal: AbortSignal.timeout(2_000) })
-        if (res.ok) {
-          node.peerId = ((await res.json()) as { peerId: string }).peerId
-          return
-        }
-      } catch { /* not up yet */ }
-      await new Promise(resolve => setTimeout(resolve, 200))
-    }
-    throw new Error(`${node.name} in ${node.ns} did not come up; see ${node.dataDir}/node.log`)
+    node.peerId = await waitForApi(node.apiUrl, TOKEN, timeoutMs, `${node.name} in ${node.ns}`, node.dataDir)
   }
 
   /** Kill a node at once (SIGKILL), as a crash or a pulled cable would. */
