@@ -20,6 +20,7 @@ RUN npm ci --ignore-scripts --no-audit --no-fund \
 COPY tsconfig.json ./
 COPY src ./src
 COPY ui ./ui
+COPY build ./build
 # tsc to dist/src, the dashboard to dist/ui, the CLI bundle to dist/bundle; then drop the dev dependencies
 RUN npm run build \
  && npm prune --omit=dev --ignore-scripts --no-audit --no-fund \

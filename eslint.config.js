@@ -46,5 +46,11 @@ export default tseslint.config(
   {
     files: ['bin/**/*.js', 'scripts/**/*.js', 'eslint.config.js'],
     languageOptions: { globals: { process: 'readonly', console: 'readonly', URL: 'readonly' } }
+  },
+  {
+    // build inputs of the bundle (package.json, build:bundle): CommonJS shims that esbuild inlines
+    files: ['build/**/*.cjs'],
+    languageOptions: { globals: { require: 'readonly', module: 'writable' } },
+    rules: { '@typescript-eslint/no-require-imports': 'off' }
   }
 )

@@ -2,7 +2,8 @@
  * gossipd beside go-libp2p and rust-libp2p (issue 19), the performance anchors:
  * - CPU per node per message in a mixed swarm (gossipd processes, go and rust peers from test/interop/, all
  *   subscribed to one topic), for each implementation: every process's CPU over a publishing window, less what
- *   it used over an idle window of the same length, divided by the messages published;
+ *   it used over an idle window of the same length, divided by the messages published; and the idle window
+ *   itself, as CPU per node per second of each implementation (the swarm joined and quiet first);
  * - file transfer throughput gossipd -> gossipd against go -> go (the go peer's /gossipd/files/1.0.0 client,
  *   4 streams like gossipd's), and go fetching from gossipd, on the same machine, rounds interleaved.
  *
@@ -20,7 +21,7 @@ import { load, printRows, row, writeResult } from './lib/report.js'
 import { median, ratio } from './lib/stats.js'
 import { api, cpuSeconds, sleep, startSwarm } from './lib/swarm.js'
 
-export const DEFAULTS = { gossipd: 20, go: 5, rust: 5, messages: 300, rate: 20, sizeMib: 64, rounds: 3 }
+export const DEFAULTS = { gossipd: 20, go: 5, rust: 5, messages: 300, rate: 20, sizeMib: 64, rounds: 3, settleTimeoutMs: 180_000, afterSettleMs: 35_000 }
 
 const TOPIC = 'bench-interop'
 
@@ -58,7 +59,9 @@ async function publishWindow (ctx, foreign, o, ms) {
 async function mixedSwarmCpu (ctx, foreign, o) {
   for (const n of ctx.nodes) await api(n, `/topics/${TOPIC}`, { method: 'PUT' })
   for (const p of foreign) await p.call('subscribe', { topic: TOPIC })
-  await sleep(10_000)
+  // joined and quiet, as bench/idle.js measures it: the idle window is a figure of its own
+  await ctx.swarm.settle({ timeoutMs: o.settleTimeoutMs })
+  await sleep(o.afterSettleMs)
   // the window: publishing takes messages / rate seconds, and a few more for the last to go round
   const ms = Math.round(o.messages / o.rate * 1000) + 3000
   const i0 = await cpuOf(ctx, foreign)
@@ -70,10 +73,12 @@ async function mixedSwarmCpu (ctx, foreign, o) {
   const busy = used(i1, p1, foreign)
   const counts = { gossipd: ctx.nodes.length, go: o.go, rust: o.rust }
   const perMessage = {}
+  const idlePerSecond = {}
   for (const k of ['gossipd', 'go', 'rust']) {
     perMessage[k] = counts[k] === 0 ? null : Math.round((busy[k] - idle[k]) / counts[k] / o.messages * 1e6) / 1000
+    idlePerSecond[k] = counts[k] === 0 ? null : Math.round(idle[k] / counts[k] / (ms / 1000) * 1e5) / 100
   }
-  return { windowMs: ms, idleCpuSeconds: idle, busyCpuSeconds: busy, cpuMsPerNodePerMessage: perMessage }
+  return { windowMs: ms, idleCpuSeconds: idle, busyCpuSeconds: busy, cpuMsPerNodePerMessage: perMessage, idleCpuMsPerNodePerSecond: idlePerSecond }
 }
 
 async function gossipdToGossipd (ctx, bytes) {
@@ -135,7 +140,12 @@ export async function run (opts = {}) {
     }
     const mbps = { gossipd: median(rounds.gossipd), go: median(rounds.go), gossipdToGo: median(rounds.gossipdToGo) }
     const c = cpu.cpuMsPerNodePerMessage
+    const idle = cpu.idleCpuMsPerNodePerSecond
     const rows = [
+      row('idle CPU ms per node per second: gossipd', idle.gossipd),
+      row('idle CPU ms per node per second: go-libp2p', idle.go),
+      row('idle CPU ms per node per second: rust-libp2p', idle.rust),
+      row('gossipd / go idle CPU', ratio(idle.gossipd, idle.go)),
       row('CPU ms per node per message: gossipd', c.gossipd),
       row('CPU ms per node per message: go-libp2p', c.go),
       row('CPU ms per node per message: rust-libp2p', c.rust),

@@ -155,6 +155,12 @@ export const OUTBOX_MAX_QUEUED = 10_000
 export const DM_SEEN_TTL_FACTOR = 2
 
 /**
+ * How often remembered direct-message ids past their time are deleted. Their lifetime is days (twice the outbox
+ * TTL), so a minute late costs nothing, where pruning on the outbox's 1 s tick ran a statement every second.
+ */
+export const DM_SEEN_PRUNE_MS = 60_000
+
+/**
  * Dedupe pairs kept per sender: only messages still in a sender's outbox are ever retried, far fewer than this
  * from one peer to another; a flooding sender (1,150 messages/s were measured) would otherwise add a row per
  * message for 48 h. About 100 bytes of disk each.

@@ -10,7 +10,7 @@ import { lpStream } from '@libp2p/utils'
 import { multiaddr, type Multiaddr } from '@multiformats/multiaddr'
 import {
   DM_ATTEMPT_TIMEOUT_MS, DM_FRAME_OVERHEAD_BYTES, DM_KNOWN_ADDRESS_DIAL_TIMEOUT_MS, DM_IDLE_TIMEOUT_MS, DM_LOG_BODY_CHARS,
-  DM_MAX_STREAMS, DM_PROTOCOL, DM_RATE_BURST, DM_RATE_PEERS, DM_RATE_PER_SECOND, DM_SEEN_TTL_FACTOR, LIVE_QUEUE_LIMIT, LIVE_QUEUE_MAX_BYTES,
+  DM_MAX_STREAMS, DM_PROTOCOL, DM_RATE_BURST, DM_RATE_PEERS, DM_RATE_PER_SECOND, DM_SEEN_PRUNE_MS, DM_SEEN_TTL_FACTOR, LIVE_QUEUE_LIMIT, LIVE_QUEUE_MAX_BYTES,
   OUTBOX_MAX_PER_PEER, OUTBOX_MAX_QUEUED, OUTBOX_RETRY_MIN_MS, REPLAY_BATCH
 } from './constants.js'
 import { DirectProtocolError, InvalidRequestError, NotStartedError, StorageFullError } from '../errors.js'
@@ -97,6 +97,13 @@ export class DirectMessages {
   private timer?: ReturnType<typeof setInterval>
   private stopListening?: () => void
   private started = false
+  /**
+   * Whether the outbox may hold queued messages: set when one is queued, cleared when a tick finds none. An idle
+   * node's 1 s tick then touches no table (it ran three statements a second, 2.4 % of an idle node's CPU).
+   * It starts set: messages queued before a restart are found by the first tick.
+   */
+  private maybeQueued = true
+  private seenPrunedAt = 0
 
   constructor (private readonly components: DirectComponents, private readonly init: DirectInit) {
     this.outbox = new Outbox(components.db, init.outboxKeep)
@@ -145,6 +152,7 @@ export class DirectMessages {
     const total = this.init.outboxMaxQueued ?? OUTBOX_MAX_QUEUED
     if (this.outbox.queuedCount() >= total) throw new StorageFullError(`${total} direct messages are queued already, the most the outbox holds`)
     const entry = this.outbox.add({ id: randomUUID(), to: peer.toString(), nick: opts.nick, data, ttlMs: this.init.outboxTtlMs })
+    this.maybeQueued = true
     this.components.metrics.counter('gossipd_direct_messages_sent_total', 'Direct messages accepted for sending').inc()
     const result = await this.attempt(entry, opts.signal)
     if (result.ok) {
@@ -178,13 +186,18 @@ export class DirectMessages {
   /** Retry what is due now; expire what is past its TTL. */
   private tick (): void {
     if (!this.started) return
+    const now = Date.now()
+    if (now - this.seenPrunedAt >= DM_SEEN_PRUNE_MS) {
+      this.seenPrunedAt = now
+      this.seen.prune(now - DM_SEEN_TTL_FACTOR * this.init.outboxTtlMs)
+    }
+    if (!this.maybeQueued) return
     for (const e of this.outbox.expire()) {
       this.components.log.warn({ id: e.id, to: e.to }, 'direct message expired undelivered')
       this.components.metrics.counter('gossipd_direct_messages_expired_total', 'Direct messages that expired in the outbox').inc()
     }
-    const seenFor = DM_SEEN_TTL_FACTOR * this.init.outboxTtlMs
-    this.seen.prune(Date.now() - seenFor)
     for (const peer of this.outbox.duePeers()) this.drain(peer)
+    if (this.inFlight.size === 0 && this.outbox.queuedCount() === 0) this.maybeQueued = false
   }
 
   /** The peer just connected: try what is queued for it now, whatever its backoff says. */

@@ -135,28 +135,35 @@ export const DEFAULT_MAX_OUTBOUND_STREAMS = 32
 export const IDENTITY_FILE = 'identity.key'
 
 /**
- * Gossipsub mesh degree: the spec's 6 (kept within 4..12). Every node forwards each message to its mesh peers,
- * and with flood publish most of them have it already from the publisher, so each mesh peer is one more copy
- * to send, receive, decrypt and drop. A wider mesh of 8 cost CPU for nothing measurable: 40 nodes at 3 msg/s,
- * runs interleaved, 7.17 / 7.30 ms of CPU per node per message at D = 8 against 6.26 / 5.92 at D = 6
- * (`node bench/message-cost.js`, 2026-11-22).
+ * Gossipsub mesh degree: 4 (the spec's 6, kept within 3..6). Every node forwards each message to its mesh peers,
+ * and with flood publish most of them have it already from the publisher, so each mesh peer is one more copy to
+ * send, receive, decrypt and drop: frames, not message handling, are what a message costs. In a 40-node swarm
+ * at 3 msg/s (`node bench/message-cost.js`, 2026-12-05) CPU per node per message was 4.13 ms at D = 6 (Dhi 12),
+ * 3.98 at Dhi 8, 3.09 at D = 4 (3..6), and 2.95 with the heartbeat and lazy gossip below; 7.17 / 7.30 at D = 8
+ * (2026-11-22). Four mesh peers and the publisher's flood still reach a swarm of dozens in two or three hops,
+ * and gossip (IHAVE) and history catch-up repair what a mesh path loses.
  */
-export const GOSSIPSUB_D = 6
+export const GOSSIPSUB_D = 4
 
 /** Fewest mesh peers before the heartbeat grafts more. */
-export const GOSSIPSUB_DLO = 4
+export const GOSSIPSUB_DLO = 3
 
-/** Most mesh peers before the heartbeat prunes some. */
-export const GOSSIPSUB_DHI = 12
-
-/** Peers that receive IHAVE gossip each heartbeat: lazy repair for any message a mesh path lost. */
-export const GOSSIPSUB_DLAZY = 6
+/** Most mesh peers before the heartbeat prunes some: grafts from others are refused beyond it. */
+export const GOSSIPSUB_DHI = 6
 
 /**
- * Gossipsub heartbeat. 700 ms (default 1 s) repairs meshes and re-gossips missing ids a little faster after a
- * join, and is still cheap for dozens of peers on a 2-core machine.
+ * Peers that receive IHAVE gossip each heartbeat while messages are in the gossip window: each is one frame a
+ * heartbeat, sent and received, whether it names one message id or many. 3 (default 6) halves those frames; each
+ * message id is still advertised by every node that holds it, for `GOSSIPSUB_MCACHE_GOSSIP` heartbeats.
  */
-export const GOSSIPSUB_HEARTBEAT_MS = 700
+export const GOSSIPSUB_DLAZY = 3
+
+/**
+ * Gossipsub heartbeat: 1 s, the spec's default. Each heartbeat sends IHAVE to `GOSSIPSUB_DLAZY` peers while
+ * messages flow, so 700 ms (used before to repair meshes a little faster after a join) sent 40 % more gossip
+ * frames; with the lower Dlazy, 3.36 against 4.13 ms of CPU per node per message (above).
+ */
+export const GOSSIPSUB_HEARTBEAT_MS = 1_000
 
 /**
  * Publish our own messages to every known subscriber, not only the mesh: in a well-connected swarm the
@@ -269,6 +276,16 @@ export const METRICS_EVENT_LOOP_RESOLUTION_MS = 100
  * while a round waits for its answers. It tells a loop late by a second or more, so 50 ms is plenty.
  */
 export const LIVENESS_LOOP_RESOLUTION_MS = 50
+
+/**
+ * Idle time after which the kernel starts TCP keep-alive probes on a connection. Node's libuv then probes every
+ * second and gives up after 10 unanswered probes, so a peer cut off silently (a partition, a vanished host) is
+ * found on an idle connection within about 20 s, on both ends, by the kernel alone: no timer, frame or wake-up in
+ * the node (measured: a 2 s idle time timed out at 12.3 s on both ends of a socket pair whose packets were dropped).
+ * Liveness pings (`--ping-interval`) cover what the kernel cannot: a hung peer whose kernel still answers, and a
+ * connection with data in flight, which TCP retransmits instead of probing.
+ */
+export const TCP_KEEP_ALIVE_IDLE_MS = 10_000
 
 /**
  * Yamux's own keep-alive pings (every 30 s by default) stay off: liveness pings every connection over Yamux every

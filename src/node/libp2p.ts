@@ -24,7 +24,7 @@ import {
   GOSSIPSUB_D, GOSSIPSUB_DHI, GOSSIPSUB_DLAZY, GOSSIPSUB_DLO, GOSSIPSUB_FLOOD_PUBLISH, GOSSIPSUB_HEARTBEAT_MS,
   GOSSIPSUB_IDONTWANT_MIN_BYTES, GOSSIPSUB_MCACHE_GOSSIP, GOSSIPSUB_MCACHE_LENGTH
 } from './constants.js'
-import { GOSSIPSUB_DECODE_LIMITS, GOSSIPSUB_MAX_INBOUND_STREAMS, GOSSIPSUB_MAX_RPC_BYTES } from './constants.js'
+import { GOSSIPSUB_DECODE_LIMITS, GOSSIPSUB_MAX_INBOUND_STREAMS, GOSSIPSUB_MAX_RPC_BYTES, TCP_KEEP_ALIVE_IDLE_MS } from './constants.js'
 import { PEER_SCORE_PARAMS, PEER_SCORE_THRESHOLDS, scoreSubscribedTopics } from './gossip-scoring.js'
 import { noiseCrypto } from './noise-crypto.js'
 import { dependencyPatchesApplied } from './patches.js'
@@ -88,6 +88,8 @@ export function gossipsubRpcLimit (maxMessageSize: number): number {
   return Math.max(GOSSIPSUB_MAX_RPC_BYTES, 4 * maxMessageSize + 64 * 1024)
 }
 
+const TCP_KEEP_ALIVE = { keepAlive: true, keepAliveInitialDelay: TCP_KEEP_ALIVE_IDLE_MS }
+
 export async function buildLibp2p (config: NodeConfig, privateKey: PrivateKey, opts: Libp2pOptions): Promise<GossipdLibp2p> {
   const tagged = bootstrapWithPeerIds(config.bootstrap)
   const stock = opts.stockLibraries === true
@@ -103,7 +105,9 @@ export async function buildLibp2p (config: NodeConfig, privateKey: PrivateKey, o
       announceFilter: announceable
     },
     // TCP, and circuit relay v2: dial through relays, listen through reservations (node/nat.ts)
-    transports: [tcp(), ...natTransports()],
+    // the kernel's keep-alive probes find a silent peer on an idle connection at no CPU cost to the node
+    // (TCP_KEEP_ALIVE_IDLE_MS); liveness pings, far fewer, measure latency and catch a hung peer
+    transports: [tcp({ dialOpts: TCP_KEEP_ALIVE, listenOpts: TCP_KEEP_ALIVE }), ...natTransports()],
     connectionGater: natGater({ getConnections: () => node.getConnections(), maxCircuits: config.relayMaxCircuits }),
     // Noise with each session's cipher key imported once, not once per frame (node/noise-crypto.ts)
     connectionEncrypters: [stock ? noise() : noise({ crypto: noiseCrypto })],

@@ -156,6 +156,8 @@ describe.skipIf(tooBusy != null)(`churn in a ${NODES}-node swarm${tooBusy != nul
     let expected = 0
     let onTime = 0
     const missing: string[] = []
+    /** Publish-to-store time of every delivery that arrived, for the margin under the deadline. */
+    const latencies: number[] = []
     /** Late or missing deliveries at nodes that joined during the drill (incarnation > 0), and at the others. */
     const faults = { newcomers: 0, others: 0 }
     /** Per node: its late deliveries, the worst, and when their messages were published after it subscribed. */
@@ -167,6 +169,7 @@ describe.skipIf(tooBusy != null)(`churn in a ${NODES}-node swarm${tooBusy != nul
         if (l.subscribedAt + SETTLE_MS > m.at || (l.killedAt != null && l.killedAt < m.at + DEADLINE_MS)) continue
         expected++
         const got = received.get(k)?.get(m.id)
+        if (got != null) latencies.push(got - m.at)
         if (got != null && got - m.at <= DEADLINE_MS) {
           onTime++
           continue
@@ -197,6 +200,9 @@ describe.skipIf(tooBusy != null)(`churn in a ${NODES}-node swarm${tooBusy != nul
       }
     }
     console.log(`churn: ${published.length} messages published (${failedPublishes} publish calls failed), ${expected} deliveries expected, ${onTime} within ${DEADLINE_MS} ms, ${late} late (worst ${worst} ms), ${missing.length} missing; faults at newcomers ${faults.newcomers}, at others ${faults.others}`)
+    latencies.sort((x, y) => x - y)
+    const at = (q: number): number => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] ?? NaN
+    console.log(`churn: delivery latency p50 ${at(0.5)} ms, p99 ${at(0.99)} ms, max ${at(1)} ms: ${(DEADLINE_MS / at(1)).toFixed(1)}x under the ${DEADLINE_MS} ms deadline`)
     if (missing.length > 0) console.log(`churn: first missing: ${missing.slice(0, 10).join('; ')}`)
     expect(published.length).toBeGreaterThan(100)
     expect(missing).toEqual([])
