@@ -36,12 +36,12 @@ export const DEFAULT_MAX_CONNECTIONS = 100
 export const DEFAULT_INBOUND_CONNECTION_THRESHOLD = 200
 
 /**
- * How often connected peers are pinged: latency figures, and a peer whose process hangs while its kernel still
- * answers. A peer cut off silently is found sooner, and at no CPU cost, by TCP keep-alive (TCP_KEEP_ALIVE_IDLE_MS,
- * about 20 s). Every ping is a frame each way on both ends: at 10 s they were a third of an idle node's CPU, and
- * an idle 40-node swarm took 3.6 ms of CPU per node per second at 30 s against 6.0 at 10 s (docs/PERFORMANCE.md).
+ * How often liveness checks each connected peer. A check pings a peer only when this node wrote to it and read
+ * nothing back since the last one, or its latency is a minute old (node/liveness.ts); an idle connection is
+ * watched by TCP keep-alive. A silent peer is found within about 20 s either way, as when every peer was pinged
+ * every 10 s, which had been a third of an idle node's CPU.
  */
-export const DEFAULT_PING_INTERVAL_MS = 30_000
+export const DEFAULT_PING_INTERVAL_MS = 10_000
 
 /** Largest message body, topic or direct: bigger bodies answer 413 and never reach the wire. */
 export const DEFAULT_MAX_MESSAGE_BYTES = 64 * 1024

@@ -278,6 +278,14 @@ export const METRICS_EVENT_LOOP_RESOLUTION_MS = 100
 export const LIVENESS_LOOP_RESOLUTION_MS = 50
 
 /**
+ * Longest time a connected peer goes without a ping. Between those, liveness pings a peer only when this node
+ * sent it data and read nothing back since the last round: a busy connection proves itself by what it carries,
+ * and an idle one is watched by the kernel's TCP keep-alive (TCP_KEEP_ALIVE_IDLE_MS). This refresh keeps the
+ * latency of `GET /peers` at most a minute old, and finds a hung peer that nobody sends anything.
+ */
+export const LIVENESS_REFRESH_MS = 60_000
+
+/**
  * Idle time after which the kernel starts TCP keep-alive probes on a connection. Node's libuv then probes every
  * second and gives up after 10 unanswered probes, so a peer cut off silently (a partition, a vanished host) is
  * found on an idle connection within about 20 s, on both ends, by the kernel alone: no timer, frame or wake-up in

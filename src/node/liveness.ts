@@ -1,11 +1,19 @@
 /**
- * Keeps the peer table honest: pings every connected peer on a timer (the latency shown in `GET /peers`),
- * closes connections to peers that miss `PING_MAX_FAILURES` pings in a row, and drops peers that went away
- * and cannot be dialed back from the DHT routing table.
+ * Keeps the peer table honest: checks every connected peer on a timer, closes connections to peers that miss
+ * `PING_MAX_FAILURES` pings in a row, and drops peers that went away and cannot be dialed back from the DHT
+ * routing table.
+ *
+ * A check pings a peer only when the connection's own traffic cannot vouch for it: when this node wrote to it
+ * and read nothing from it since the last round (data may be stuck in a cut-off path, which TCP retransmits for
+ * many minutes), when its traffic cannot be read (a relayed connection), or when its latency (shown in
+ * `GET /peers`) is `LIVENESS_REFRESH_MS` old. An idle connection is the kernel's to watch (TCP keep-alive), and
+ * one that carries data both ways shows the peer alive. Pinging every peer every round had been a third of an
+ * idle node's CPU: each ping is a Noise frame and a system call each way, on both ends.
  */
 import { monitorEventLoopDelay, type ELDHistogram } from 'node:perf_hooks'
 import type { Connection, PeerId } from '@libp2p/interface'
-import { LIVENESS_LOOP_RESOLUTION_MS, PING_MAX_FAILURES, PING_TIMEOUT_MS } from './constants.js'
+import { LIVENESS_LOOP_RESOLUTION_MS, LIVENESS_REFRESH_MS, PING_MAX_FAILURES, PING_TIMEOUT_MS } from './constants.js'
+import { socketTraffic, type Traffic } from './socket-traffic.js'
 import type { Logger } from '../logger.js'
 
 /** Misses in one round from which, when they are most of the peers, the node may blame itself (see `round`). */
@@ -28,6 +36,8 @@ export interface LivenessComponents {
    * The worst event-loop delay (ms) since the last call. @default measured with `perf_hooks.monitorEventLoopDelay`
    */
   eventLoopDelay?(): number
+  /** Bytes read and written on a connection; undefined when unknown. @default read from its socket */
+  trafficOf?(conn: Connection): Traffic | undefined
   log: Logger
 }
 
@@ -37,21 +47,32 @@ export interface LivenessInit {
   timeoutMs?: number
   /** @default PING_MAX_FAILURES */
   maxFailures?: number
+  /** @default LIVENESS_REFRESH_MS */
+  refreshMs?: number
+}
+
+/** A peer's traffic at the start of the last round that looked at it, and when it was last pinged. */
+interface Seen {
+  traffic?: Traffic
+  pingedAt: number
 }
 
 export class Liveness {
   private readonly latency = new Map<string, number>()
   private readonly failures = new Map<string, number>()
   private readonly lastChecked = new Map<string, number>()
+  private readonly seen = new Map<string, Seen>()
   private timer?: ReturnType<typeof setInterval>
   private controller = new AbortController()
   private readonly timeoutMs: number
   private readonly maxFailures: number
+  private readonly refreshMs: number
   private loopDelay?: ELDHistogram
 
   constructor (private readonly components: LivenessComponents, private readonly init: LivenessInit) {
     this.timeoutMs = init.timeoutMs ?? Math.min(PING_TIMEOUT_MS, init.intervalMs)
     this.maxFailures = init.maxFailures ?? PING_MAX_FAILURES
+    this.refreshMs = init.refreshMs ?? LIVENESS_REFRESH_MS
   }
 
   start (): void {
@@ -83,6 +104,7 @@ export class Liveness {
     const key = peer.toString()
     this.latency.delete(key)
     this.failures.delete(key)
+    this.seen.delete(key)
     const signal = AbortSignal.any([this.controller.signal, AbortSignal.timeout(this.timeoutMs)])
     void (async () => {
       // give a deliberate reconnect a moment before testing reachability ourselves
@@ -124,7 +146,29 @@ export class Liveness {
   }
 
   /**
-   * Ping every connected peer once. When most of them miss at once while this node's own event loop ran late,
+   * Whether a peer needs a ping this round (see the file's comment), from its connections' traffic now and at the
+   * last round; records the traffic for the next.
+   */
+  private needsPing (key: string, conns: Connection[], now: number): boolean {
+    let traffic: Traffic | undefined = { read: 0, written: 0 }
+    for (const conn of conns) {
+      const t = (this.components.trafficOf ?? socketTraffic)(conn)
+      if (t == null) {
+        traffic = undefined
+        break
+      }
+      traffic.read += t.read
+      traffic.written += t.written
+    }
+    const last = this.seen.get(key)
+    this.seen.set(key, { traffic, pingedAt: last?.pingedAt ?? now })
+    if (last?.traffic == null || traffic == null) return true
+    if (now - last.pingedAt >= this.refreshMs) return true
+    return traffic.written !== last.traffic.written && traffic.read === last.traffic.read
+  }
+
+  /**
+   * Check every connected peer once, pinging those that need it. When most of them miss at once while this node's own event loop ran late,
    * the fault is this node's (too busy to read the answers in time), not theirs: hanging up on every peer would
    * cut the node off and add a storm of reconnections to the overload, so such a round counts against no one.
    * When the loop was on time, the peers are gone (a partition cut off most of them) and are dropped as usual.
@@ -132,14 +176,24 @@ export class Liveness {
   async round (): Promise<void> {
     this.eventLoopDelay()
     this.loopDelay?.enable()
-    const peers = new Map<string, PeerId>()
+    const byPeer = new Map<string, { peer: PeerId, conns: Connection[] }>()
     for (const conn of this.components.getConnections()) {
-      peers.set(conn.remotePeer.toString(), conn.remotePeer)
+      const key = conn.remotePeer.toString()
+      const entry = byPeer.get(key) ?? { peer: conn.remotePeer, conns: [] }
+      entry.conns.push(conn)
+      byPeer.set(key, entry)
+    }
+    for (const key of this.seen.keys()) if (!byPeer.has(key)) this.seen.delete(key)
+    const now = Date.now()
+    const due = [...byPeer].filter(([key, e]) => this.needsPing(key, e.conns, now)).map(([, e]) => e.peer)
+    if (due.length === 0) {
+      this.loopDelay?.disable()
+      return
     }
     let delayMs: number
     let results: Array<{ peer: PeerId, err: Error | undefined }>
     try {
-      results = await Promise.all([...peers.values()].map(async peer => ({ peer, err: await this.ping(peer) })))
+      results = await Promise.all(due.map(async peer => ({ peer, err: await this.ping(peer) })))
     } finally {
       delayMs = this.eventLoopDelay()
       this.loopDelay?.disable()
@@ -163,6 +217,8 @@ export class Liveness {
   /** Ping once, recording the latency; answers the error of a failed ping. */
   private async ping (peer: PeerId): Promise<Error | undefined> {
     const key = peer.toString()
+    const seen = this.seen.get(key)
+    if (seen != null) seen.pingedAt = Date.now()
     // a timer cleared once the answer is in, not AbortSignal.timeout: that one fires after every ping, answered or
     // not, and builds a DOMException with its stack trace each time (4-5 % of an idle node's CPU profile)
     const timeout = new AbortController()

@@ -95,4 +95,66 @@ describe('liveness', () => {
     await liveness.round()
     expect(hungUp.sort()).toEqual([...cutOff].sort())
   })
+
+  describe('pings only peers whose traffic cannot vouch for them', () => {
+    /** Three peers with byte counters the test moves: idle, busy both ways, and one written to without answer. */
+    async function harness (refreshMs = 60_000): Promise<{ liveness: Liveness, traffic: Map<string, { read: number, written: number }>, pinged: string[], hungUp: string[], ids: { idle: PeerId, busy: PeerId, silent: PeerId, relayed: PeerId } }> {
+      const ids = { idle: await peer(), busy: await peer(), silent: await peer(), relayed: await peer() }
+      const traffic = new Map<string, { read: number, written: number }>()
+      for (const p of [ids.idle, ids.busy, ids.silent]) traffic.set(p.toString(), { read: 100, written: 100 })
+      const pinged: string[] = []
+      const hungUp: string[] = []
+      const liveness = new Liveness({
+        getConnections: () => Object.values(ids).map(p => ({ remotePeer: p }) as unknown as Connection),
+        trafficOf: conn => {
+          const t = traffic.get(conn.remotePeer.toString())
+          return t == null ? undefined : { ...t }
+        },
+        ping: async (p) => {
+          pinged.push(p.toString())
+          if (p.equals(ids.silent) && traffic.get(p.toString())!.written > 100) throw new Error('timeout')
+          return 4
+        },
+        hangUp: async (p) => { hungUp.push(p.toString()) },
+        forget: async () => {},
+        isConnected: () => true,
+        eventLoopDelay: () => 5,
+        log: pino({ level: 'silent' })
+      }, { intervalMs: 1000, refreshMs })
+      return { liveness, traffic, pinged, hungUp, ids }
+    }
+
+    it('pings every peer once, then only one written to without an answer and a relayed one, and closes the silent one after two misses', async () => {
+      const { liveness, traffic, pinged, hungUp, ids } = await harness()
+      await liveness.round()
+      // the first round has no traffic to compare with: everyone
+      expect(pinged.sort()).toEqual(Object.values(ids).map(String).sort())
+      expect(liveness.latencyOf(ids.idle)).toBe(4)
+      const move = (p: PeerId, read: number, written: number): void => {
+        const t = traffic.get(p.toString())!
+        t.read += read
+        t.written += written
+      }
+      for (let round = 0; round < 2; round++) {
+        pinged.length = 0
+        move(ids.busy, 500, 500)
+        // the node keeps sending to a peer that has gone quiet: a cut path, or a hung process
+        move(ids.silent, 0, 300)
+        await liveness.round()
+        expect(pinged.sort(), `round ${round + 2}`).toEqual([ids.silent, ids.relayed].map(String).sort())
+      }
+      expect(hungUp).toEqual([ids.silent.toString()])
+    })
+
+    it('pings an idle peer again once its latency is older than the refresh time', async () => {
+      const { liveness, pinged, ids } = await harness(50)
+      await liveness.round()
+      pinged.length = 0
+      await liveness.round()
+      expect(pinged).not.toContain(ids.idle.toString())
+      await new Promise(resolve => setTimeout(resolve, 80))
+      await liveness.round()
+      expect(pinged).toContain(ids.idle.toString())
+    })
+  })
 })

@@ -10,8 +10,8 @@ import { NetnsSwarm, netnsUnavailable, nsHttp, type NsNode } from '../helpers/ne
 const NODES = 8
 const TOPIC = 'partition'
 /**
- * Long enough that TCP keep-alive (about 20 s) drops the idle connections across the cut. One with data in flight
- * goes at liveness's second missed ping (up to 65 s), or carries on at the heal: either way the heal must work.
+ * Long enough that the connections across the cut drop: liveness pings a peer it sends to and hears nothing from
+ * (2 missed pings, at most 30 s), and TCP keep-alive finds an idle connection (about 20 s).
  */
 const CUT_MS = 40_000
 const RECOVERY_MS = 10_000
