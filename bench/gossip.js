@@ -7,6 +7,7 @@
  *
  *   npm run build && node bench/gossip.js [--nodes=50] [--rate=10] [--seconds=60]
  */
+import { GOSSIPSUB_DLO } from '../dist/src/node/constants.js'
 import { isMain, parseArgs } from './lib/args.js'
 import { load, printRows, row, writeFileIn, writeResult } from './lib/report.js'
 import { percentile, ratio, summarize } from './lib/stats.js'
@@ -61,7 +62,8 @@ export async function run (opts = {}, shared) {
     const settled = await ctx.swarm.settle({ timeoutMs: o.settleTimeoutMs })
     await Promise.all(nodes.map(async n => api(n, `/topics/${topic}`, { method: 'PUT' })))
     // a mesh forms over a few heartbeats; publish only once every node has peers in it
-    const wantMesh = Math.min(4, nodes.length - 1)
+    // gossipsub's lower bound: the heartbeat grafts a node up to it, and may leave it there
+    const wantMesh = Math.min(GOSSIPSUB_DLO, nodes.length - 1)
     const meshT0 = performance.now()
     await waitFor(async () => {
       const infos = await Promise.all(nodes.map(async n => api(n, `/topics/${topic}`, { method: 'PUT' })))
