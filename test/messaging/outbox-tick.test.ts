@@ -6,39 +6,13 @@
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { generateKeyPair } from '@libp2p/crypto/keys'
-import type { PeerId } from '@libp2p/interface'
-import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import { afterEach, describe, expect, it, vi } from 'vitest'
-import { silentLogger } from '../../src/logger.js'
-import { DirectMessages } from '../../src/messaging/direct.js'
-import { MessageLog } from '../../src/messaging/history.js'
+import type { DirectMessages } from '../../src/messaging/direct.js'
 import { Outbox } from '../../src/messaging/outbox.js'
-import { createMetrics } from '../../src/node/metrics.js'
 import { openDatabase, type Database } from '../../src/storage/database.js'
+import { newPeerId, unreachableDirect } from '../helpers/unreachable-direct.js'
 
-const newPeerId = async (): Promise<PeerId> => peerIdFromPrivateKey(await generateKeyPair('Ed25519'))
 const sleep = async (ms: number): Promise<void> => { await new Promise(resolve => setTimeout(resolve, ms)) }
-
-/** Every dial fails at once: every peer is unreachable. */
-async function unreachable (db: Database, outboxTtlMs: number): Promise<DirectMessages> {
-  const fail = async (): Promise<never> => { throw new Error('unreachable') }
-  return new DirectMessages({
-    peerId: await newPeerId(),
-    db,
-    inbox: new MessageLog(db, 'dm_inbox', 1_000),
-    log: silentLogger(),
-    metrics: createMetrics({ connections: () => 0, routingTableSize: () => 0, uptimeSeconds: () => 0 }),
-    handle: async () => {},
-    unhandle: async () => {},
-    dialProtocol: fail,
-    isConnected: () => false,
-    findPeer: fail,
-    dial: fail,
-    dialPeer: fail,
-    onPeerConnect: () => () => {}
-  }, { maxMessageSize: 64 * 1024, outboxTtlMs, outboxKeep: 100 })
-}
 
 describe('the outbox tick', () => {
   let dir: string | undefined
@@ -58,7 +32,7 @@ describe('the outbox tick', () => {
     db = openDatabase(dir)
     const due = vi.spyOn(Outbox.prototype, 'duePeers')
     const expire = vi.spyOn(Outbox.prototype, 'expire')
-    direct = await unreachable(db, 60_000)
+    direct = await unreachableDirect(db, { outboxTtlMs: 60_000 })
     await direct.start()
     await sleep(3_500)
     // the first tick, at start, looks for messages queued before a restart; none of the three after it
@@ -69,7 +43,7 @@ describe('the outbox tick', () => {
   it('still retries and expires a message queued after the outbox was found empty', async () => {
     dir = await mkdtemp(join(tmpdir(), 'gossipd-outbox-tick-'))
     db = openDatabase(dir)
-    direct = await unreachable(db, 2_500)
+    direct = await unreachableDirect(db, { outboxTtlMs: 2_500 })
     await direct.start()
     await sleep(1_500)
     const due = vi.spyOn(Outbox.prototype, 'duePeers')

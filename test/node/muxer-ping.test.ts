@@ -1,13 +1,16 @@
 /**
  * Liveness pings over the connection's muxer (Yamux PING frames): a real round trip between two nodes, the
  * ping protocol as fallback, and a slow answer that the caller stops waiting for without the connection being
- * torn down when it arrives at last.
+ * torn down when it arrives at last; and the byte counters liveness reads from the socket under a connection to
+ * decide whom to ping (node/socket-traffic.ts): if a libp2p release moves that socket, liveness falls back to
+ * pinging every peer every round, correct but as costly as before, and this fails instead.
  */
 import { generateKeyPair } from '@libp2p/crypto/keys'
 import type { Connection, PeerId } from '@libp2p/interface'
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { pingPeer, pingingMuxerOf } from '../../src/node/muxer-ping.js'
+import { socketTraffic } from '../../src/node/socket-traffic.js'
 import { connect, startNode, stopNode, type TestNode } from '../messaging/helpers.js'
 
 describe('muxer pings', () => {
@@ -45,6 +48,21 @@ describe('muxer pings', () => {
     expect(opened.filter(p => p.includes('ping'))).toEqual([])
     expect(conn.status).toBe('open')
     conn.newStream = newStream
+  })
+
+  it('reads the bytes a TCP connection has read and written, and sees a ping move both', async () => {
+    const conn = a.node.libp2p.getConnections(b.node.peerId)[0]
+    const before = socketTraffic(conn)
+    expect(before).toBeDefined()
+    expect(before!.read).toBeGreaterThan(0)
+    expect(before!.written).toBeGreaterThan(0)
+    await pingPeer({
+      getConnections: p => a.node.libp2p.getConnections(p),
+      pingProtocol: async () => { throw new Error('the muxer should ping') }
+    }, b.node.peerId, { signal: AbortSignal.timeout(5_000) })
+    const after = socketTraffic(conn)!
+    expect(after.written).toBeGreaterThan(before!.written)
+    expect(after.read).toBeGreaterThan(before!.read)
   })
 
   it('falls back to the ping protocol when no connection has a pinging muxer', async () => {

@@ -6,43 +6,16 @@
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { generateKeyPair } from '@libp2p/crypto/keys'
-import type { PeerId } from '@libp2p/interface'
-import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import { afterEach, describe, expect, it } from 'vitest'
-import { silentLogger } from '../../src/logger.js'
-import { DirectMessages } from '../../src/messaging/direct.js'
-import { MessageLog } from '../../src/messaging/history.js'
-import { createMetrics } from '../../src/node/metrics.js'
+import type { DirectMessages } from '../../src/messaging/direct.js'
 import { openDatabase, type Database } from '../../src/storage/database.js'
+import { newPeerId, unreachableDirect } from '../helpers/unreachable-direct.js'
 
 const QUEUED = 1_000
 const BODY_BYTES = 32 * 1024
 const MEASURE_MS = 5_000
 /** 2 % of one core over the measurement. */
 const MAX_CPU_SHARE = 0.02
-
-const newPeerId = async (): Promise<PeerId> => peerIdFromPrivateKey(await generateKeyPair('Ed25519'))
-
-/** A direct-messaging service whose every dial fails at once: every peer is unreachable. */
-async function unreachable (db: Database, init: { outboxMaxPerPeer?: number, outboxMaxQueued?: number } = {}): Promise<DirectMessages> {
-  const fail = async (): Promise<never> => { throw new Error('unreachable') }
-  return new DirectMessages({
-    peerId: await newPeerId(),
-    db,
-    inbox: new MessageLog(db, 'dm_inbox', 1_000),
-    log: silentLogger(),
-    metrics: createMetrics({ connections: () => 0, routingTableSize: () => 0, uptimeSeconds: () => 0 }),
-    handle: async () => {},
-    unhandle: async () => {},
-    dialProtocol: fail,
-    isConnected: () => false,
-    findPeer: fail,
-    dial: fail,
-    dialPeer: fail,
-    onPeerConnect: () => () => {}
-  }, { maxMessageSize: 64 * 1024, outboxTtlMs: 24 * 3600_000, outboxKeep: 100, ...init })
-}
 
 describe('the direct-message outbox', () => {
   let dir: string | undefined
@@ -59,7 +32,7 @@ describe('the direct-message outbox', () => {
   it('takes under 2 % of a core with 1,000 messages queued for an unreachable peer', async () => {
     dir = await mkdtemp(join(tmpdir(), 'gossipd-outbox-'))
     db = openDatabase(dir)
-    direct = await unreachable(db)
+    direct = await unreachableDirect(db)
     await direct.start()
     const to = (await newPeerId()).toString()
     const body = new Uint8Array(BODY_BYTES).fill(0x62)
@@ -81,7 +54,7 @@ describe('the direct-message outbox', () => {
   it('refuses a message past the cap per peer and in total with storage-full', async () => {
     dir = await mkdtemp(join(tmpdir(), 'gossipd-outbox-'))
     db = openDatabase(dir)
-    direct = await unreachable(db, { outboxMaxPerPeer: 3, outboxMaxQueued: 5 })
+    direct = await unreachableDirect(db, { outboxMaxPerPeer: 3, outboxMaxQueued: 5 })
     await direct.start()
     const [a, b] = [(await newPeerId()).toString(), (await newPeerId()).toString()]
     const body = new Uint8Array([1])

@@ -1,0 +1,30 @@
+/** A direct-messaging service whose every dial fails at once: every peer is unreachable, so messages queue. */
+import { generateKeyPair } from '@libp2p/crypto/keys'
+import type { PeerId } from '@libp2p/interface'
+import { peerIdFromPrivateKey } from '@libp2p/peer-id'
+import { silentLogger } from '../../src/logger.js'
+import { DirectMessages, type DirectInit } from '../../src/messaging/direct.js'
+import { MessageLog } from '../../src/messaging/history.js'
+import { createMetrics } from '../../src/node/metrics.js'
+import type { Database } from '../../src/storage/database.js'
+
+export const newPeerId = async (): Promise<PeerId> => peerIdFromPrivateKey(await generateKeyPair('Ed25519'))
+
+export async function unreachableDirect (db: Database, init: Partial<DirectInit> = {}): Promise<DirectMessages> {
+  const fail = async (): Promise<never> => { throw new Error('unreachable') }
+  return new DirectMessages({
+    peerId: await newPeerId(),
+    db,
+    inbox: new MessageLog(db, 'dm_inbox', 1_000),
+    log: silentLogger(),
+    metrics: createMetrics({ connections: () => 0, routingTableSize: () => 0, uptimeSeconds: () => 0 }),
+    handle: async () => {},
+    unhandle: async () => {},
+    dialProtocol: fail,
+    isConnected: () => false,
+    findPeer: fail,
+    dial: fail,
+    dialPeer: fail,
+    onPeerConnect: () => () => {}
+  }, { maxMessageSize: 64 * 1024, outboxTtlMs: 24 * 3600_000, outboxKeep: 100, ...init })
+}
