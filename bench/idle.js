@@ -23,8 +23,13 @@ export async function run (opts = {}, extraArgs = []) {
     // past the joining period of history catch-up (HISTORY_SETTLE_MS), which asks every 2 s
     await sleep(o.afterSettleMs)
     const windows = []
+    // connected peers per node (p50) at the end of each window: the connection budget trims a swarm that joined
+    // at once from dozens of peers a node to the budget only once its connections are 30 s old, and idle CPU
+    // follows the number of connections
+    const peersByWindow = []
     for (let left = o.seconds; left > 0; left -= 10) {
       windows.push(await coresOver(ctx.swarm, async () => sleep(Math.min(10, left) * 1000)))
+      peersByWindow.push(summarize(await Promise.all(ctx.nodes.map(async n => (await (await api(n, '/ready', { raw: true })).json()).peers))).p50)
     }
     const peers = summarize(await Promise.all(ctx.nodes.map(async n => (await api(n, '/peers')).peers.length)))
     const cores = summarize(windows)
@@ -32,9 +37,10 @@ export async function run (opts = {}, extraArgs = []) {
       row('nodes, extra arguments', `${ctx.nodes.length}, ${extraArgs.join(' ') || '-'}`),
       row('connected peers per node p50 (min)', `${peers.p50} (${peers.min})`),
       row('idle swarm, cores (10 s windows, p50)', `${cores.p50.toFixed(3)} (${windows.map(w => w.toFixed(3)).join(', ')})`),
+      row('connected peers per node p50, at the end of each window', peersByWindow.join(', ')),
       row('CPU per node, ms per second', (1000 * cores.p50 / ctx.nodes.length).toFixed(1))
     ]
-    return { params: { ...o, nodes: ctx.nodes.length, extraArgs, nodeFlags: ctx.nodeFlags }, load: { before: loadBefore, after: load() }, settled, cores: windows, peers, rows }
+    return { params: { ...o, nodes: ctx.nodes.length, extraArgs, nodeFlags: ctx.nodeFlags }, load: { before: loadBefore, after: load() }, settled, cores: windows, peers, peersByWindow, rows }
   } finally {
     await ctx.stop()
   }
