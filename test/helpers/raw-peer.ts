@@ -34,6 +34,21 @@ export async function createRawPeer (opts: RawPeerOptions = {}): Promise<RawPeer
   }) as Promise<RawPeer>
 }
 
+/** The raw peers one test file makes, stopped together in its `afterAll`. */
+export class RawPeers {
+  private readonly peers: RawPeer[] = []
+
+  async add (opts: RawPeerOptions = {}): Promise<RawPeer> {
+    const raw = await createRawPeer(opts)
+    this.peers.push(raw)
+    return raw
+  }
+
+  async stopAll (): Promise<void> {
+    await Promise.all(this.peers.map(async r => { await r.stop() }))
+  }
+}
+
 /** Open a stream on `protocol`, tolerating a remote that does not speak it (returns the error instead). */
 export async function openStream (peer: RawPeer, target: Multiaddr, protocol: string, maxOutboundStreams = 10_000): Promise<Stream | Error> {
   try {

@@ -13,14 +13,14 @@ import { CRAWL_MAX_DIAL_ADDRS, CRAWL_MAX_DIALS, CRAWL_MAX_NEW_PEERS_PER_REPORT, 
 import type { PeerReport } from '../../src/crawl/report.js'
 import type { GossipdNode } from '../../src/index.js'
 import { TestNodes, waitFor } from '../helpers/nodes.js'
-import { createRawPeer, type RawPeer } from '../helpers/raw-peer.js'
+import { RawPeers, type RawPeer } from '../helpers/raw-peer.js'
 
 const FAKE_PEERS = 100
 const SINKS = 4
 
 describe('the crawl and hostile reports', () => {
   const nodes = new TestNodes()
-  const raws: RawPeer[] = []
+  const raws = new RawPeers()
   const sinks: Server[] = []
   let connections = 0
   let sinkAddrs: string[] = []
@@ -39,15 +39,14 @@ describe('the crawl and hostile reports', () => {
   })
 
   afterAll(async () => {
-    await Promise.all(raws.map(async r => { await r.stop() }))
+    await raws.stopAll()
     for (const s of sinks) s.close()
     await nodes.cleanup()
   })
 
   /** A raw peer, connected to the target, that answers the peers protocol with every fake peer at the sinks. */
   async function liar (): Promise<RawPeer> {
-    const raw = await createRawPeer()
-    raws.push(raw)
+    const raw = await raws.add()
     const report = (): PeerReport => ({
       peerId: raw.peerId.toString(),
       agentVersion: 'gossipd/0.1.0',

@@ -12,7 +12,7 @@ import { DHT_MAX_INBOUND_STREAMS, DHT_MAX_PROVIDER_RECORDS_PER_PEER } from '../.
 import type { GossipdNode } from '../../src/index.js'
 import { TestNodes } from '../helpers/nodes.js'
 import { heldBytes, MiB } from '../helpers/memory.js'
-import { createRawPeer, lengthPrefixed, openStream, varint, writeAll, type RawPeer } from '../helpers/raw-peer.js'
+import { lengthPrefixed, openStream, RawPeers, varint, writeAll, type RawPeer } from '../helpers/raw-peer.js'
 
 /** A protobuf field: tag, then a length-delimited value. */
 function field (tag: number, value: Uint8Array): Uint8Array {
@@ -55,7 +55,7 @@ async function recordsOf (node: GossipdNode, peer: RawPeer): Promise<number> {
 
 describe('hostile DHT peers', () => {
   const nodes = new TestNodes()
-  const raws: RawPeer[] = []
+  const raws = new RawPeers()
   let target: GossipdNode
 
   beforeAll(async () => {
@@ -63,15 +63,9 @@ describe('hostile DHT peers', () => {
   })
 
   afterAll(async () => {
-    await Promise.all(raws.map(async r => { await r.stop() }))
+    await raws.stopAll()
     await nodes.cleanup()
   })
-
-  async function rawPeer (): Promise<RawPeer> {
-    const raw = await createRawPeer()
-    raws.push(raw)
-    return raw
-  }
 
   /** Send `messages` in batches, each batch on a fresh stream (a refused record resets the stream it came on). */
   async function flood (raw: RawPeer, messages: Uint8Array[], batch: number): Promise<void> {
@@ -87,7 +81,7 @@ describe('hostile DHT peers', () => {
   }
 
   it('stores no provider record keyed by a 32 KiB identity hash: 1,000 of them leave the heap within a few MiB', async () => {
-    const raw = await rawPeer()
+    const raw = await raws.add()
     const messages = Array.from({ length: 1_000 }, (_, i) => addProvider(identityKey(32 * 1024, i), raw))
     await flood(raw, messages.slice(0, 10), 10)
     const before = await heldBytes()
@@ -98,7 +92,7 @@ describe('hostile DHT peers', () => {
   }, 120_000)
 
   it('keeps at most its per-peer cap of one peer\'s 10,000 provider records', async () => {
-    const raw = await rawPeer()
+    const raw = await raws.add()
     const messages = Array.from({ length: 10_000 }, (_, i) => addProvider(sha256Key(i), raw))
     // the first hundred warm up the code paths (and are within the cap either way)
     await flood(raw, messages.slice(0, 100), 100)
@@ -112,8 +106,7 @@ describe('hostile DHT peers', () => {
   }, 120_000)
 
   it('holds no partial kad frame over its limit: 32 streams announcing 64 MiB and sending 3 MiB each', async () => {
-    const raw = await createRawPeer()
-    raws.push(raw)
+    const raw = await raws.add()
     const addr = target.libp2p.getMultiaddrs()[0]
     const before = await heldBytes()
     const streams: Stream[] = []

@@ -9,7 +9,7 @@ import {
 import type { GossipdNode } from '../../src/index.js'
 import { meshPeersOf } from '../../src/messaging/pubsub.js'
 import { TestNodes, waitFor } from '../helpers/nodes.js'
-import { createRawPeer, type RawPeer } from '../helpers/raw-peer.js'
+import { RawPeers } from '../helpers/raw-peer.js'
 
 const TOPIC = 'hardening'
 const text = (s: string): Uint8Array => new TextEncoder().encode(s)
@@ -22,7 +22,7 @@ describe('gossipsub hardening', () => {
   let victim: GossipdNode
   let honest: GossipdNode
   let hostile: GossipdNode
-  const raws: RawPeer[] = []
+  const raws = new RawPeers()
 
   beforeAll(async () => {
     victim = await nodes.add({ minConnections: 0 })
@@ -38,7 +38,7 @@ describe('gossipsub hardening', () => {
   })
 
   afterAll(async () => {
-    await Promise.all(raws.map(async r => r.stop()))
+    await raws.stopAll()
     await nodes.cleanup()
   })
 
@@ -68,8 +68,7 @@ describe('gossipsub hardening', () => {
   })
 
   it('ignores unsigned messages from a StrictNoSign peer', async () => {
-    const raw = await createRawPeer({ gossipsub: { globalSignaturePolicy: 'StrictNoSign', emitSelf: false } })
-    raws.push(raw)
+    const raw = await raws.add({ gossipsub: { globalSignaturePolicy: 'StrictNoSign', emitSelf: false } })
     await raw.dial(victim.libp2p.getMultiaddrs()[0])
     const pubsub = raw.services.pubsub!
     pubsub.subscribe(TOPIC)
@@ -83,8 +82,7 @@ describe('gossipsub hardening', () => {
   })
 
   it('drops an RPC frame over the inbound limit without storing it, and keeps serving others', async () => {
-    const raw = await createRawPeer({ gossipsub: { globalSignaturePolicy: 'StrictSign', emitSelf: false, maxOutboundBufferSize: 64 * 1024 * 1024 } })
-    raws.push(raw)
+    const raw = await raws.add({ gossipsub: { globalSignaturePolicy: 'StrictSign', emitSelf: false, maxOutboundBufferSize: 64 * 1024 * 1024 } })
     await raw.dial(victim.libp2p.getMultiaddrs()[0])
     const pubsub = raw.services.pubsub!
     pubsub.subscribe(TOPIC)

@@ -13,7 +13,7 @@ import {
 } from '../../src/messaging/constants.js'
 import { TestNodes, waitFor } from '../helpers/nodes.js'
 import { heldBytes, MiB } from '../helpers/memory.js'
-import { createRawPeer, openStream, type RawPeer } from '../helpers/raw-peer.js'
+import { openStream, RawPeers } from '../helpers/raw-peer.js'
 
 const TOPIC = 'history-flood'
 const BODY_BYTES = 60 * 1024
@@ -33,7 +33,7 @@ const request = (limit = 1_000): Uint8Array => new TextEncoder().encode(JSON.str
 
 describe('history answers to hostile askers', () => {
   const nodes = new TestNodes()
-  const raws: RawPeer[] = []
+  const raws = new RawPeers()
   let target: GossipdNode
 
   beforeAll(async () => {
@@ -52,15 +52,9 @@ describe('history answers to hostile askers', () => {
   }, 120_000)
 
   afterAll(async () => {
-    await Promise.all(raws.map(async r => { await r.stop() }))
+    await raws.stopAll()
     await nodes.cleanup()
   })
-
-  async function rawPeer (): Promise<RawPeer> {
-    const raw = await createRawPeer()
-    raws.push(raw)
-    return raw
-  }
 
   it('holds a few MiB, not the answers, for 8 whole-window requests left unread', async () => {
     const addr = target.libp2p.getMultiaddrs()[0].toString()
@@ -83,7 +77,7 @@ describe('history answers to hostile askers', () => {
   }, 60_000)
 
   it('caps an answer\'s bytes and says it is truncated', async () => {
-    const raw = await rawPeer()
+    const raw = await raws.add()
     const s = await openStream(raw, target.libp2p.getMultiaddrs()[0], HISTORY_PROTOCOL)
     if (s instanceof Error) throw s
     const lp = lpStream(s, { maxDataLength: 1024 * 1024 })
@@ -98,7 +92,7 @@ describe('history answers to hostile askers', () => {
   }, 30_000)
 
   it('refuses a peer over its request rate with refused: rate-limited', async () => {
-    const raw = await rawPeer()
+    const raw = await raws.add()
     const addr = target.libp2p.getMultiaddrs()[0]
     const started = Date.now()
     let answered = 0

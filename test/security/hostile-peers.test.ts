@@ -15,7 +15,7 @@ import { FILES_MAX_INBOUND_STREAMS, FILES_PROTOCOL, INDEX_PROTOCOL } from '../..
 import { PEERS_MAX_STREAMS, PEERS_PROTOCOL } from '../../src/crawl/constants.js'
 import type { GossipdNode } from '../../src/index.js'
 import { TestNodes, waitFor } from '../helpers/nodes.js'
-import { createRawPeer, openStream, remoteCloses, varint, writeAll as write, type RawPeer } from '../helpers/raw-peer.js'
+import { openStream, RawPeers, remoteCloses, varint, writeAll as write } from '../helpers/raw-peer.js'
 
 const MESHSUB = '/meshsub/1.2.0'
 const PROTOCOLS = [DM_PROTOCOL, FILES_PROTOCOL, INDEX_PROTOCOL, PEERS_PROTOCOL, HISTORY_PROTOCOL, DHT_PROTOCOL, MESHSUB]
@@ -42,7 +42,7 @@ function oversizedFrame (declared: number, sent: number): Uint8Array {
 
 describe('hostile peers', () => {
   const nodes = new TestNodes()
-  const raws: RawPeer[] = []
+  const raws = new RawPeers()
   let target: GossipdNode
   let friend: GossipdNode
   let api: FastifyInstance
@@ -65,19 +65,13 @@ describe('hostile peers', () => {
   })
 
   afterAll(async () => {
-    await Promise.all(raws.map(async r => { await r.stop() }))
+    await raws.stopAll()
     await api?.close()
     await nodes.cleanup()
   })
 
-  async function rawPeer (): Promise<RawPeer> {
-    const raw = await createRawPeer()
-    raws.push(raw)
-    return raw
-  }
-
   it.each(PROTOCOLS)('closes a %s stream that carries random bytes', async (protocol) => {
-    const raw = await rawPeer()
+    const raw = await raws.add()
     for (const [i, size] of [16, 1000, 70_000].entries()) {
       const stream = await openStream(raw, addr, protocol)
       if (stream instanceof Error) throw stream
@@ -89,7 +83,7 @@ describe('hostile peers', () => {
   }, 120_000)
 
   it.each(PROTOCOLS)('closes a %s stream that announces an oversized frame, without reading it', async (protocol) => {
-    const raw = await rawPeer()
+    const raw = await raws.add()
     const stream = await openStream(raw, addr, protocol)
     if (stream instanceof Error) throw stream
     // 64 MiB announced, 256 KiB sent and the stream left open: the node must not wait for (or buffer) the rest
@@ -104,7 +98,7 @@ describe('hostile peers', () => {
     [PEERS_PROTOCOL, PEERS_MAX_STREAMS],
     [HISTORY_PROTOCOL, HISTORY_MAX_STREAMS]
   ])('refuses %s streams beyond its per-connection limit', async (protocol, limit) => {
-    const raw = await rawPeer()
+    const raw = await raws.add()
     const opened: Array<Stream | Error> = []
     for (let i = 0; i < limit * 3; i++) opened.push(await openStream(raw, addr, protocol))
     const streams = opened.filter((s): s is Stream => !(s instanceof Error))
@@ -143,7 +137,7 @@ describe('hostile peers', () => {
   }, 60_000)
 
   it('keeps its connection count within maxConnections when 60 peers connect at once', async () => {
-    const clients = await Promise.all(Array.from({ length: 60 }, async () => rawPeer()))
+    const clients = await Promise.all(Array.from({ length: 60 }, async () => raws.add()))
     let maxSeen = 0
     const watch = setInterval(() => { maxSeen = Math.max(maxSeen, target.libp2p.getConnections().length) }, 20)
     const dials = await Promise.allSettled(clients.map(async c => c.dial(addr, { signal: AbortSignal.timeout(20_000) })))
