@@ -75,6 +75,16 @@ export async function waitForApi (apiUrl: string, token: string, timeoutMs: numb
   throw new Error(`${what} did not come up; see ${dataDir}/node.log`)
 }
 
+/** Stop a node's process: SIGTERM, then SIGKILL if it is still running after `graceMs`; resolves once it exited. */
+export async function stopProcess (child: ChildProcess | undefined, graceMs: number): Promise<void> {
+  if (child == null || child.exitCode != null || child.signalCode != null) return
+  const exited = new Promise(resolve => child.once('exit', resolve))
+  child.kill('SIGTERM')
+  const t = setTimeout(() => child.kill('SIGKILL'), graceMs)
+  await exited
+  clearTimeout(t)
+}
+
 export class NetnsSwarm {
   readonly nodes: NsNode[] = []
   private dir = ''
@@ -143,15 +153,7 @@ export class NetnsSwarm {
   }
 
   async stop (): Promise<void> {
-    await Promise.all(this.nodes.map(async n => {
-      const child = n.child
-      if (child == null || child.exitCode != null || child.signalCode != null) return
-      const exited = new Promise(resolve => child.once('exit', resolve))
-      child.kill('SIGTERM')
-      const t = setTimeout(() => child.kill('SIGKILL'), 15_000)
-      await exited
-      clearTimeout(t)
-    }))
+    await Promise.all(this.nodes.map(async n => { await stopProcess(n.child, 15_000) }))
     this.tearDownNetwork()
     if (this.dir !== '') await rm(this.dir, { recursive: true, force: true })
   }

@@ -15,7 +15,7 @@ import { execFileSync, type ChildProcess } from 'node:child_process'
 import { mkdir, mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { startInNamespace, waitForApi } from '../helpers/netns.js'
+import { startInNamespace, stopProcess, waitForApi } from '../helpers/netns.js'
 
 const P = 'gsn'
 const WAN = `${P}wan`
@@ -203,15 +203,7 @@ export class InternetInABox {
   }
 
   async stop (keepLogs = false): Promise<void> {
-    await Promise.all(this.nodes.map(async n => {
-      const child = n.child
-      if (child == null || child.exitCode != null || child.signalCode != null) return
-      const exited = new Promise(resolve => child.once('exit', resolve))
-      child.kill('SIGTERM')
-      const t = setTimeout(() => child.kill('SIGKILL'), 10_000)
-      await exited
-      clearTimeout(t)
-    }))
+    await Promise.all(this.nodes.map(async n => { await stopProcess(n.child, 10_000) }))
     this.tearDownNetwork()
     if (this.dir !== '' && !keepLogs) await rm(this.dir, { recursive: true, force: true })
   }
