@@ -9,7 +9,7 @@
 import { isMain, parseArgsAndNodeArgs } from './lib/args.js'
 import { load, printRows, row, writeResult } from './lib/report.js'
 import { summarize } from './lib/stats.js'
-import { api, coresOver, sleep, startSwarm } from './lib/swarm.js'
+import { api, coresOver, readiness, sleep, startSwarm } from './lib/swarm.js'
 
 export const DEFAULTS = { nodes: 40, seconds: 30, topic: 'idle', settleTimeoutMs: 180_000, afterSettleMs: 35_000 }
 
@@ -29,7 +29,7 @@ export async function run (opts = {}, extraArgs = []) {
     const peersByWindow = []
     for (let left = o.seconds; left > 0; left -= 10) {
       windows.push(await coresOver(ctx.swarm, async () => sleep(Math.min(10, left) * 1000)))
-      peersByWindow.push(summarize(await Promise.all(ctx.nodes.map(async n => (await (await api(n, '/ready', { raw: true })).json()).peers))).p50)
+      peersByWindow.push(summarize(await Promise.all(ctx.nodes.map(async n => (await readiness(n)).peers))).p50)
     }
     const peers = summarize(await Promise.all(ctx.nodes.map(async n => (await api(n, '/peers')).peers.length)))
     const cores = summarize(windows)

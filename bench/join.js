@@ -20,7 +20,7 @@ import { isMain, parseArgsAndNodeArgs } from './lib/args.js'
 import { stopChild } from './lib/children.js'
 import { load, printRows, row, writeResult } from './lib/report.js'
 import { median, summarize } from './lib/stats.js'
-import { NODE_FLAGS, api, cpuSeconds, sleep, startSwarm } from './lib/swarm.js'
+import { NODE_FLAGS, cpuSeconds, readiness, sleep, startSwarm } from './lib/swarm.js'
 
 export const DEFAULTS = { nodes: 40, joins: 5, tablePeers: 10, targetPeers: 8, pollMs: 100, timeoutMs: 60_000, settleTimeoutMs: 180_000 }
 
@@ -60,8 +60,7 @@ async function joinOnce (ctx, o, extraArgs) {
     // `/dht/routing-table` and `/peers` instead serialized both tables 10 times a second and compiled their
     // schemas, 9 % of a joining node's CPU profile, charged to the join
     while (joinCpuS == null && performance.now() < deadline) {
-      // 503 until the first peer: the body says the same either way
-      const ready = await (await api(node, '/ready', { raw: true })).json()
+      const ready = await readiness(node)
       const now = performance.now() - t0
       if (tableMs == null && ready.routingTable >= o.tablePeers) tableMs = now
       if (tableMs != null && ready.peers >= o.targetPeers) {

@@ -92,6 +92,14 @@ export async function api (node, path, { method = 'GET', body, headers = {}, sig
   return text === '' ? undefined : JSON.parse(text)
 }
 
+/**
+ * A node's `GET /ready`: its connected peers and routing-table size, a few bytes to serialize (503 until its first
+ * peer, with the same body), so polling it costs the node little.
+ */
+export async function readiness (node) {
+  return (await api(node, '/ready', { raw: true })).json()
+}
+
 export const sleep = async ms => new Promise(resolve => setTimeout(resolve, ms))
 
 /** Cores the swarm's processes used while `work` ran: CPU seconds (all of them together) per second of wall time. */
