@@ -174,8 +174,6 @@ export class Liveness {
    * When the loop was on time, the peers are gone (a partition cut off most of them) and are dropped as usual.
    */
   async round (): Promise<void> {
-    this.eventLoopDelay()
-    this.loopDelay?.enable()
     const byPeer = new Map<string, { peer: PeerId, conns: Connection[] }>()
     for (const conn of this.components.getConnections()) {
       const key = conn.remotePeer.toString()
@@ -186,10 +184,10 @@ export class Liveness {
     for (const key of this.seen.keys()) if (!byPeer.has(key)) this.seen.delete(key)
     const now = Date.now()
     const due = [...byPeer].filter(([key, e]) => this.needsPing(key, e.conns, now)).map(([, e]) => e.peer)
-    if (due.length === 0) {
-      this.loopDelay?.disable()
-      return
-    }
+    if (due.length === 0) return
+    // the loop-delay histogram runs only while pings wait for their answers
+    this.eventLoopDelay()
+    this.loopDelay?.enable()
     let delayMs: number
     let results: Array<{ peer: PeerId, err: Error | undefined }>
     try {
