@@ -77,6 +77,7 @@ export class GossipdHost {
       hangUp: async peer => libp2p.hangUp(peer),
       forget: async peer => this.dht.remove(peer),
       isConnected: peer => libp2p.getConnections(peer).length > 0,
+      wantsPeers: () => libp2p.getPeers().length < config.minConnections,
       log
     }, { intervalMs: config.pingInterval })
     this.traversal = new Traversal(libp2p, config, log.child({ component: 'nat' }))

@@ -1,7 +1,7 @@
 /**
  * Keeps the peer table honest: checks every connected peer on a timer, closes connections to peers that miss
  * `PING_MAX_FAILURES` pings in a row, and drops peers that went away and cannot be dialed back from the DHT
- * routing table.
+ * routing table (the connection that finds a peer still there is closed again: see `onDisconnect`).
  *
  * A check pings a peer only when the connection's own traffic cannot vouch for it: when this node wrote to it
  * and read nothing from it since the last round (data may be stuck in a cut-off path, which TCP retransmits for
@@ -12,7 +12,7 @@
  */
 import { monitorEventLoopDelay, type ELDHistogram } from 'node:perf_hooks'
 import type { Connection, PeerId } from '@libp2p/interface'
-import { LIVENESS_LOOP_RESOLUTION_MS, LIVENESS_REFRESH_MS, PING_MAX_FAILURES, PING_TIMEOUT_MS } from './constants.js'
+import { CONNECTION_CLOSE_TIMEOUT_MS, LIVENESS_LOOP_RESOLUTION_MS, LIVENESS_REFRESH_MS, PING_MAX_FAILURES, PING_TIMEOUT_MS } from './constants.js'
 import { socketTraffic, type Traffic } from './socket-traffic.js'
 import type { Logger } from '../logger.js'
 
@@ -32,6 +32,11 @@ export interface LivenessComponents {
   /** Remove a peer that cannot be reached from the routing table. */
   forget(peer: PeerId): Promise<void>
   isConnected(peer: PeerId): boolean
+  /**
+   * Whether the node is short of peers: then a connection opened to test a peer's reachability is kept, otherwise
+   * it is closed again. @default never short
+   */
+  wantsPeers?(): boolean
   /**
    * The worst event-loop delay (ms) since the last call. @default measured with `perf_hooks.monitorEventLoopDelay`
    */
@@ -117,10 +122,14 @@ export class Liveness {
       if (Date.now() - last < 60_000) {
         return
       }
-      this.lastChecked.set(key, Date.now())
+      const probedAt = Date.now()
+      this.lastChecked.set(key, probedAt)
       try {
-        // reachable: the ping's connection stays open, as it would after any dial
         await this.components.ping(peer, { signal })
+        // reachable. A peer that closes a connection is most often trimming to its own connection budget: the
+        // connection this probe opened is closed again unless the node is short of peers, or every connection
+        // the budget trimmed came back at its other end a second later and lived out the budget's grace
+        if (this.components.wantsPeers?.() !== true) await this.closeProbe(peer, probedAt)
       } catch {
         if (!this.controller.signal.aborted) {
           this.components.log.debug({ peer: key }, 'peer went away; removing it from the routing table')
@@ -128,6 +137,15 @@ export class Liveness {
         }
       }
     })()
+  }
+
+  /** Close the connections this node dialed to a peer since `since` (a reachability probe's). */
+  private async closeProbe (peer: PeerId, since: number): Promise<void> {
+    const probes = this.components.getConnections()
+      .filter(c => c.remotePeer.equals(peer) && c.direction === 'outbound' && c.timeline.open >= since)
+    await Promise.all(probes.map(async conn => {
+      await conn.close({ signal: AbortSignal.timeout(CONNECTION_CLOSE_TIMEOUT_MS) }).catch(err => { conn.abort(err as Error) })
+    }))
   }
 
   /** A peer connected: measure its latency now rather than at the next round. */

@@ -157,4 +157,71 @@ describe('liveness', () => {
       expect(pinged).toContain(ids.idle.toString())
     })
   })
+
+  describe('a peer that closed its connection', () => {
+    /**
+     * A peer that hung up on this node (as one trimming to its connection budget does); `answers` says whether it is
+     * still reachable. The probe's ping "dials" it: an outbound connection appears, which the test watches.
+     */
+    async function disconnected (opts: { answers: boolean, wantsPeers: boolean }): Promise<{ closed: string[], forgotten: string[], pinged: number, conns: Connection[] }> {
+      const gone = await peer()
+      const conns: Connection[] = []
+      const closed: string[] = []
+      const forgotten: string[] = []
+      let pinged = 0
+      const liveness = new Liveness({
+        getConnections: () => conns.filter(c => c.status === 'open'),
+        ping: async (p) => {
+          pinged++
+          if (!opts.answers) throw new Error('connection refused')
+          const conn = {
+            id: `probe-${pinged}`,
+            remotePeer: p,
+            direction: 'outbound',
+            status: 'open',
+            timeline: { open: Date.now() },
+            close: async () => { conn.status = 'closed'; closed.push(conn.id) },
+            abort: () => { conn.status = 'closed' }
+          }
+          conns.push(conn as unknown as Connection)
+          return 2
+        },
+        hangUp: async () => {},
+        forget: async (p) => { forgotten.push(p.toString()) },
+        isConnected: p => conns.some(c => c.status === 'open' && c.remotePeer.equals(p)),
+        wantsPeers: () => opts.wantsPeers,
+        eventLoopDelay: () => 5,
+        log: pino({ level: 'silent' })
+      }, { intervalMs: 10_000 })
+      liveness.start()
+      try {
+        liveness.onDisconnect(gone)
+        // the probe waits a second for a deliberate reconnect first
+        await new Promise(resolve => setTimeout(resolve, 1300))
+      } finally {
+        liveness.stop()
+      }
+      return { closed, forgotten, pinged, conns }
+    }
+
+    it('closes the connection that found it still reachable, so a peer the budget trimmed is not redialed and kept', async () => {
+      const { closed, forgotten, pinged, conns } = await disconnected({ answers: true, wantsPeers: false })
+      expect(pinged).toBe(1)
+      expect(closed).toEqual(['probe-1'])
+      expect(conns.filter(c => c.status === 'open')).toEqual([])
+      expect(forgotten).toEqual([])
+    })
+
+    it('keeps that connection when the node is short of peers', async () => {
+      const { closed, pinged } = await disconnected({ answers: true, wantsPeers: true })
+      expect(pinged).toBe(1)
+      expect(closed).toEqual([])
+    })
+
+    it('drops a peer that cannot be reached from the routing table', async () => {
+      const { forgotten, pinged } = await disconnected({ answers: false, wantsPeers: false })
+      expect(pinged).toBe(1)
+      expect(forgotten).toHaveLength(1)
+    })
+  })
 })
