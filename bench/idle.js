@@ -23,9 +23,9 @@ export async function run (opts = {}, extraArgs = []) {
     // past the joining period of history catch-up (HISTORY_SETTLE_MS), which asks every 2 s
     await sleep(o.afterSettleMs)
     const windows = []
-    // connected peers per node (p50) at the end of each window: the connection budget trims a swarm that joined
-    // at once from dozens of peers a node to the budget only once its connections are 30 s old, and idle CPU
-    // follows the number of connections
+    // connected peers per node (p50) at the end of each window: idle CPU follows the number of connections, and
+    // the connection budget trims a swarm that joined at once from dozens of peers a node only once its
+    // connections are 30 s old (CONNECTION_BUDGET_GRACE_MS), so a swarm still above its budget shows here
     const peersByWindow = []
     for (let left = o.seconds; left > 0; left -= 10) {
       windows.push(await coresOver(ctx.swarm, async () => sleep(Math.min(10, left) * 1000)))

@@ -70,6 +70,12 @@ export interface SettleOptions {
   minPeers?: number
   /** DHT routing-table entries every node must have (or all the others). @default 15 */
   minRoutingTable?: number
+  /**
+   * Connected peers no node may hold: a swarm that joined at once holds dozens a node until the connection budget
+   * has trimmed them (once they are 30 s old), and that trimming, with the checks it sets off at the other ends,
+   * is a burst of work of its own. @default no limit
+   */
+  maxPeers?: number
   /** Quiet: the swarm's processes together use fewer cores than this over `windowMs`. @default 1 */
   maxCores?: number
   /** @default 3000 */
@@ -214,7 +220,7 @@ export class LocalSwarm {
           peers: (await get<{ peers: unknown[] }>(n, '/peers')).peers.length,
           table: (await get<{ size: number }>(n, '/dht/routing-table')).size
         })))
-        joined = state.every(s => s.peers >= peers && s.table >= table)
+        joined = state.every(s => s.peers >= peers && s.table >= table && s.peers <= (opts.maxPeers ?? Number.POSITIVE_INFINITY))
       } catch {
         // a node busy past the request timeout is not joined yet
       }

@@ -80,3 +80,29 @@ describe('a LocalSwarm whose owner dies', () => {
     expect(left, 'node processes still running after their owner died').toEqual([])
   }, 90_000)
 })
+
+describe('LocalSwarm.settle', () => {
+  let dir: string
+  let swarm: LocalSwarm
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'local-swarm-settle-'))
+    swarm = new LocalSwarm({ nodes: 3, dir, logLevel: 'warn', readyTimeoutMs: 60_000 })
+    await swarm.start()
+  }, 90_000)
+  afterAll(async () => {
+    await swarm?.stop()
+    await rm(dir, { recursive: true, force: true })
+  })
+
+  it('counts a swarm as joined only once no node holds more than maxPeers', async () => {
+    // three nodes find each other: two peers a node
+    const joined = await swarm.settle({ minPeers: 2, minRoutingTable: 0, timeoutMs: 30_000 })
+    expect(joined.joined).toBe(true)
+    // every node holds more than one peer, so a swarm limited to one is never joined
+    const over = await swarm.settle({ minPeers: 1, minRoutingTable: 0, maxPeers: 1, timeoutMs: 3_000 })
+    expect(over.joined).toBe(false)
+    const within = await swarm.settle({ minPeers: 2, minRoutingTable: 0, maxPeers: 2, timeoutMs: 10_000 })
+    expect(within.joined).toBe(true)
+  }, 60_000)
+})
