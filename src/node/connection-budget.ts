@@ -15,9 +15,9 @@
  */
 import type { Connection, PeerId } from '@libp2p/interface'
 import {
-  CONNECTION_BUDGET_GRACE_MS, CONNECTION_BUDGET_INTERVAL_MS, CONNECTION_BUDGET_SLACK, CONNECTION_CLOSE_TIMEOUT_MS,
-  GOSSIPSUB_MESH_TAG_VALUE
+  CONNECTION_BUDGET_GRACE_MS, CONNECTION_BUDGET_INTERVAL_MS, CONNECTION_BUDGET_SLACK, GOSSIPSUB_MESH_TAG_VALUE
 } from './constants.js'
+import { closeConnection } from './close-connection.js'
 import type { Logger } from '../logger.js'
 
 export interface ConnectionBudgetComponents {
@@ -112,8 +112,6 @@ export class ConnectionBudget {
 
   private async close ({ peer, connections }: Candidate): Promise<void> {
     this.components.expectDisconnect(peer)
-    await Promise.all(connections.map(async conn => {
-      await conn.close({ signal: AbortSignal.timeout(CONNECTION_CLOSE_TIMEOUT_MS) }).catch(err => { conn.abort(err as Error) })
-    }))
+    await Promise.all(connections.map(closeConnection))
   }
 }

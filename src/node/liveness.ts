@@ -12,7 +12,8 @@
  */
 import { monitorEventLoopDelay, type ELDHistogram } from 'node:perf_hooks'
 import type { Connection, PeerId } from '@libp2p/interface'
-import { CONNECTION_CLOSE_TIMEOUT_MS, LIVENESS_LOOP_RESOLUTION_MS, LIVENESS_REFRESH_MS, PING_MAX_FAILURES, PING_TIMEOUT_MS } from './constants.js'
+import { LIVENESS_LOOP_RESOLUTION_MS, LIVENESS_REFRESH_MS, PING_MAX_FAILURES, PING_TIMEOUT_MS } from './constants.js'
+import { closeConnection } from './close-connection.js'
 import { socketTraffic, type Traffic } from './socket-traffic.js'
 import type { Logger } from '../logger.js'
 
@@ -143,9 +144,7 @@ export class Liveness {
   private async closeProbe (peer: PeerId, since: number): Promise<void> {
     const probes = this.components.getConnections()
       .filter(c => c.remotePeer.equals(peer) && c.direction === 'outbound' && c.timeline.open >= since)
-    await Promise.all(probes.map(async conn => {
-      await conn.close({ signal: AbortSignal.timeout(CONNECTION_CLOSE_TIMEOUT_MS) }).catch(err => { conn.abort(err as Error) })
-    }))
+    await Promise.all(probes.map(closeConnection))
   }
 
   /** A peer connected: measure its latency now rather than at the next round. */
