@@ -4,14 +4,17 @@
  * of few cores this figure sets gossip latency: one publish is a burst of (nodes x cost) of CPU that the cores
  * work off before the last receiver has it. Extra `gossipd start` arguments after `--` compare settings; with
  * `-- --stock-libraries` the nodes run on their dependencies as published, without the patches of
- * docs/ARCHITECTURE.md ("Patches"), for the row with and without them.
+ * docs/ARCHITECTURE.md ("Patches"), for the row with and without them. The same difference is split into user
+ * space and kernel time, and into context switches (each a wake-up of a node's event loop, or a preemption), from
+ * /proc; at several `--rate`s it separates what each message costs from what a flow of messages costs per second
+ * (docs/PERFORMANCE.md, "Per message").
  *
  *   npm run build && node bench/message-cost.js [--nodes=40] [--rate=3] [--seconds=45] [-- --max-connections 30]
  *   node bench/message-cost.js -- --stock-libraries
  */
 import { isMain, parseArgsAndNodeArgs } from './lib/args.js'
 import { load, printRows, row, writeResult } from './lib/report.js'
-import { api, coresOver, sleep, startSwarm, textBody } from './lib/swarm.js'
+import { api, coresOver, countersBetween, processCounters, sleep, startSwarm, textBody } from './lib/swarm.js'
 
 export const DEFAULTS = { nodes: 40, rate: 3, seconds: 45, idleSeconds: 10, messageBytes: 1024, topic: 'cost', settleTimeoutMs: 180_000, afterSettleMs: 35_000 }
 
@@ -25,10 +28,17 @@ export async function run (opts = {}, extraArgs = []) {
     const settled = await ctx.swarm.settle({ timeoutMs: o.settleTimeoutMs })
     // past the joining period of history catch-up, which asks every 2 s
     await sleep(o.afterSettleMs)
+    const pids = nodes.map(n => n.pid)
+    let c0 = await processCounters(pids)
+    let t0 = performance.now()
     const idle = await coresOver(ctx.swarm, async () => sleep(o.idleSeconds * 1000))
+    const idleCounters = countersBetween(c0, await processCounters(pids))
+    const idleS = (performance.now() - t0) / 1000
     let accepted = 0
     let i = 0
     let publishingS = 0
+    c0 = await processCounters(pids)
+    t0 = performance.now()
     const busy = await coresOver(ctx.swarm, async () => {
       const started = performance.now()
       const inFlight = []
@@ -40,16 +50,24 @@ export async function run (opts = {}, extraArgs = []) {
       await Promise.all(inFlight)
       publishingS = (performance.now() - started) / 1000
     })
+    const busyCounters = countersBetween(c0, await processCounters(pids))
+    const busyS = (performance.now() - t0) / 1000
     // per message accepted, not per message the rate asked for: on a loaded machine the publishing loop falls behind
     const perMessageMs = accepted === 0 ? NaN : (busy - idle) * publishingS * 1000 / (accepted * nodes.length)
+    // the same split by kind: each counter's rate while publishing less its idle rate, over the publishing time
+    const perMessage = Object.fromEntries(Object.keys(busyCounters).map(k => [k,
+      accepted === 0 ? NaN : (busyCounters[k] / busyS - idleCounters[k] / idleS) * busyS / (accepted * nodes.length)]))
     const rows = [
       row('nodes, extra arguments', `${nodes.length}, ${extraArgs.join(' ') || '-'}`),
       row('messages accepted / published', `${accepted} / ${i} in ${publishingS.toFixed(1)} s`),
       row('swarm cores, idle / publishing', `${idle.toFixed(3)} / ${busy.toFixed(3)}`),
       row('CPU per node per message (ms)', perMessageMs.toFixed(2)),
+      row('  of which user space / kernel (ms)', `${(perMessage.userS * 1000).toFixed(2)} / ${(perMessage.systemS * 1000).toFixed(2)}`),
+      row('context switches per node per message, voluntary / involuntary', `${perMessage.voluntarySwitches.toFixed(2)} / ${perMessage.involuntarySwitches.toFixed(2)}`),
+      row('idle CPU per node per second (ms)', (idle * 1000 / nodes.length).toFixed(2)),
       row('one publish across the swarm (ms of CPU)', (perMessageMs * nodes.length).toFixed(0))
     ]
-    return { params: { ...o, nodes: nodes.length, extraArgs, nodeFlags: ctx.nodeFlags }, load: { before: loadBefore, after: load() }, settled, idleCores: idle, busyCores: busy, accepted, published: i, publishingS, perMessageMs, rows }
+    return { params: { ...o, nodes: nodes.length, extraArgs, nodeFlags: ctx.nodeFlags }, load: { before: loadBefore, after: load() }, settled, idleCores: idle, busyCores: busy, accepted, published: i, publishingS, perMessageMs, perNodePerMessage: perMessage, idleCounters, busyCounters, rows }
   } finally {
     await ctx.stop()
   }

@@ -110,6 +110,33 @@ export async function coresOver (swarm, work) {
   return (await swarm.cpuSecondsUsed() - c0) / ((performance.now() - t0) / 1000)
 }
 
+/**
+ * What a set of processes has used so far, summed (from /proc): CPU seconds in user space and in the kernel, and
+ * context switches, voluntary (the process waited: an event loop going back to sleep) and involuntary (the kernel
+ * took the core away). Processes that have exited count 0.
+ */
+export async function processCounters (pids) {
+  const sum = { userS: 0, systemS: 0, voluntarySwitches: 0, involuntarySwitches: 0 }
+  await Promise.all(pids.map(async pid => {
+    try {
+      const [stat, status] = await Promise.all([readFile(`/proc/${pid}/stat`, 'utf8'), readFile(`/proc/${pid}/status`, 'utf8')])
+      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+      sum.userS += Number(f[11]) / 100
+      sum.systemS += Number(f[12]) / 100
+      sum.voluntarySwitches += Number(/^voluntary_ctxt_switches:\s+(\d+)/m.exec(status)?.[1] ?? 0)
+      sum.involuntarySwitches += Number(/^nonvoluntary_ctxt_switches:\s+(\d+)/m.exec(status)?.[1] ?? 0)
+    } catch {
+      // exited
+    }
+  }))
+  return sum
+}
+
+/** `b - a`, field by field, of two `processCounters` readings. */
+export function countersBetween (a, b) {
+  return Object.fromEntries(Object.keys(a).map(k => [k, b[k] - a[k]]))
+}
+
 /** Poll `check` until it returns a truthy value or `timeoutMs` passes (then the last value, or undefined). */
 export async function waitFor (check, { timeoutMs = 60_000, intervalMs = 200 } = {}) {
   const deadline = Date.now() + timeoutMs
