@@ -73,6 +73,19 @@ export class PeerTable {
     }))
   }
 
+  /**
+   * How many peers `list()` would return, without describing them: no peer-store read per peer. `GET /ready` is
+   * polled by probes and benchmarks, and listing cost 1.5-1.8 ms of the node's CPU per request at 19 peers against
+   * 0.1-0.25 ms for `GET /health`.
+   */
+  count (): number {
+    const peers = new Set<string>()
+    for (const conn of this.libp2p.getConnections()) {
+      if (conn.status === 'open') peers.add(conn.remotePeer.toString())
+    }
+    return peers.size
+  }
+
   isConnected (peer: PeerId): boolean {
     return this.libp2p.getConnections(peer).some(c => c.status === 'open')
   }

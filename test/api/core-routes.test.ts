@@ -38,6 +38,8 @@ describe('core API routes', () => {
     const ready = await api.inject('/ready')
     expect(ready.statusCode).toBe(200)
     expect(ready.json().peers).toBeGreaterThanOrEqual(1)
+    // counted without listing, the same peers as the list
+    expect(ready.json().peers).toBe((await api.inject('/peers')).json().peers.length)
     const id = (await api.inject('/id')).json()
     expect(id.peerId).toBe(b.peerId.toString())
     expect(id.listen[0]).toMatch(/^\/ip4\/127\.0\.0\.1\/tcp\/\d+\/p2p\//)

@@ -20,7 +20,7 @@ const root: FastifyPluginAsyncTypebox<RouteOptions> = async (app, { node }) => {
   app.get('/ready', {
     schema: { summary: 'Readiness: started and connected to at least one peer (503 otherwise)', tags: ['node'], response: { 200: ReadyResponse, 503: ReadyResponse } }
   }, async (_req, reply) => {
-    const peers = (await node.peers.list()).length
+    const peers = node.peers.count()
     const ready = node.isStarted && peers > 0
     return reply.code(ready ? 200 : 503).send({ ready, peers, routingTable: node.dht.size })
   })
