@@ -4,7 +4,7 @@
  */
 import { spawn } from 'node:child_process'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { api, startCliSwarm, type CliSwarm } from '../helpers/swarm.js'
+import { api, readiness, startCliSwarm, type CliSwarm } from '../helpers/swarm.js'
 
 const NODES = 30
 const MIN_PEERS = 8
@@ -39,10 +39,10 @@ describe(`a ${NODES}-node process swarm`, () => {
     const progress: string[] = []
     while (Date.now() - started < DEADLINE_MS) {
       sampledAt = Date.now() - started
-      last = await Promise.all(swarm.nodes.map(async n => ({
-        peers: (await api<Peers>(n.apiUrl, '/peers')).peers.length,
-        dht: (await api<RoutingTable>(n.apiUrl, '/dht/routing-table')).size
-      })))
+      last = await Promise.all(swarm.nodes.map(async n => {
+        const r = await readiness(n.apiUrl)
+        return { peers: r.peers, dht: r.routingTable }
+      }))
       progress.push(`${(sampledAt / 1000).toFixed(1)} s: ${last.filter(s => s.peers >= MIN_PEERS).length}/${last.filter(s => s.dht >= MIN_ROUTING_TABLE).length}`)
       if (last.every(s => s.peers >= MIN_PEERS && s.dht >= MIN_ROUTING_TABLE)) break
       await new Promise(resolve => setTimeout(resolve, 500))

@@ -6,7 +6,7 @@
 import { spawn, type ChildProcess } from 'node:child_process'
 import { createWriteStream } from 'node:fs'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { api as apiOnce, percentile, startCliSwarm, type CliSwarm } from '../helpers/swarm.js'
+import { api as apiOnce, percentile, readiness, startCliSwarm, type CliSwarm } from '../helpers/swarm.js'
 import { collectStream } from '../messaging/helpers.js'
 
 // 30 by default (the issue's figure); MESSAGING_SWARM_NODES runs the same test on a smaller swarm when debugging
@@ -80,7 +80,7 @@ describe(`messaging in a ${NODES}-node process swarm`, () => {
     // connections first: gossipsub can only learn of subscribers it is connected to
     const connected = Date.now()
     while (Date.now() - connected < 40_000) {
-      const counts = await Promise.all(swarm.nodes.map(async n => (await api<Peers>(n.apiUrl, '/peers')).peers.length))
+      const counts = await Promise.all(swarm.nodes.map(async n => (await readiness(n.apiUrl)).peers))
       if (Math.min(...counts) >= 8) break
       await sleep(500)
     }
@@ -91,11 +91,11 @@ describe(`messaging in a ${NODES}-node process swarm`, () => {
     let meshes: number[] = []
     while (Date.now() - subscribed < 30_000) {
       const state = await Promise.all(swarm.nodes.map(async n => {
-        const [peers, topicPeers] = await Promise.all([
-          api<Peers>(n.apiUrl, '/peers'),
+        const [ready, topicPeers] = await Promise.all([
+          readiness(n.apiUrl),
           api<{ mesh: string[], subscribers: string[] }>(n.apiUrl, `/topics/${topic}/peers`)
         ])
-        return { peers: peers.peers.length, subscribers: topicPeers.subscribers.length, mesh: topicPeers.mesh.length }
+        return { peers: ready.peers, subscribers: topicPeers.subscribers.length, mesh: topicPeers.mesh.length }
       }))
       meshes = state.map(s => s.mesh)
       if (state.every(s => s.subscribers >= s.peers && s.mesh >= Math.min(4, s.peers))) break
