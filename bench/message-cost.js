@@ -14,7 +14,7 @@
  */
 import { isMain, parseArgsAndNodeArgs } from './lib/args.js'
 import { load, printRows, row, writeResult } from './lib/report.js'
-import { api, coresOver, countersBetween, processCounters, sleep, startSwarm, textBody } from './lib/swarm.js'
+import { api, countersBetween, processCounters, sleep, startSwarm, textBody } from './lib/swarm.js'
 
 export const DEFAULTS = { nodes: 40, rate: 3, seconds: 45, idleSeconds: 10, messageBytes: 1024, topic: 'cost', settleTimeoutMs: 180_000, afterSettleMs: 35_000 }
 
@@ -28,30 +28,29 @@ export async function run (opts = {}, extraArgs = []) {
     const settled = await ctx.swarm.settle({ timeoutMs: o.settleTimeoutMs })
     // past the joining period of history catch-up, which asks every 2 s
     await sleep(o.afterSettleMs)
+    // the swarm's CPU over each window, by kind (user space, kernel, context switches), from /proc
     const pids = nodes.map(n => n.pid)
     let c0 = await processCounters(pids)
     let t0 = performance.now()
-    const idle = await coresOver(ctx.swarm, async () => sleep(o.idleSeconds * 1000))
+    await sleep(o.idleSeconds * 1000)
     const idleCounters = countersBetween(c0, await processCounters(pids))
     const idleS = (performance.now() - t0) / 1000
+    const idle = (idleCounters.userS + idleCounters.systemS) / idleS
     let accepted = 0
     let i = 0
-    let publishingS = 0
     c0 = await processCounters(pids)
     t0 = performance.now()
-    const busy = await coresOver(ctx.swarm, async () => {
-      const started = performance.now()
-      const inFlight = []
-      while (performance.now() - started < o.seconds * 1000) {
-        const n = nodes[i++ % nodes.length]
-        inFlight.push(api(n, `/topics/${o.topic}/messages`, { method: 'POST', headers: { 'content-type': 'text/plain' }, body: textBody(`${i}:`, o.messageBytes) }).then(() => { accepted++ }, () => {}))
-        await sleep(Math.max(0, started + i * 1000 / o.rate - performance.now()))
-      }
-      await Promise.all(inFlight)
-      publishingS = (performance.now() - started) / 1000
-    })
+    const inFlight = []
+    while (performance.now() - t0 < o.seconds * 1000) {
+      const n = nodes[i++ % nodes.length]
+      inFlight.push(api(n, `/topics/${o.topic}/messages`, { method: 'POST', headers: { 'content-type': 'text/plain' }, body: textBody(`${i}:`, o.messageBytes) }).then(() => { accepted++ }, () => {}))
+      await sleep(Math.max(0, t0 + i * 1000 / o.rate - performance.now()))
+    }
+    await Promise.all(inFlight)
+    const publishingS = (performance.now() - t0) / 1000
     const busyCounters = countersBetween(c0, await processCounters(pids))
     const busyS = (performance.now() - t0) / 1000
+    const busy = (busyCounters.userS + busyCounters.systemS) / busyS
     // per message accepted, not per message the rate asked for: on a loaded machine the publishing loop falls behind
     const perMessageMs = accepted === 0 ? NaN : (busy - idle) * publishingS * 1000 / (accepted * nodes.length)
     // the same split by kind: each counter's rate while publishing less its idle rate, over the publishing time

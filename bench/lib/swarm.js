@@ -5,7 +5,7 @@
 import { mkdtemp, readFile, rm } from 'node:fs/promises'
 import { constants as osConstants, tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { LocalSwarm, NODE_PROCESS_FLAGS, cpuSeconds } from '../../dist/src/swarm/local-swarm.js'
+import { LocalSwarm, NODE_PROCESS_FLAGS, cpuSeconds, cpuTimes } from '../../dist/src/swarm/local-swarm.js'
 
 // Interrupted (Ctrl-C, a CI timeout's SIGTERM), a benchmark exits through process.exit, so that LocalSwarm's exit
 // hook kills the node processes it started; Node's default action on these signals ends the process without it.
@@ -119,10 +119,9 @@ export async function processCounters (pids) {
   const sum = { userS: 0, systemS: 0, voluntarySwitches: 0, involuntarySwitches: 0 }
   await Promise.all(pids.map(async pid => {
     try {
-      const [stat, status] = await Promise.all([readFile(`/proc/${pid}/stat`, 'utf8'), readFile(`/proc/${pid}/status`, 'utf8')])
-      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
-      sum.userS += Number(f[11]) / 100
-      sum.systemS += Number(f[12]) / 100
+      const [cpu, status] = await Promise.all([cpuTimes(pid), readFile(`/proc/${pid}/status`, 'utf8')])
+      sum.userS += cpu.userS
+      sum.systemS += cpu.systemS
       sum.voluntarySwitches += Number(/^voluntary_ctxt_switches:\s+(\d+)/m.exec(status)?.[1] ?? 0)
       sum.involuntarySwitches += Number(/^nonvoluntary_ctxt_switches:\s+(\d+)/m.exec(status)?.[1] ?? 0)
     } catch {

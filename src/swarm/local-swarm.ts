@@ -95,11 +95,36 @@ export interface Settled {
   cores: number
 }
 
-/** CPU seconds (user + system) a process has used so far, from /proc/<pid>/stat (clock ticks of 1/100 s). */
-export async function cpuSeconds (pid: number): Promise<number> {
+/** CPU seconds a process has used so far, in user space and in the kernel, from /proc/<pid>/stat (ticks of 1/100 s). */
+export async function cpuTimes (pid: number): Promise<{ userS: number, systemS: number }> {
   const stat = await readFile(`/proc/${pid}/stat`, 'utf8')
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
-  return (Number(fields[11]) + Number(fields[12])) / 100
+  return { userS: Number(fields[11]) / 100, systemS: Number(fields[12]) / 100 }
+}
+
+/** CPU seconds (user + system) a process has used so far. */
+export async function cpuSeconds (pid: number): Promise<number> {
+  const { userS, systemS } = await cpuTimes(pid)
+  return userS + systemS
+}
+
+/** A node's `GET /ready` answer: connected peers and routing-table size. */
+export interface Readiness {
+  ready: boolean
+  peers: number
+  routingTable: number
+}
+
+/**
+ * Read a node's `GET /ready`: a few bytes, and 503 with the same body until its first peer, so polling it costs the
+ * node little (listing `/peers` and `/dht/routing-table` instead cost each node of a joining swarm about 2 ms of CPU
+ * a second). Any other status throws.
+ */
+export async function readiness (apiUrl: string, { headers = {}, timeoutMs = 10_000 }: { headers?: Record<string, string>, timeoutMs?: number } = {}): Promise<Readiness> {
+  const res = await fetch(`${apiUrl}/ready`, { headers, signal: AbortSignal.timeout(timeoutMs) })
+  const body = await res.text()
+  if (!res.ok && res.status !== 503) throw new Error(`GET ${apiUrl}/ready: ${res.status} ${body.slice(0, 200)}`)
+  return JSON.parse(body) as Readiness
 }
 
 /**
@@ -208,21 +233,11 @@ export class LocalSwarm {
     const running = this.nodes.filter(n => this.children.has(n.index))
     const peers = Math.min(opts.minPeers ?? 8, running.length - 1)
     const table = Math.min(opts.minRoutingTable ?? 15, running.length - 1)
-    // `GET /ready` counts both in a few bytes (503, with the same body, until the first peer); polling `/peers` and
-    // `/dht/routing-table` instead cost each node about 2 ms of CPU a second while the swarm was joining
-    const readiness = async (node: SwarmNode): Promise<{ peers: number, routingTable: number }> => {
-      const res = await fetch(`${node.apiUrl}/ready`, { headers: this.authHeaders(), signal: AbortSignal.timeout(10_000) })
-      if (!res.ok && res.status !== 503) throw new Error(`/ready on ${node.name}: ${res.status}`)
-      return await res.json() as { peers: number, routingTable: number }
-    }
     let joined = false
     while (!joined && Date.now() - t0 < timeoutMs) {
       try {
-        const state = await Promise.all(running.map(async n => {
-          const r = await readiness(n)
-          return { peers: r.peers, table: r.routingTable }
-        }))
-        joined = state.every(s => s.peers >= peers && s.table >= table && s.peers <= (opts.maxPeers ?? Number.POSITIVE_INFINITY))
+        const state = await Promise.all(running.map(async n => readiness(n.apiUrl, { headers: this.authHeaders() })))
+        joined = state.every(s => s.peers >= peers && s.routingTable >= table && s.peers <= (opts.maxPeers ?? Number.POSITIVE_INFINITY))
       } catch {
         // a node busy past the request timeout is not joined yet
       }

@@ -5,6 +5,9 @@ import { join } from 'node:path'
 import { createInterface } from 'node:readline'
 import type { SwarmNode } from '../../src/swarm/local-swarm.js'
 
+/** What swarm tests poll while a swarm joins: counts in a few bytes, not listed tables. */
+export { readiness } from '../../src/swarm/local-swarm.js'
+
 export interface CliSwarm {
   dir: string
   nodes: SwarmNode[]
@@ -45,18 +48,6 @@ export async function api<T> (base: string, path: string, init?: RequestInit): P
   const body = await res.text()
   if (!res.ok) throw new Error(`${init?.method ?? 'GET'} ${base}${path}: ${res.status} ${body}`)
   return JSON.parse(body) as T
-}
-
-/**
- * A node's `GET /ready`: its connected peers and routing-table size, a few bytes (503, with the same body, until its
- * first peer). What swarm tests poll while a swarm joins: listing `/peers` and `/dht/routing-table` instead cost
- * each node more CPU than the join they were timing could spare.
- */
-export async function readiness (base: string): Promise<{ ready: boolean, peers: number, routingTable: number }> {
-  const res = await fetch(`${base}/ready`, { signal: AbortSignal.timeout(30_000) })
-  const body = await res.text()
-  if (!res.ok && res.status !== 503) throw new Error(`GET ${base}/ready: ${res.status} ${body}`)
-  return JSON.parse(body)
 }
 
 export function percentile (values: number[], p: number): number {
