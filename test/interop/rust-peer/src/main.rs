@@ -107,8 +107,14 @@ fn options() -> Options {
 
 /// A command that waits for the network: answered when its kad query ends.
 enum Pending {
-    FindPeer { id: u64, target: PeerId },
+    /// `tries`: lookups started for this command so far (see `FIND_PEER_TRIES`).
+    FindPeer { id: u64, target: PeerId, tries: u32 },
 }
+
+/// Lookups one findPeer may start. rust-libp2p's closest-peers query returns only peers that answered it, so a
+/// target that was named by others but was slow to answer itself (a loaded machine) ends the query without it;
+/// go-libp2p's FindPeer would have taken the address it was named with. One more lookup asks again.
+const FIND_PEER_TRIES: u32 = 2;
 
 struct State {
     pending: HashMap<kad::QueryId, Pending>,
@@ -235,19 +241,26 @@ fn event(swarm: &mut Swarm<Behaviour>, st: &mut State, ev: SwarmEvent<BehaviourE
         }
         SwarmEvent::Behaviour(BehaviourEvent::Kad(kad::Event::OutboundQueryProgressed { id, result, step, .. })) => {
             if let kad::QueryResult::GetClosestPeers(r) = result {
-                let Some(Pending::FindPeer { id: cmd, target }) = st.pending.get(&id) else { return };
-                let (cmd, target) = (*cmd, *target);
-                let peers = match r {
-                    Ok(ok) => ok.peers,
-                    Err(kad::GetClosestPeersError::Timeout { peers, .. }) => peers,
+                let Some(Pending::FindPeer { id: cmd, target, tries }) = st.pending.get(&id) else { return };
+                let (cmd, target, tries) = (*cmd, *target, *tries);
+                let (peers, timed_out) = match r {
+                    Ok(ok) => (ok.peers, false),
+                    Err(kad::GetClosestPeersError::Timeout { peers, .. }) => (peers, true),
                 };
+                let answered = peers.len();
                 if let Some(p) = peers.into_iter().find(|p| p.peer_id == target) {
                     st.pending.remove(&id);
                     let addrs: Vec<String> = p.addrs.iter().map(|a| a.to_string()).collect();
                     out(json!({"id": cmd, "ok": true, "result": {"peerId": target.to_string(), "addrs": addrs}}));
                 } else if step.last {
                     st.pending.remove(&id);
-                    out(json!({"id": cmd, "ok": false, "error": format!("{target} not found")}));
+                    if tries < FIND_PEER_TRIES {
+                        eprintln!("findPeer {target}: lookup {tries} ended without it ({answered} peers answered, timed out: {timed_out}); looking again");
+                        let q = swarm.behaviour_mut().kad.get_closest_peers(target);
+                        st.pending.insert(q, Pending::FindPeer { id: cmd, target, tries: tries + 1 });
+                    } else {
+                        out(json!({"id": cmd, "ok": false, "error": format!("{target} not found after {tries} lookups (last: {answered} peers answered, timed out: {timed_out})")}));
+                    }
                 }
             }
         }
@@ -286,7 +299,7 @@ fn command(swarm: &mut Swarm<Behaviour>, st: &mut State, c: Command) {
         "findPeer" => match c.peer.parse::<PeerId>() {
             Ok(target) => {
                 let q = swarm.behaviour_mut().kad.get_closest_peers(target);
-                st.pending.insert(q, Pending::FindPeer { id, target });
+                st.pending.insert(q, Pending::FindPeer { id, target, tries: 1 });
             }
             Err(e) => answer(Err(e.to_string())),
         },
