@@ -1,9 +1,11 @@
 /**
  * Cost of storing one message in a topic's history (`MessageLog.append`, every publish and every receive does
  * one) as the topic fills up to the history limit and past it. Prints microseconds per append, median of
- * batches, and the CPU time per append.
+ * batches, and the CPU time per append. Then `--spaced` more appends, each `--gap-ms` after the last, as a node
+ * receiving a few messages a second makes them: what one append costs once the caches have gone cold, against
+ * the back-to-back figure of the same run.
  *
- *   npm run build && node bench/history-append.js [--limit=10000] [--messages=30000]
+ *   npm run build && node bench/history-append.js [--limit=10000] [--messages=30000] [--spaced=300] [--gap-ms=30]
  */
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
@@ -13,7 +15,7 @@ import { openDatabase } from '../dist/src/storage/database.js'
 import { isMain, parseArgs } from './lib/args.js'
 import { median } from './lib/stats.js'
 
-export const DEFAULTS = { limit: 10_000, messages: 30_000, batch: 1000 }
+export const DEFAULTS = { limit: 10_000, messages: 30_000, batch: 1000, spaced: 300, gapMs: 30 }
 
 export async function run (opts = {}) {
   const o = { ...DEFAULTS, ...opts }
@@ -31,9 +33,21 @@ export async function run (opts = {}) {
     }
     const cpu = process.cpuUsage(cpu0)
     const kept = log.stats('news').count
+    // spaced out: each append timed on its own, wall clock and CPU
+    let spacedWallMs = 0
+    let spacedCpuUs = 0
+    for (let j = 0; j < o.spaced; j++) {
+      await new Promise(resolve => setTimeout(resolve, o.gapMs))
+      const c0 = process.cpuUsage()
+      const t0 = performance.now()
+      log.append({ channel: 'news', id: `s${j}`, from: 'peer', data })
+      spacedWallMs += performance.now() - t0
+      const c = process.cpuUsage(c0)
+      spacedCpuUs += c.user + c.system
+    }
     const before = batches.filter(b => b.upTo <= o.limit).map(b => b.usPerAppend)
     const after = batches.filter(b => b.upTo > o.limit).map(b => b.usPerAppend)
-    return { params: o, kept, usPerAppendFilling: median(before), usPerAppendFull: median(after), cpuUsPerAppend: (cpu.user + cpu.system) / o.messages, batches }
+    return { params: o, kept, usPerAppendFilling: median(before), usPerAppendFull: median(after), cpuUsPerAppend: (cpu.user + cpu.system) / o.messages, spacedUsPerAppend: o.spaced > 0 ? spacedWallMs * 1000 / o.spaced : NaN, spacedCpuUsPerAppend: o.spaced > 0 ? spacedCpuUs / o.spaced : NaN, batches }
   } finally {
     db.close()
     await rm(dir, { recursive: true, force: true })
@@ -43,4 +57,5 @@ export async function run (opts = {}) {
 if (isMain(import.meta.url)) {
   const r = await run(parseArgs(process.argv.slice(2), DEFAULTS))
   process.stdout.write(`history append: ${r.usPerAppendFilling.toFixed(1)} us while filling, ${r.usPerAppendFull.toFixed(1)} us once full (limit ${r.params.limit}, kept ${r.kept}); CPU ${r.cpuUsPerAppend.toFixed(1)} us per append\n`)
+  if (r.params.spaced > 0) process.stdout.write(`spaced ${r.params.gapMs} ms apart (${r.params.spaced}): ${r.spacedUsPerAppend.toFixed(1)} us, CPU ${r.spacedCpuUsPerAppend.toFixed(1)} us per append, ${(r.spacedCpuUsPerAppend / r.cpuUsPerAppend).toFixed(1)}x back to back\n`)
 }

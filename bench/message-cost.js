@@ -7,20 +7,26 @@
  * docs/ARCHITECTURE.md ("Patches"), for the row with and without them. The same difference is split into user
  * space and kernel time, and into context switches (each a wake-up of a node's event loop, or a preemption), from
  * /proc; at several `--rate`s it separates what each message costs from what a flow of messages costs per second
- * (docs/PERFORMANCE.md, "Per message").
+ * (docs/PERFORMANCE.md, "Per message"). With `--from=one` only the first node publishes, and the figure is split
+ * between the publisher and the receivers: in a swarm of 2, what one hop costs each end.
  *
- *   npm run build && node bench/message-cost.js [--nodes=40] [--rate=3] [--seconds=45] [-- --max-connections 30]
+ *   npm run build && node bench/message-cost.js [--nodes=40] [--rate=3] [--seconds=45] [--from=all|one] [-- --max-connections 30]
  *   node bench/message-cost.js -- --stock-libraries
  */
 import { isMain, parseArgsAndNodeArgs } from './lib/args.js'
 import { load, printRows, row, writeResult } from './lib/report.js'
 import { api, countersBetween, processCounters, sleep, startSwarm, textBody } from './lib/swarm.js'
 
-export const DEFAULTS = { nodes: 40, rate: 3, seconds: 45, idleSeconds: 10, messageBytes: 1024, topic: 'cost', settleTimeoutMs: 180_000, afterSettleMs: 35_000 }
+export const DEFAULTS = { nodes: 40, rate: 3, seconds: 45, idleSeconds: 10, messageBytes: 1024, topic: 'cost', settleTimeoutMs: 180_000, afterSettleMs: 35_000, from: 'all' }
+
+/** CPU seconds per second of a group of processes: what `countersBetween` read over `seconds`. */
+const coresOf = (c, seconds) => (c.userS + c.systemS) / seconds
 
 export async function run (opts = {}, extraArgs = []) {
   const o = { ...DEFAULTS, ...opts }
+  if (o.from !== 'all' && o.from !== 'one') throw new Error(`--from must be all or one, not ${o.from}`)
   const loadBefore = load()
+
   const ctx = await startSwarm({ nodes: o.nodes, extraArgs })
   try {
     const nodes = ctx.nodes
@@ -30,27 +36,34 @@ export async function run (opts = {}, extraArgs = []) {
     await sleep(o.afterSettleMs)
     // the swarm's CPU over each window, by kind (user space, kernel, context switches), from /proc
     const pids = nodes.map(n => n.pid)
-    let c0 = await processCounters(pids)
+    // the first node, the one publisher of `--from=one`, and the rest, apart
+    const groups = async () => Promise.all([processCounters(pids.slice(0, 1)), processCounters(pids.slice(1))])
+    const between = (a, b) => a.map((c, k) => countersBetween(c, b[k]))
+    const sum = ([a, b]) => Object.fromEntries(Object.keys(a).map(k => [k, a[k] + b[k]]))
+    let c0 = await groups()
     let t0 = performance.now()
     await sleep(o.idleSeconds * 1000)
-    const idleCounters = countersBetween(c0, await processCounters(pids))
+    const idleGroups = between(c0, await groups())
+    const idleCounters = sum(idleGroups)
     const idleS = (performance.now() - t0) / 1000
-    const idle = (idleCounters.userS + idleCounters.systemS) / idleS
+    const idle = coresOf(idleCounters, idleS)
     let accepted = 0
     let i = 0
-    c0 = await processCounters(pids)
+    c0 = await groups()
     t0 = performance.now()
     const inFlight = []
     while (performance.now() - t0 < o.seconds * 1000) {
-      const n = nodes[i++ % nodes.length]
+      const n = o.from === 'one' ? nodes[0] : nodes[i % nodes.length]
+      i++
       inFlight.push(api(n, `/topics/${o.topic}/messages`, { method: 'POST', headers: { 'content-type': 'text/plain' }, body: textBody(`${i}:`, o.messageBytes) }).then(() => { accepted++ }, () => {}))
       await sleep(Math.max(0, t0 + i * 1000 / o.rate - performance.now()))
     }
     await Promise.all(inFlight)
     const publishingS = (performance.now() - t0) / 1000
-    const busyCounters = countersBetween(c0, await processCounters(pids))
+    const busyGroups = between(c0, await groups())
+    const busyCounters = sum(busyGroups)
     const busyS = (performance.now() - t0) / 1000
-    const busy = (busyCounters.userS + busyCounters.systemS) / busyS
+    const busy = coresOf(busyCounters, busyS)
     // per message accepted, not per message the rate asked for: on a loaded machine the publishing loop falls behind
     const perMessageMs = accepted === 0 ? NaN : (busy - idle) * publishingS * 1000 / (accepted * nodes.length)
     // the same split by kind: each counter's rate while publishing less its idle rate, over the publishing time
@@ -66,7 +79,11 @@ export async function run (opts = {}, extraArgs = []) {
       row('idle CPU per node per second (ms)', (idle * 1000 / nodes.length).toFixed(2)),
       row('one publish across the swarm (ms of CPU)', (perMessageMs * nodes.length).toFixed(0))
     ]
-    return { params: { ...o, nodes: nodes.length, extraArgs, nodeFlags: ctx.nodeFlags }, load: { before: loadBefore, after: load() }, settled, idleCores: idle, busyCores: busy, accepted, published: i, publishingS, perMessageMs, perNodePerMessage: perMessage, idleCounters, busyCounters, rows }
+    // --from=one: the same figure for the publisher alone and for each receiver
+    const perMessageOf = (k, count) => accepted === 0 ? NaN : (coresOf(busyGroups[k], busyS) - coresOf(idleGroups[k], idleS)) * publishingS * 1000 / (accepted * count)
+    const byRole = o.from === 'one' ? { publisherMs: perMessageOf(0, 1), receiverMs: nodes.length > 1 ? perMessageOf(1, nodes.length - 1) : NaN } : undefined
+    if (byRole != null) rows.push(row('CPU per message at the publisher / at each receiver (ms)', `${byRole.publisherMs.toFixed(2)} / ${byRole.receiverMs.toFixed(2)}`))
+    return { params: { ...o, nodes: nodes.length, extraArgs, nodeFlags: ctx.nodeFlags }, load: { before: loadBefore, after: load() }, settled, idleCores: idle, busyCores: busy, accepted, published: i, publishingS, perMessageMs, perNodePerMessage: perMessage, byRole, idleCounters, busyCounters, rows }
   } finally {
     await ctx.stop()
   }
