@@ -26,7 +26,6 @@ export async function run (opts = {}, extraArgs = []) {
   const o = { ...DEFAULTS, ...opts }
   if (o.from !== 'all' && o.from !== 'one') throw new Error(`--from must be all or one, not ${o.from}`)
   const loadBefore = load()
-
   const ctx = await startSwarm({ nodes: o.nodes, extraArgs })
   try {
     const nodes = ctx.nodes
@@ -64,8 +63,10 @@ export async function run (opts = {}, extraArgs = []) {
     const busyCounters = sum(busyGroups)
     const busyS = (performance.now() - t0) / 1000
     const busy = coresOf(busyCounters, busyS)
-    // per message accepted, not per message the rate asked for: on a loaded machine the publishing loop falls behind
-    const perMessageMs = accepted === 0 ? NaN : (busy - idle) * publishingS * 1000 / (accepted * nodes.length)
+    // CPU ms per message and per process of a group, its publishing rate less its idle rate; per message accepted,
+    // not per message the rate asked for: on a loaded machine the publishing loop falls behind
+    const perMessageOf = (busyC, idleC, processes) => accepted === 0 ? NaN : (coresOf(busyC, busyS) - coresOf(idleC, idleS)) * publishingS * 1000 / (accepted * processes)
+    const perMessageMs = perMessageOf(busyCounters, idleCounters, nodes.length)
     // the same split by kind: each counter's rate while publishing less its idle rate, over the publishing time
     const perMessage = Object.fromEntries(Object.keys(busyCounters).map(k => [k,
       accepted === 0 ? NaN : (busyCounters[k] / busyS - idleCounters[k] / idleS) * busyS / (accepted * nodes.length)]))
@@ -80,8 +81,7 @@ export async function run (opts = {}, extraArgs = []) {
       row('one publish across the swarm (ms of CPU)', (perMessageMs * nodes.length).toFixed(0))
     ]
     // --from=one: the same figure for the publisher alone and for each receiver
-    const perMessageOf = (k, count) => accepted === 0 ? NaN : (coresOf(busyGroups[k], busyS) - coresOf(idleGroups[k], idleS)) * publishingS * 1000 / (accepted * count)
-    const byRole = o.from === 'one' ? { publisherMs: perMessageOf(0, 1), receiverMs: nodes.length > 1 ? perMessageOf(1, nodes.length - 1) : NaN } : undefined
+    const byRole = o.from === 'one' ? { publisherMs: perMessageOf(busyGroups[0], idleGroups[0], 1), receiverMs: nodes.length > 1 ? perMessageOf(busyGroups[1], idleGroups[1], nodes.length - 1) : NaN } : undefined
     if (byRole != null) rows.push(row('CPU per message at the publisher / at each receiver (ms)', `${byRole.publisherMs.toFixed(2)} / ${byRole.receiverMs.toFixed(2)}`))
     return { params: { ...o, nodes: nodes.length, extraArgs, nodeFlags: ctx.nodeFlags }, load: { before: loadBefore, after: load() }, settled, idleCores: idle, busyCores: busy, accepted, published: i, publishingS, perMessageMs, perNodePerMessage: perMessage, byRole, idleCounters, busyCounters, rows }
   } finally {
