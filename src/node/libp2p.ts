@@ -94,6 +94,7 @@ export async function buildLibp2p (config: NodeConfig, privateKey: PrivateKey, o
   const tagged = bootstrapWithPeerIds(config.bootstrap)
   const stock = opts.stockLibraries === true
   const pingLimits = { maxOutboundStreams: PING_MAX_STREAMS, maxInboundStreams: PING_MAX_STREAMS }
+  const nat = await natServices(config)
   const node: GossipdLibp2p = await createLibp2p<Services>({
     privateKey,
     start: false,
@@ -177,7 +178,7 @@ export async function buildLibp2p (config: NodeConfig, privateKey: PrivateKey, o
         scoreThresholds: PEER_SCORE_THRESHOLDS,
         ...opts.gossipsub
       }),
-      ...natServices(config)
+      ...nat
     }
   })
   if (opts.gossipsub?.scoreParams?.topics == null) scoreSubscribedTopics(node.services.pubsub)

@@ -7,7 +7,7 @@ import { circuitRelayServer, circuitRelayTransport, RELAY_V2_STOP_CODEC, type Ci
 import { dcutr } from '@libp2p/dcutr'
 import { identifyPush } from '@libp2p/identify'
 import type { Connection, ConnectionGater } from '@libp2p/interface'
-import { uPnPNAT } from '@libp2p/upnp-nat'
+import type { uPnPNAT } from '@libp2p/upnp-nat'
 import type { Multiaddr } from '@multiformats/multiaddr'
 import type { NodeConfig } from '../config.js'
 import { DCUTR_MAX_STREAMS, DCUTR_RETRIES, RELAY_RESERVATION_TTL_MS } from './constants.js'
@@ -27,7 +27,11 @@ export interface NatServiceFactories {
   upnp?: ReturnType<typeof uPnPNAT>
 }
 
-export function natServices (config: RelayConfig): NatServiceFactories {
+/**
+ * UPnP's module (an SSDP client and an XML parser, about 4 ms of CPU to load) is loaded only when `--upnp` asks for
+ * port mapping: it is off by default, and every node of a swarm would otherwise pay for it at start.
+ */
+export async function natServices (config: RelayConfig): Promise<NatServiceFactories> {
   const services: NatServiceFactories = {
     // tells connected peers (the DHT servers among them) when the node's addresses change: a private node's
     // relay addresses appear only after its first contacts, and others find it through them
@@ -46,7 +50,13 @@ export function natServices (config: RelayConfig): NatServiceFactories {
       }
     })
   }
-  if (config.upnp) services.upnp = uPnPNAT()
+  if (config.upnp) {
+    const { uPnPNAT } = await import('@libp2p/upnp-nat')
+    // the mapping the router grants is announced at once: left unconfirmed, upnp-nat waits for @libp2p/autonat
+    // to confirm it, and libp2p refuses to start a node that has UPnP without that service (gossipd runs its own
+    // AutoNAT, node/reachability.ts, which still decides whether the node is public)
+    services.upnp = uPnPNAT({ autoConfirmAddress: true })
+  }
   return services
 }
 
