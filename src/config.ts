@@ -79,7 +79,7 @@ export const SETTINGS: Setting[] = [
   { key: 'nick', flag: '--nick', env: 'GOSSIPD_NICK', kind: 'string', description: 'nickname shown to other peers' },
   { key: 'minConnections', flag: '--min-connections', env: 'GOSSIPD_MIN_CONNECTIONS', kind: 'int', default: C.DEFAULT_MIN_CONNECTIONS, description: 'connections the node opens to DHT peers it finds' },
   { key: 'maxConnections', flag: '--max-connections', env: 'GOSSIPD_MAX_CONNECTIONS', kind: 'int', default: C.DEFAULT_MAX_CONNECTIONS, description: 'open connections above which the least useful are pruned' },
-  { key: 'connectionBudget', flag: '--connection-budget', env: 'GOSSIPD_CONNECTION_BUDGET', kind: 'int', default: C.DEFAULT_CONNECTION_BUDGET, description: 'peers kept connected (at least --min-connections): a node holding a few more closes its least useful idle connections (gossip mesh and DHT-close peers last); 0 keeps every connection' },
+  { key: 'connectionBudget', flag: '--connection-budget', env: 'GOSSIPD_CONNECTION_BUDGET', kind: 'int', default: C.DEFAULT_CONNECTION_BUDGET, description: 'peers kept connected (at least --min-connections): a node holding a few more closes its least useful idle connections (gossip mesh and DHT-close peers last); 0 keeps every connection; left unset, at most --max-connections' },
   { key: 'inboundConnectionThreshold', flag: '--inbound-rate', env: 'GOSSIPD_INBOUND_RATE', kind: 'int', default: C.DEFAULT_INBOUND_CONNECTION_THRESHOLD, description: 'inbound connections accepted per second from one IP' },
   { key: 'pingInterval', flag: '--ping-interval', env: 'GOSSIPD_PING_INTERVAL', kind: 'int', default: C.DEFAULT_PING_INTERVAL_MS, description: 'ms between liveness checks of each peer: a peer is pinged when it was sent data and nothing came back since the last check, or its latency is a minute old; 2 missed pings in a row close the connection' },
   { key: 'dhtProtocol', flag: '--dht-protocol', env: 'GOSSIPD_DHT_PROTOCOL', kind: 'string', default: C.DHT_PROTOCOL, description: 'Kademlia protocol id; nodes with different ids form separate DHTs' },
@@ -219,6 +219,8 @@ export function loadConfig (sources: ConfigSources = {}): NodeConfig {
     layers.push(fromEnv)
   }
   layers.push(sources.flags ?? {})
+  /** The settings some layer gave, as against those left at their defaults. */
+  const given = new Set<string>()
   for (const layer of layers) {
     for (const [key, raw] of Object.entries(layer)) {
       const s = settingFor(key)
@@ -227,8 +229,14 @@ export function loadConfig (sources: ConfigSources = {}): NodeConfig {
       }
       if (raw !== undefined) {
         merged[key] = coerce(s, raw)
+        given.add(key)
       }
     }
+  }
+  // a default budget follows a lower --max-connections: `--max-connections 5` alone is a node of 5 connections,
+  // not an error about a setting the user never gave
+  if (!given.has('connectionBudget') && typeof merged.maxConnections === 'number' && typeof merged.connectionBudget === 'number') {
+    merged.connectionBudget = Math.min(merged.connectionBudget, merged.maxConnections)
   }
 
   const first = Value.Errors(ConfigSchema, merged).First()

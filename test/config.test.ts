@@ -39,6 +39,14 @@ describe('config', () => {
     expect(c.minConnections).toBe(12)
   })
 
+  it('lowers the default connection budget to a lower --max-connections, and keeps a given budget to check', () => {
+    expect(loadConfig().connectionBudget).toBeGreaterThan(5)
+    const c = loadConfig({ flags: { maxConnections: 5, minConnections: 2 } })
+    expect(c.connectionBudget).toBe(5)
+    expect(loadConfig({ flags: { maxConnections: 5, minConnections: 2, connectionBudget: 3 } }).connectionBudget).toBe(3)
+    expect(() => loadConfig({ flags: { maxConnections: 5, minConnections: 2, connectionBudget: 6 } })).toThrow(ConfigError)
+  })
+
   it.each([
     [{ GOSSIPD_LISTEN: 'not-a-multiaddr' }, '--listen / GOSSIPD_LISTEN'],
     [{ GOSSIPD_BOOTSTRAP: '/ip4/1.2.3.4/tcp/x' }, '--bootstrap / GOSSIPD_BOOTSTRAP'],
