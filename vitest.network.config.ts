@@ -2,7 +2,8 @@ import { defineConfig } from 'vitest/config'
 
 /**
  * `npm run test:network`: NAT traversal on an internet in a box (test/network/): 2 public nodes and 4 sites of 4
- * nodes behind NAT routers, in network namespaces. Needs root and iptables; skipped, saying why, without them.
+ * nodes behind NAT routers, in network namespaces, and a site whose router maps ports (`--upnp`, miniupnpd). Needs
+ * root and iptables (and miniupnpd for the UPnP drill); skipped, saying why, without them.
  */
 export default defineConfig({
   test: {

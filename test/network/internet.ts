@@ -9,10 +9,13 @@
  * The WAN is one L2 segment: each host routes everything out of its WAN interface (on-link), so ARP finds the
  * peer directly. Site s is 192.168.s.0/24 behind router (20+s).0.0.1.
  *
+ * A site may have a home router that grants port mappings (UPnP IGD and NAT-PMP, miniupnpd on its LAN side).
+ *
  * No link latency or loss: the kernel of these machines has no netem, so every link is a plain veth.
  */
-import { execFileSync, type ChildProcess } from 'node:child_process'
-import { mkdir, mkdtemp, rm } from 'node:fs/promises'
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process'
+import { createWriteStream } from 'node:fs'
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { startInNamespace, stopProcess, waitForApi } from '../helpers/netns.js'
@@ -41,6 +44,21 @@ export interface SiteSpec {
   /** `--random-fully`: a new random port for every connection, like a symmetric NAT. */
   randomFully: boolean
   nodes: number
+  /** The router runs miniupnpd: its LAN hosts may ask it for port mappings (UPnP IGD and NAT-PMP). */
+  upnp?: boolean
+}
+
+/** Why a UPnP router cannot run here, or undefined when it can. */
+export function upnpUnavailable (): string | undefined {
+  for (const cmd of ['miniupnpd', 'iptables-legacy']) {
+    try {
+      execFileSync(cmd, ['--version'], { stdio: 'ignore' })
+    } catch (err) {
+      // miniupnpd --version exits 0 on some builds and 1 on others; only a missing binary is fatal
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return `needs ${cmd} (apt-get install miniupnpd-iptables iptables)`
+    }
+  }
+  return undefined
 }
 
 /** Why the box cannot be built here, or undefined when it can. */
@@ -80,6 +98,7 @@ export class InternetInABox {
   private dir = ''
   private namespaces: string[] = []
   private hostLinks: string[] = []
+  private daemons: ChildProcess[] = []
 
   constructor (readonly publicHosts: number, readonly sites: SiteSpec[]) {}
 
@@ -117,6 +136,7 @@ export class InternetInABox {
       inNs(router, 'iptables', '-A', 'FORWARD', '-i', 'lan', '-o', 'wan', '-j', 'ACCEPT')
       inNs(router, 'iptables', '-A', 'FORWARD', '-i', 'wan', '-o', 'lan', '-m', 'conntrack', '--ctstate', 'RELATED,ESTABLISHED', '-j', 'ACCEPT')
       inNs(router, 'iptables', '-A', 'INPUT', '-i', 'wan', '-m', 'conntrack', '--ctstate', 'NEW', '-j', 'DROP')
+      if (spec.upnp === true) upnpChains(router)
       for (let k = 1; k <= spec.nodes; k++) {
         const ns = `${P}s${s}n${k}`
         const hostIp = `192.168.${s}.${10 + k}`
@@ -133,10 +153,45 @@ export class InternetInABox {
       }
     })
     for (let i = 0; i < this.sites.length; i++) {
+      if (this.sites[i].upnp === true) await this.startUpnpRouter(i + 1)
+    }
+    for (let i = 0; i < this.sites.length; i++) {
       for (let k = 1; k <= this.sites[i].nodes; k++) {
         await this.addNode(++index, `site${i + 1}-${k}`, `${P}s${i + 1}n${k}`, `192.168.${i + 1}.${10 + k}`, i + 1)
       }
     }
+  }
+
+  /** miniupnpd in site s's router, in the foreground, its log in the box's folder. */
+  private async startUpnpRouter (s: number): Promise<void> {
+    const router = `${P}r${s}`
+    // multicast (SSDP's M-SEARCH) reaches the router whatever the bridge learned of group members
+    ip('-n', router, 'link', 'set', 'lan', 'type', 'bridge', 'mcast_snooping', '0')
+    const conf = join(this.dir, `miniupnpd-${s}.conf`)
+    await writeFile(conf, [
+      'ext_ifname=wan',
+      'listening_ip=lan',
+      'port=0',
+      'enable_natpmp=yes',
+      'enable_upnp=yes',
+      // a LAN host may map ports to itself only
+      'secure_mode=yes',
+      'system_uptime=yes',
+      `uuid=3d3cec3a-8cf0-11e0-98ee-0000000000${String(s).padStart(2, '0')}`,
+      `allow 1024-65535 192.168.${s}.0/24 1024-65535`,
+      'deny 0-65535 0.0.0.0/0 0-65535',
+      ''
+    ].join('\n'))
+    const log = createWriteStream(join(this.dir, `miniupnpd-${s}.log`), { flags: 'a' })
+    const child = spawn('ip', ['netns', 'exec', router, 'miniupnpd', '-d', '-f', conf, '-P', join(this.dir, `miniupnpd-${s}.pid`)], { stdio: ['ignore', 'pipe', 'pipe'] })
+    child.stdout?.pipe(log)
+    child.stderr?.pipe(log)
+    this.daemons.push(child)
+    // listening on the LAN: its SSDP socket is bound within a moment; give up loudly if it exited instead
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(resolve, 500)
+      child.once('exit', (code) => { clearTimeout(timer); reject(new Error(`miniupnpd in ${router} exited (${code}); see ${join(this.dir, `miniupnpd-${s}.log`)}`)) })
+    })
   }
 
   private addNs (ns: string): void {
@@ -204,6 +259,8 @@ export class InternetInABox {
 
   async stop (keepLogs = false): Promise<void> {
     await Promise.all(this.nodes.map(async n => { await stopProcess(n.child, 10_000) }))
+    await Promise.all(this.daemons.map(async d => { await stopProcess(d, 5_000) }))
+    this.daemons = []
     this.tearDownNetwork()
     if (this.dir !== '' && !keepLogs) await rm(this.dir, { recursive: true, force: true })
   }
@@ -216,6 +273,8 @@ export class InternetInABox {
     try {
       names = execFileSync('ip', ['netns', 'list'], { encoding: 'utf8' }).split('\n').map(l => l.split(' ')[0]).filter(n => n.startsWith(P))
     } catch { /* no namespaces */ }
+    // a UPnP router left from a run that died (its config file is in a box folder)
+    tryRun('pkill', ['-f', 'miniupnpd -d -f .*gossipd-nat-'])
     for (const ns of new Set([...names, ...this.namespaces])) tryRun('ip', ['netns', 'del', ns])
     let links: string[] = []
     try {
@@ -228,6 +287,26 @@ export class InternetInABox {
     this.namespaces = []
     this.hostLinks = []
   }
+}
+
+/**
+ * The chains miniupnpd adds its rules to: a mapped port is a DNAT in `nat MINIUPNPD` and an ACCEPT in
+ * `filter MINIUPNPD`, what Debian's `iptables_init.sh` sets up without its helper script. Debian's miniupnpd
+ * writes them through libiptc, the legacy x_tables, while the `iptables` command here (and the router's rules
+ * above) is nf_tables: the chains are made with `iptables-legacy`, and the router's own FORWARD chain accepts what
+ * a DNAT sent in (both sets of tables see every packet, and the nf_tables policy would drop it otherwise).
+ */
+function upnpChains (router: string): void {
+  const legacy = (...args: string[]): void => { inNs(router, 'iptables-legacy', ...args) }
+  legacy('-t', 'nat', '-N', 'MINIUPNPD')
+  legacy('-t', 'nat', '-I', 'PREROUTING', '-i', 'wan', '-j', 'MINIUPNPD')
+  legacy('-t', 'nat', '-N', 'MINIUPNPD-POSTROUTING')
+  legacy('-t', 'nat', '-I', 'POSTROUTING', '-o', 'wan', '-j', 'MINIUPNPD-POSTROUTING')
+  legacy('-t', 'mangle', '-N', 'MINIUPNPD')
+  legacy('-t', 'mangle', '-I', 'PREROUTING', '-i', 'wan', '-j', 'MINIUPNPD')
+  legacy('-N', 'MINIUPNPD')
+  legacy('-I', 'FORWARD', '-i', 'wan', '!', '-o', 'wan', '-j', 'MINIUPNPD')
+  inNs(router, 'iptables', '-I', 'FORWARD', '-i', 'wan', '-o', 'lan', '-m', 'conntrack', '--ctstate', 'DNAT', '-j', 'ACCEPT')
 }
 
 /** Call a node's API with the token. */
