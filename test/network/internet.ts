@@ -248,6 +248,17 @@ export class InternetInABox {
     node.peerId = await waitForApi(node.apiUrl, TOKEN, timeoutMs, `${node.name} in ${node.ns}`, node.dataDir)
   }
 
+  /** Stop a node as its user would (SIGTERM, then SIGKILL after 10 s). */
+  async stopNode (node: BoxNode): Promise<void> {
+    await stopProcess(node.child, 10_000)
+  }
+
+  /** The port forwards site s's router holds for its LAN (miniupnpd's DNAT rules), one `iptables -S` line each. */
+  portForwards (s: number): string[] {
+    const out = execFileSync('ip', ['netns', 'exec', `${P}r${s}`, 'iptables-legacy', '-t', 'nat', '-S', 'MINIUPNPD'], { encoding: 'utf8' })
+    return out.split('\n').filter(l => l.includes('DNAT'))
+  }
+
   /** Kill a node at once (SIGKILL), as a crash or a pulled cable would. */
   async kill (node: BoxNode): Promise<void> {
     const child = node.child
