@@ -61,6 +61,10 @@ export function upnpUnavailable (): string | undefined {
   return undefined
 }
 
+/** Site s's router: its namespace, and its address on the WAN, which is every site host's public address. */
+const routerNs = (s: number): string => `${P}r${s}`
+export const routerIp = (s: number): string => `${20 + s}.0.0.1`
+
 /** Why the box cannot be built here, or undefined when it can. */
 export function boxUnavailable (): string | undefined {
   if (process.platform !== 'linux') return 'needs Linux network namespaces'
@@ -121,10 +125,10 @@ export class InternetInABox {
     }
     this.sites.forEach((spec, i) => {
       const s = i + 1
-      const router = `${P}r${s}`
-      const wanIp = `${20 + s}.0.0.1`
+      const router = routerNs(s)
+      const wanIp = routerIp(s)
       this.addNs(router)
-      this.wanLink(router, `${P}r${s}`, wanIp)
+      this.wanLink(router, router, wanIp)
       inNs(router, 'sysctl', '-qw', 'net.ipv4.ip_forward=1')
       ip('-n', router, 'link', 'add', 'lan', 'type', 'bridge')
       ip('-n', router, 'addr', 'add', `192.168.${s}.1/24`, 'dev', 'lan')
@@ -164,7 +168,7 @@ export class InternetInABox {
 
   /** miniupnpd in site s's router, in the foreground, its log in the box's folder. */
   private async startUpnpRouter (s: number): Promise<void> {
-    const router = `${P}r${s}`
+    const router = routerNs(s)
     // multicast (SSDP's M-SEARCH) reaches the router whatever the bridge learned of group members
     ip('-n', router, 'link', 'set', 'lan', 'type', 'bridge', 'mcast_snooping', '0')
     const conf = join(this.dir, `miniupnpd-${s}.conf`)
@@ -255,7 +259,7 @@ export class InternetInABox {
 
   /** The port forwards site s's router holds for its LAN (miniupnpd's DNAT rules), one `iptables -S` line each. */
   portForwards (s: number): string[] {
-    const out = execFileSync('ip', ['netns', 'exec', `${P}r${s}`, 'iptables-legacy', '-t', 'nat', '-S', 'MINIUPNPD'], { encoding: 'utf8' })
+    const out = execFileSync('ip', ['netns', 'exec', routerNs(s), 'iptables-legacy', '-t', 'nat', '-S', 'MINIUPNPD'], { encoding: 'utf8' })
     return out.split('\n').filter(l => l.includes('DNAT'))
   }
 
@@ -269,7 +273,7 @@ export class InternetInABox {
   }
 
   async stop (keepLogs = false): Promise<void> {
-    await Promise.all(this.nodes.map(async n => { await stopProcess(n.child, 10_000) }))
+    await Promise.all(this.nodes.map(async n => { await this.stopNode(n) }))
     await Promise.all(this.daemons.map(async d => { await stopProcess(d, 5_000) }))
     this.daemons = []
     this.tearDownNetwork()
