@@ -18,6 +18,12 @@ import { api, sleep, startSwarm, textBody, waitFor } from './lib/swarm.js'
 export const DEFAULTS = { nodes: 50, rate: 10, seconds: 60, messageBytes: 1024, drainMs: 5000, meshTimeoutMs: 90_000, settleTimeoutMs: 180_000 }
 
 /** A small seeded generator, so a run's choice of publishers can be repeated. */
+/**
+ * The first seconds of publishing, apart: a node's first messages cost it more CPU than later ones, and 50 nodes
+ * at once push the swarm past its 2 cores (docs/PERFORMANCE.md, "Lighter nodes").
+ */
+const FIRST_SECONDS = 5
+
 export function prng (seed = 1) {
   let s = seed >>> 0
   return () => {
@@ -40,6 +46,18 @@ async function timed (fn) {
 }
 
 /** Every message of a topic in a node's history, page by page. */
+/**
+ * The seconds of the run (from the first publish) in which a message reached its last receiver after more than
+ * `slowMs`, and in which a `GET /health` took more than `slowHealthMs`; message k is published at k / rate s.
+ */
+export function tailSeconds ({ rate, lastArrival, healthAt, slowMs, slowHealthMs }) {
+  const seconds = ks => [...new Set(ks.map(k => Math.floor(k / rate)))].sort((a, b) => a - b)
+  return {
+    slowMessageSeconds: seconds([...lastArrival].filter(([, ms]) => ms > slowMs).map(([k]) => k)),
+    slowHealthSeconds: seconds(healthAt.filter(h => h.ms > slowHealthMs).map(h => h.k))
+  }
+}
+
 async function history (node, topic) {
   const out = []
   let after = 0
@@ -80,8 +98,10 @@ export async function run (opts = {}, shared) {
     const total = Math.max(1, Math.round(o.rate * o.seconds))
     const published = []
     const health = []
+    const healthAt = []
     const pending = []
     const start = performance.now()
+    const startedAt = Date.now()
     for (let k = 0; k < total; k++) {
       const due = start + (k * 1000) / o.rate
       const wait = due - performance.now()
@@ -98,7 +118,7 @@ export async function run (opts = {}, shared) {
         })
         entry.id = res.id
       }).then(t => { Object.assign(entry, { rttMs: t.ms, ok: t.ok, error: t.error }) }))
-      pending.push(timed(async () => api(nodes[probe], '/health')).then(t => { health.push(t.ms) }))
+      pending.push(timed(async () => api(nodes[probe], '/health')).then(t => { health.push(t.ms); healthAt.push({ k, ms: t.ms }) }))
     }
     await Promise.all(pending)
     const publishSeconds = (performance.now() - start) / 1000
@@ -107,6 +127,8 @@ export async function run (opts = {}, shared) {
     const ok = published.filter(p => p.ok)
     const byK = new Map(ok.map(p => [p.k, p]))
     const latencies = []
+    const firstLatencies = []
+    const laterLatencies = []
     const lastArrival = new Map()
     let delivered = 0
     const perNode = await Promise.all(nodes.map(async (n, i) => {
@@ -119,6 +141,7 @@ export async function run (opts = {}, shared) {
         got++
         const ms = m.receivedAt - p.sentAt
         latencies.push(ms)
+        ;(p.k < FIRST_SECONDS * o.rate ? firstLatencies : laterLatencies).push(ms)
         lastArrival.set(k, Math.max(lastArrival.get(k) ?? 0, ms))
       }
       delivered += got
@@ -129,6 +152,9 @@ export async function run (opts = {}, shared) {
     const lat = summarize(latencies)
     const healthRtt = summarize(health)
     const publishRtt = summarize(ok.map(p => p.rttMs))
+    // where the tail sits in time: clustered seconds point at swarm-wide bursts (timers, trims), scattered ones
+    // at the run's own load
+    const tail = { publishingFrom: new Date(startedAt).toISOString(), ...tailSeconds({ rate: o.rate, lastArrival, healthAt, slowMs: 250, slowHealthMs: 100 }) }
     const rows = [
       row('nodes, messages published (ok/total)', `${nodes.length}, ${ok.length}/${total}`),
       row('swarm joined and within its connection budget / quiet after (s)', `${(settled.joinedMs / 1000).toFixed(1)} / ${(settled.quietMs / 1000).toFixed(1)}${settled.joined && settled.quiet ? '' : ' (not settled: timed out)'}`),
@@ -136,10 +162,12 @@ export async function run (opts = {}, shared) {
       row('delivery ratio', (deliveryRatio * 100).toFixed(3) + ' %', '100 %', delivered === expected && ok.length === total),
       row('latency p50 (ms)', lat.p50, '<= 10', lat.p50 != null && lat.p50 <= 10),
       row('latency p99 (ms)', lat.p99, '<= 100', lat.p99 != null && lat.p99 <= 100),
+      row(`latency p99, messages of the first ${FIRST_SECONDS} s / the rest (ms)`, [firstLatencies, laterLatencies].map(l => l.length > 0 ? percentile(l, 99) : '-').join(' / ')),
       row('latency to the last receiver p50/p99 (ms)', `${percentile([...lastArrival.values()], 50)} / ${percentile([...lastArrival.values()], 99)}`),
       row('baseline: GET /health round trip p50/p99 (ms)', `${healthRtt.p50?.toFixed(1)} / ${healthRtt.p99?.toFixed(1)}`),
       row('publish request round trip p50/p99 (ms)', `${publishRtt.p50?.toFixed(1)} / ${publishRtt.p99?.toFixed(1)}`),
-      row('latency p50 / health round trip p50', ratio(lat.p50, healthRtt.p50))
+      row('latency p50 / health round trip p50', ratio(lat.p50, healthRtt.p50)),
+      row('seconds of the run with a message > 250 ms to its last receiver / a /health > 100 ms', `${tail.slowMessageSeconds.join(' ') || '-'} / ${tail.slowHealthSeconds.join(' ') || '-'}`)
     ]
     const cdf = [...latencies].sort((a, b) => a - b)
     const step = Math.max(1, Math.floor(cdf.length / 200))
@@ -167,9 +195,12 @@ export async function run (opts = {}, shared) {
       deliveryRatio,
       deliveredPerNode: perNode,
       latencyMs: lat,
+      latencyFirstSecondsMs: summarize(firstLatencies),
+      latencyLaterMs: summarize(laterLatencies),
       lastReceiverLatencyMs: summarize([...lastArrival.values()]),
       baselineHealthRttMs: healthRtt,
       publishRttMs: publishRtt,
+      tail,
       rows,
       svg
     }

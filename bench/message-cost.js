@@ -17,6 +17,9 @@ import { isMain, parseArgsAndNodeArgs } from './lib/args.js'
 import { load, printRows, row, writeResult } from './lib/report.js'
 import { api, countersBetween, processCounters, sleep, startSwarm, textBody } from './lib/swarm.js'
 
+/** Length of the windows the per-message figure is also given over. */
+const WINDOW_MS = 10_000
+
 export const DEFAULTS = { nodes: 40, rate: 3, seconds: 45, idleSeconds: 10, messageBytes: 1024, topic: 'cost', settleTimeoutMs: 180_000, afterSettleMs: 35_000, from: 'all' }
 
 /** CPU seconds per second of a group of processes: what `countersBetween` read over `seconds`. */
@@ -51,7 +54,18 @@ export async function run (opts = {}, extraArgs = []) {
     c0 = await groups()
     t0 = performance.now()
     const inFlight = []
+    // the same figure over each 10 s of publishing: a node's first messages cost more (docs/PERFORMANCE.md,
+    // "Lighter nodes")
+    const windows = []
+    let windowStart = { counters: c0, at: t0, published: 0 }
     while (performance.now() - t0 < o.seconds * 1000) {
+      if (performance.now() - windowStart.at >= WINDOW_MS) {
+        const counters = await groups()
+        const s = (performance.now() - windowStart.at) / 1000
+        const c = sum(between(windowStart.counters, counters))
+        windows.push({ fromS: Math.round((windowStart.at - t0) / 1000), messages: i - windowStart.published, perMessageMs: (coresOf(c, s) - idle) * s * 1000 / ((i - windowStart.published) * nodes.length) })
+        windowStart = { counters, at: performance.now(), published: i }
+      }
       const n = o.from === 'one' ? nodes[0] : nodes[i % nodes.length]
       i++
       inFlight.push(api(n, `/topics/${o.topic}/messages`, { method: 'POST', headers: { 'content-type': 'text/plain' }, body: textBody(`${i}:`, o.messageBytes) }).then(() => { accepted++ }, () => {}))
@@ -78,12 +92,13 @@ export async function run (opts = {}, extraArgs = []) {
       row('  of which user space / kernel (ms)', `${(perMessage.userS * 1000).toFixed(2)} / ${(perMessage.systemS * 1000).toFixed(2)}`),
       row('context switches per node per message, voluntary / involuntary', `${perMessage.voluntarySwitches.toFixed(2)} / ${perMessage.involuntarySwitches.toFixed(2)}`),
       row('idle CPU per node per second (ms)', (idle * 1000 / nodes.length).toFixed(2)),
-      row('one publish across the swarm (ms of CPU)', (perMessageMs * nodes.length).toFixed(0))
+      row('one publish across the swarm (ms of CPU)', (perMessageMs * nodes.length).toFixed(0)),
+      row('CPU per node per message in each 10 s of publishing (ms)', windows.map(w => w.perMessageMs.toFixed(2)).join(' ') || '-')
     ]
     // --from=one: the same figure for the publisher alone and for each receiver
     const byRole = o.from === 'one' ? { publisherMs: perMessageOf(busyGroups[0], idleGroups[0], 1), receiverMs: nodes.length > 1 ? perMessageOf(busyGroups[1], idleGroups[1], nodes.length - 1) : NaN } : undefined
     if (byRole != null) rows.push(row('CPU per message at the publisher / at each receiver (ms)', `${byRole.publisherMs.toFixed(2)} / ${byRole.receiverMs.toFixed(2)}`))
-    return { params: { ...o, nodes: nodes.length, extraArgs, nodeFlags: ctx.nodeFlags }, load: { before: loadBefore, after: load() }, settled, idleCores: idle, busyCores: busy, accepted, published: i, publishingS, perMessageMs, perNodePerMessage: perMessage, byRole, idleCounters, busyCounters, rows }
+    return { params: { ...o, nodes: nodes.length, extraArgs, nodeFlags: ctx.nodeFlags }, load: { before: loadBefore, after: load() }, settled, idleCores: idle, busyCores: busy, accepted, published: i, publishingS, perMessageMs, perNodePerMessage: perMessage, windows, byRole, idleCounters, busyCounters, rows }
   } finally {
     await ctx.stop()
   }

@@ -69,6 +69,7 @@ describe('npm run bench --smoke', () => {
     expect(r.deliveryRatio).toBeGreaterThan(0)
     expect(r.latencyMs.n).toBe(r.delivered)
     expect(r.latencyMs.p50).toBeGreaterThanOrEqual(0)
+    expect(Array.isArray(r.tail.slowMessageSeconds) && Array.isArray(r.tail.slowHealthSeconds)).toBe(true)
   })
 
   it('distribution measures both modes at every N and draws the curves', async () => {
