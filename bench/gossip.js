@@ -165,6 +165,7 @@ export async function run (opts = {}, shared) {
       row(`latency p99, messages of the first ${FIRST_SECONDS} s / the rest (ms)`, [firstLatencies, laterLatencies].map(l => l.length > 0 ? percentile(l, 99) : '-').join(' / ')),
       row('latency to the last receiver p50/p99 (ms)', `${percentile([...lastArrival.values()], 50)} / ${percentile([...lastArrival.values()], 99)}`),
       row('baseline: GET /health round trip p50/p99 (ms)', `${healthRtt.p50?.toFixed(1)} / ${healthRtt.p99?.toFixed(1)}`),
+      row(`GET /health p99, probes of the first ${FIRST_SECONDS} s / the rest (ms)`, [healthAt.filter(h => h.k < FIRST_SECONDS * o.rate), healthAt.filter(h => h.k >= FIRST_SECONDS * o.rate)].map(l => l.length > 0 ? percentile(l.map(h => h.ms), 99).toFixed(1) : '-').join(' / ')),
       row('publish request round trip p50/p99 (ms)', `${publishRtt.p50?.toFixed(1)} / ${publishRtt.p99?.toFixed(1)}`),
       row('latency p50 / health round trip p50', ratio(lat.p50, healthRtt.p50)),
       row('seconds of the run with a message > 250 ms to its last receiver / a /health > 100 ms', `${tail.slowMessageSeconds.join(' ') || '-'} / ${tail.slowHealthSeconds.join(' ') || '-'}`)
@@ -199,6 +200,8 @@ export async function run (opts = {}, shared) {
       latencyLaterMs: summarize(laterLatencies),
       lastReceiverLatencyMs: summarize([...lastArrival.values()]),
       baselineHealthRttMs: healthRtt,
+      healthFirstSecondsMs: summarize(healthAt.filter(h => h.k < FIRST_SECONDS * o.rate).map(h => h.ms)),
+      healthLaterMs: summarize(healthAt.filter(h => h.k >= FIRST_SECONDS * o.rate).map(h => h.ms)),
       publishRttMs: publishRtt,
       tail,
       rows,
