@@ -17,13 +17,17 @@ import { api, sleep, startSwarm, textBody, waitFor } from './lib/swarm.js'
 
 export const DEFAULTS = { nodes: 50, rate: 10, seconds: 60, messageBytes: 1024, drainMs: 5000, meshTimeoutMs: 90_000, settleTimeoutMs: 180_000 }
 
-/** A small seeded generator, so a run's choice of publishers can be repeated. */
 /**
  * The first seconds of publishing, apart: a node's first messages cost it more CPU than later ones, and 50 nodes
  * at once push the swarm past its 2 cores (docs/PERFORMANCE.md, "Lighter nodes").
  */
 const FIRST_SECONDS = 5
 
+/** A delivery to its last receiver, and a `GET /health`, slower than these mark a second of the run as slow. */
+const SLOW_MESSAGE_MS = 250
+const SLOW_HEALTH_MS = 100
+
+/** A small seeded generator, so a run's choice of publishers can be repeated. */
 export function prng (seed = 1) {
   let s = seed >>> 0
   return () => {
@@ -45,7 +49,6 @@ async function timed (fn) {
   }
 }
 
-/** Every message of a topic in a node's history, page by page. */
 /**
  * The seconds of the run (from the first publish) in which a message reached its last receiver after more than
  * `slowMs`, and in which a `GET /health` took more than `slowHealthMs`; message k is published at k / rate s.
@@ -58,6 +61,7 @@ export function tailSeconds ({ rate, lastArrival, healthAt, slowMs, slowHealthMs
   }
 }
 
+/** Every message of a topic in a node's history, page by page. */
 async function history (node, topic) {
   const out = []
   let after = 0
@@ -127,6 +131,8 @@ export async function run (opts = {}, shared) {
     const ok = published.filter(p => p.ok)
     const byK = new Map(ok.map(p => [p.k, p]))
     const latencies = []
+    // messages k < firstK were published in the first FIRST_SECONDS, as were the /health probes sent beside them
+    const firstK = FIRST_SECONDS * o.rate
     const firstLatencies = []
     const laterLatencies = []
     const lastArrival = new Map()
@@ -141,7 +147,7 @@ export async function run (opts = {}, shared) {
         got++
         const ms = m.receivedAt - p.sentAt
         latencies.push(ms)
-        ;(p.k < FIRST_SECONDS * o.rate ? firstLatencies : laterLatencies).push(ms)
+        ;(p.k < firstK ? firstLatencies : laterLatencies).push(ms)
         lastArrival.set(k, Math.max(lastArrival.get(k) ?? 0, ms))
       }
       delivered += got
@@ -154,7 +160,12 @@ export async function run (opts = {}, shared) {
     const publishRtt = summarize(ok.map(p => p.rttMs))
     // where the tail sits in time: clustered seconds point at swarm-wide bursts (timers, trims), scattered ones
     // at the run's own load
-    const tail = { publishingFrom: new Date(startedAt).toISOString(), ...tailSeconds({ rate: o.rate, lastArrival, healthAt, slowMs: 250, slowHealthMs: 100 }) }
+    const tail = { publishingFrom: new Date(startedAt).toISOString(), ...tailSeconds({ rate: o.rate, lastArrival, healthAt, slowMs: SLOW_MESSAGE_MS, slowHealthMs: SLOW_HEALTH_MS }) }
+    const latFirst = summarize(firstLatencies)
+    const latLater = summarize(laterLatencies)
+    const healthFirst = summarize(healthAt.filter(h => h.k < firstK).map(h => h.ms))
+    const healthLater = summarize(healthAt.filter(h => h.k >= firstK).map(h => h.ms))
+    const p99s = (a, b, show = x => x) => [a, b].map(x => x.p99 == null ? '-' : show(x.p99)).join(' / ')
     const rows = [
       row('nodes, messages published (ok/total)', `${nodes.length}, ${ok.length}/${total}`),
       row('swarm joined and within its connection budget / quiet after (s)', `${(settled.joinedMs / 1000).toFixed(1)} / ${(settled.quietMs / 1000).toFixed(1)}${settled.joined && settled.quiet ? '' : ' (not settled: timed out)'}`),
@@ -162,13 +173,13 @@ export async function run (opts = {}, shared) {
       row('delivery ratio', (deliveryRatio * 100).toFixed(3) + ' %', '100 %', delivered === expected && ok.length === total),
       row('latency p50 (ms)', lat.p50, '<= 10', lat.p50 != null && lat.p50 <= 10),
       row('latency p99 (ms)', lat.p99, '<= 100', lat.p99 != null && lat.p99 <= 100),
-      row(`latency p99, messages of the first ${FIRST_SECONDS} s / the rest (ms)`, [firstLatencies, laterLatencies].map(l => l.length > 0 ? percentile(l, 99) : '-').join(' / ')),
+      row(`latency p99, messages of the first ${FIRST_SECONDS} s / the rest (ms)`, p99s(latFirst, latLater)),
       row('latency to the last receiver p50/p99 (ms)', `${percentile([...lastArrival.values()], 50)} / ${percentile([...lastArrival.values()], 99)}`),
       row('baseline: GET /health round trip p50/p99 (ms)', `${healthRtt.p50?.toFixed(1)} / ${healthRtt.p99?.toFixed(1)}`),
-      row(`GET /health p99, probes of the first ${FIRST_SECONDS} s / the rest (ms)`, [healthAt.filter(h => h.k < FIRST_SECONDS * o.rate), healthAt.filter(h => h.k >= FIRST_SECONDS * o.rate)].map(l => l.length > 0 ? percentile(l.map(h => h.ms), 99).toFixed(1) : '-').join(' / ')),
+      row(`GET /health p99, probes of the first ${FIRST_SECONDS} s / the rest (ms)`, p99s(healthFirst, healthLater, x => x.toFixed(1))),
       row('publish request round trip p50/p99 (ms)', `${publishRtt.p50?.toFixed(1)} / ${publishRtt.p99?.toFixed(1)}`),
       row('latency p50 / health round trip p50', ratio(lat.p50, healthRtt.p50)),
-      row('seconds of the run with a message > 250 ms to its last receiver / a /health > 100 ms', `${tail.slowMessageSeconds.join(' ') || '-'} / ${tail.slowHealthSeconds.join(' ') || '-'}`)
+      row(`seconds of the run with a message > ${SLOW_MESSAGE_MS} ms to its last receiver / a /health > ${SLOW_HEALTH_MS} ms`, `${tail.slowMessageSeconds.join(' ') || '-'} / ${tail.slowHealthSeconds.join(' ') || '-'}`)
     ]
     const cdf = [...latencies].sort((a, b) => a - b)
     const step = Math.max(1, Math.floor(cdf.length / 200))
@@ -196,12 +207,12 @@ export async function run (opts = {}, shared) {
       deliveryRatio,
       deliveredPerNode: perNode,
       latencyMs: lat,
-      latencyFirstSecondsMs: summarize(firstLatencies),
-      latencyLaterMs: summarize(laterLatencies),
+      latencyFirstSecondsMs: latFirst,
+      latencyLaterMs: latLater,
       lastReceiverLatencyMs: summarize([...lastArrival.values()]),
       baselineHealthRttMs: healthRtt,
-      healthFirstSecondsMs: summarize(healthAt.filter(h => h.k < FIRST_SECONDS * o.rate).map(h => h.ms)),
-      healthLaterMs: summarize(healthAt.filter(h => h.k >= FIRST_SECONDS * o.rate).map(h => h.ms)),
+      healthFirstSecondsMs: healthFirst,
+      healthLaterMs: healthLater,
       publishRttMs: publishRtt,
       tail,
       rows,
