@@ -22,6 +22,12 @@ export interface PingRoute {
   getConnections(peer: PeerId): Connection[]
   /** The ping protocol, for connections without a pinging muxer. */
   pingProtocol(peer: PeerId, options: { signal: AbortSignal }): Promise<number>
+  /** Dial a peer with no open connection, to ping it over the new connection's muxer. */
+  connect?(peer: PeerId, options: { signal: AbortSignal }): Promise<Connection>
+}
+
+function openMuxer (connections: Connection[]): PingingMuxer | undefined {
+  return connections.filter(c => c.status === 'open').map(pingingMuxerOf).find(m => m != null)
 }
 
 /**
@@ -30,7 +36,12 @@ export interface PingRoute {
  * ping of the same connection waits for the same answer); only this call stops waiting.
  */
 export async function pingPeer (route: PingRoute, peer: PeerId, options: { signal: AbortSignal }): Promise<number> {
-  const muxer = route.getConnections(peer).filter(c => c.status === 'open').map(pingingMuxerOf).find(m => m != null)
+  let muxer = openMuxer(route.getConnections(peer))
+  // a peer not connected yet (kad-dht checking a contact named in a lookup's answer): the dial the ping protocol
+  // would make, then the muxer's ping, where the protocol would also open, negotiate and close a stream
+  if (muxer == null && route.connect != null && route.getConnections(peer).length === 0) {
+    muxer = openMuxer([await route.connect(peer, options)])
+  }
   if (muxer == null) return route.pingProtocol(peer, options)
   options.signal.throwIfAborted()
   const pong = muxer.ping()
@@ -54,8 +65,9 @@ const DEFAULT_PING_TIMEOUT_MS = 10_000
  * libp2p's ping service, which still answers `/ipfs/ping/1.0.0` for every peer, with its own pings of a connected
  * peer sent over the muxer. kad-dht pings each new routing-table contact before adding it (and old contacts
  * before evicting them) through this service: while a swarm joins, that was a stream opened, negotiated and closed
- * on both sides for every contact of every node. Pings of an address, or of a peer with no pinging connection,
- * go over the protocol as before.
+ * on both sides for every contact of every node. A peer with no connection is dialed first, as the protocol would,
+ * and pinged over the new connection (a joining node checks about 20 contacts it has only heard of). Pings of an
+ * address, or of a peer whose connections cannot ping, go over the protocol as before.
  */
 export function muxerFirstPing (init: PingInit = {}): (components: PingComponents) => Ping {
   const protocolPing = ping(init)
@@ -66,7 +78,8 @@ export function muxerFirstPing (init: PingInit = {}): (components: PingComponent
       if (!isPeerId(peer)) return viaProtocol(peer, options)
       return pingPeer({
         getConnections: p => components.connectionManager.getConnections(p),
-        pingProtocol: viaProtocol
+        pingProtocol: viaProtocol,
+        connect: async (p, opts) => components.connectionManager.openConnection(p, opts)
       }, peer, { signal: options.signal ?? AbortSignal.timeout(init.timeout ?? DEFAULT_PING_TIMEOUT_MS) })
     }
     return service

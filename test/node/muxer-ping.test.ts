@@ -8,6 +8,7 @@
 import { generateKeyPair } from '@libp2p/crypto/keys'
 import type { Connection, PeerId } from '@libp2p/interface'
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
+import { PING_PROTOCOL } from '@libp2p/ping'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { pingPeer, pingingMuxerOf } from '../../src/node/muxer-ping.js'
 import { socketTraffic } from '../../src/node/socket-traffic.js'
@@ -72,6 +73,23 @@ describe('muxer pings', () => {
       pingProtocol: async () => 42
     }, peer, { signal: AbortSignal.timeout(1_000) })
     expect(rtt).toBe(42)
+  })
+
+  it('dials a peer it has no connection to and pings it over the new connection, not the ping protocol', async () => {
+    const c = await startNode()
+    try {
+      // with the protocol gone, only a muxer ping can be answered
+      await c.node.libp2p.unhandle(PING_PROTOCOL)
+      await a.node.libp2p.peerStore.merge(c.node.peerId, { multiaddrs: c.node.libp2p.getMultiaddrs() })
+      expect(a.node.libp2p.getConnections(c.node.peerId)).toHaveLength(0)
+      const rtt = await a.node.libp2p.services.ping.ping(c.node.peerId, { signal: AbortSignal.timeout(5_000) })
+      expect(rtt).toBeGreaterThanOrEqual(0)
+      expect(a.node.libp2p.getConnections(c.node.peerId)).toHaveLength(1)
+      // a ping stream is refused: the answer came over the muxer
+      await expect(a.node.libp2p.dialProtocol(c.node.peerId, PING_PROTOCOL, { signal: AbortSignal.timeout(5_000) })).rejects.toThrow()
+    } finally {
+      await stopNode(c)
+    }
   })
 
   it('stops waiting at the signal and leaves the muxer its pending ping', async () => {
