@@ -108,7 +108,7 @@ export class GossipdNode {
       unhandle,
       dialProtocol,
       isConnected: peer => openConnection(peer) != null,
-      findPeer: async (peer, opts) => host.dht.findPeer(peer, opts),
+      peerAnswers: (peer, opts) => host.dht.peerAnswers(peer, opts),
       dial: async (addrs: Multiaddr[], opts) => libp2p.dial(addrs, opts),
       dialPeer: async (peer, opts) => libp2p.dial(peer, opts),
       // only over a connection that is open: catching up never dials (a peer just hung up on stays hung up on)

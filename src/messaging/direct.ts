@@ -40,8 +40,8 @@ export interface DirectComponents {
   unhandle(protocol: string): Promise<void>
   dialProtocol(peer: PeerId, protocol: string, options: { signal: AbortSignal, runOnLimitedConnection?: boolean }): Promise<Stream>
   isConnected(peer: PeerId): boolean
-  /** Addresses of a peer from the DHT; throws when no peer knows them. */
-  findPeer(peer: PeerId, options: { signal: AbortSignal, useCache?: boolean }): Promise<{ multiaddrs: string[] }>
+  /** Addresses of a peer from a DHT lookup, one set per peer that answered with them; none when nobody knows it. */
+  peerAnswers(peer: PeerId, options: { signal: AbortSignal }): AsyncIterable<{ multiaddrs: string[] }>
   dial(addrs: Multiaddr[], options: { signal: AbortSignal }): Promise<unknown>
   /** Dial a peer at the addresses the peer store holds for it. */
   dialPeer(peer: PeerId, options: { signal: AbortSignal }): Promise<unknown>
@@ -200,9 +200,12 @@ export class DirectMessages {
     if (this.inFlight.size === 0 && this.outbox.queuedCount() === 0) this.maybeQueued = false
   }
 
-  /** The peer just connected: try what is queued for it now, whatever its backoff says. */
+  /**
+   * The peer just connected: try what is queued for it now, whatever its backoff says. With nothing queued at
+   * all, no table is read: a joining node sees a connection every few milliseconds.
+   */
   private flushPeer (peer: string): void {
-    if (!this.started) return
+    if (!this.started || !this.maybeQueued) return
     this.drain(peer)
   }
 
@@ -286,7 +289,9 @@ export class DirectMessages {
 
   /**
    * Make sure there is a connection: when there is none, dial the addresses the peer store knows, and when that
-   * fails, look the peer up in the DHT and dial what it finds.
+   * fails, look the peer up in the DHT and dial what each answer names that was not tried yet, until one
+   * connects. The first answer may come from a peer holding stale addresses (a relay the peer has left); others
+   * in the same lookup may be fresh.
    */
   private async reach (peer: PeerId, signal: AbortSignal): Promise<void> {
     if (this.components.isConnected(peer)) return
@@ -296,17 +301,23 @@ export class DirectMessages {
     } catch {
       // no known address, or a stale one: ask the DHT
     }
-    let found: { multiaddrs: string[] }
-    try {
-      // the addresses known here just failed: ask the DHT, not the local copy (a peer behind a NAT is reached at
-      // the relay addresses it announced after its first contact)
-      found = await this.components.findPeer(peer, { signal, useCache: false })
-    } catch {
-      // not in the DHT (yet): the peer store may still know an address, so let the dial try
-      return
+    const tried = new Set<string>()
+    let failure: Error | undefined
+    // the addresses known here just failed: ask the DHT, not the local copy (a peer behind a NAT is reached at
+    // the relay addresses it announced after its first contact)
+    for await (const answer of this.components.peerAnswers(peer, { signal })) {
+      const untried = answer.multiaddrs.filter(a => !tried.has(a))
+      if (untried.length === 0) continue
+      for (const a of untried) tried.add(a)
+      try {
+        await this.components.dial(untried.map(a => multiaddr(a)), { signal })
+        return
+      } catch (err) {
+        failure = err as Error
+      }
     }
-    const addrs = found.multiaddrs.map(a => multiaddr(a))
-    if (addrs.length > 0) await this.components.dial(addrs, { signal })
+    // not in the DHT (yet): the peer store may still know an address, so let the stream's dial try
+    if (failure != null) throw failure
   }
 
   private async receive (stream: Stream, connection: Connection): Promise<void> {

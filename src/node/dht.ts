@@ -104,4 +104,21 @@ export class DhtView {
     }
     throw new PeerNotFoundError(peerId.toString(), 'no peer in the DHT knows its addresses')
   }
+
+  /**
+   * Ask the network (never the peer store) for a peer's addresses, and yield each answer that names it, as the
+   * lookup goes on: one peer's answer may be stale (addresses at a relay the peer has since left, known to a
+   * peer no longer connected to it) where a later one is fresh. Yields nothing when nobody knows the peer;
+   * stopping early ends the lookup.
+   */
+  async * peerAnswers (peerId: PeerId, options: { signal: AbortSignal }): AsyncGenerator<{ multiaddrs: string[], from: string }> {
+    try {
+      for await (const event of this.dht.findPeer(peerId, { signal: options.signal, useCache: false })) {
+        if (event.name === 'FINAL_PEER') yield { multiaddrs: event.peer.multiaddrs.map(m => m.toString()), from: event.from.toString() }
+      }
+    } catch (err) {
+      // kad-dht ends a lookup that found nobody with an error; an abort is the caller's to see
+      if (options.signal.aborted) throw err
+    }
+  }
 }

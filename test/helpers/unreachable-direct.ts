@@ -1,16 +1,20 @@
-/** A direct-messaging service whose every dial fails at once: every peer is unreachable, so messages queue. */
+/**
+ * A direct-messaging service whose every dial fails at once: every peer is unreachable, so messages queue (unless
+ * the test hands it components of its own).
+ */
 import { generateKeyPair } from '@libp2p/crypto/keys'
 import type { PeerId } from '@libp2p/interface'
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import { silentLogger } from '../../src/logger.js'
-import { DirectMessages, type DirectInit } from '../../src/messaging/direct.js'
+import { DirectMessages, type DirectComponents, type DirectInit } from '../../src/messaging/direct.js'
 import { MessageLog } from '../../src/messaging/history.js'
 import { createMetrics } from '../../src/node/metrics.js'
 import type { Database } from '../../src/storage/database.js'
 
 export const newPeerId = async (): Promise<PeerId> => peerIdFromPrivateKey(await generateKeyPair('Ed25519'))
 
-export async function unreachableDirect (db: Database, init: Partial<DirectInit> = {}): Promise<DirectMessages> {
+/** `components` replaces any of the failing ones, to script a peer that can be reached some way. */
+export async function unreachableDirect (db: Database, init: Partial<DirectInit> = {}, components: Partial<DirectComponents> = {}): Promise<DirectMessages> {
   const fail = async (): Promise<never> => { throw new Error('unreachable') }
   return new DirectMessages({
     peerId: await newPeerId(),
@@ -22,9 +26,10 @@ export async function unreachableDirect (db: Database, init: Partial<DirectInit>
     unhandle: async () => {},
     dialProtocol: fail,
     isConnected: () => false,
-    findPeer: fail,
+    peerAnswers: async function * () { yield * [] },
     dial: fail,
     dialPeer: fail,
-    onPeerConnect: () => () => {}
+    onPeerConnect: () => () => {},
+    ...components
   }, { maxMessageSize: 64 * 1024, outboxTtlMs: 24 * 3600_000, outboxKeep: 100, ...init })
 }

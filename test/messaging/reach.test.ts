@@ -1,0 +1,72 @@
+/**
+ * How a sender reaches a peer it has no connection to: the addresses its peer store holds, then a DHT lookup. One
+ * peer's answer may hold stale addresses (a relay the peer has left) where another answer in the same lookup is
+ * fresh: every answer's untried addresses are dialed in turn until one connects.
+ */
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import type { Multiaddr } from '@multiformats/multiaddr'
+import { afterEach, describe, expect, it } from 'vitest'
+import type { DirectMessages } from '../../src/messaging/direct.js'
+import { openDatabase, type Database } from '../../src/storage/database.js'
+import { newPeerId, unreachableDirect } from '../helpers/unreachable-direct.js'
+
+const STALE = '/ip4/10.0.0.1/tcp/4001/p2p/12D3KooWDpJ7As7BWAwRMfu1VU2WCqNjvq387JEYKDBj4kx6nXTN/p2p-circuit'
+const FRESH = '/ip4/10.0.0.2/tcp/4001/p2p/12D3KooWRBy97UB99e3J6hiPesre1MZeuNQvfan4gBziswrRJsNK/p2p-circuit'
+
+describe('reaching a peer through the DHT', () => {
+  let dir: string | undefined
+  let db: Database | undefined
+  let direct: DirectMessages | undefined
+
+  afterEach(async () => {
+    await direct?.stop()
+    db?.close()
+    if (dir != null) await rm(dir, { recursive: true, force: true })
+    direct = db = dir = undefined
+  })
+
+  /** A sender whose lookups answer `answers` in order, and whose dials connect only at `FRESH`. */
+  async function sender (answers: string[][]): Promise<{ dials: string[][], send: () => Promise<{ status: string, error?: string }> }> {
+    dir = await mkdtemp(join(tmpdir(), 'gossipd-reach-'))
+    db = openDatabase(dir)
+    const dials: string[][] = []
+    let connected = false
+    direct = await unreachableDirect(db, {}, {
+      isConnected: () => connected,
+      peerAnswers: async function * () { for (const multiaddrs of answers) yield { multiaddrs } },
+      dial: async (addrs: Multiaddr[]) => {
+        dials.push(addrs.map(String))
+        if (!addrs.some(a => a.toString() === FRESH)) throw new Error('All multiaddr dials failed')
+        connected = true
+      },
+      // connected or not, the message stream itself is refused here: the error says how far the attempt got
+      dialProtocol: async () => { throw new Error(connected ? 'reached' : 'not reached') }
+    })
+    await direct.start()
+    const to = (await newPeerId()).toString()
+    return { dials, send: async () => direct!.send(to, new Uint8Array(8)) }
+  }
+
+  it('dials a later answer when the first one names only stale addresses, and each address once', async () => {
+    const { dials, send } = await sender([[STALE], [STALE], [STALE, FRESH]])
+    const result = await send()
+    expect(result.error).toBe('reached')
+    expect(dials).toEqual([[STALE], [FRESH]])
+  })
+
+  it('fails the attempt with the dial error when every answer is stale', async () => {
+    const { dials, send } = await sender([[STALE], [STALE]])
+    const result = await send()
+    expect(result).toMatchObject({ status: 'queued', error: 'All multiaddr dials failed' })
+    expect(dials).toEqual([[STALE]])
+  })
+
+  it('leaves the stream to dial what the peer store knows when nobody answers', async () => {
+    const { dials, send } = await sender([])
+    const result = await send()
+    expect(result).toMatchObject({ status: 'queued', error: 'not reached' })
+    expect(dials).toEqual([])
+  })
+})
