@@ -1,11 +1,12 @@
 /**
  * The outbox's 1 s tick on an idle node: with nothing queued it reads no outbox table (it ran three statements a
  * second on every node, 2.4 % of an idle node's CPU), and a message queued after the outbox was found empty is
- * still retried and expires at its TTL.
+ * still retried and expires at its TTL. A peer connecting reads the outbox only when something may be queued.
  */
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import type { PeerId } from '@libp2p/interface'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import type { DirectMessages } from '../../src/messaging/direct.js'
 import { Outbox } from '../../src/messaging/outbox.js'
@@ -38,6 +39,25 @@ describe('the outbox tick', () => {
     // the first tick, at start, looks for messages queued before a restart; none of the three after it
     expect(due.mock.calls.length).toBeLessThanOrEqual(1)
     expect(expire.mock.calls.length).toBeLessThanOrEqual(1)
+  }, 30_000)
+
+  it('reads no outbox table when a peer connects while nothing is queued, and sends what is queued when one does', async () => {
+    dir = await mkdtemp(join(tmpdir(), 'gossipd-outbox-tick-'))
+    db = openDatabase(dir)
+    let connected: ((peer: PeerId) => void) | undefined
+    direct = await unreachableDirect(db, { outboxTtlMs: 60_000 }, { onPeerConnect: listener => { connected = listener; return () => {} } })
+    await direct.start()
+    const head = vi.spyOn(Outbox.prototype, 'head')
+    for (let i = 0; i < 5; i++) connected!(await newPeerId())
+    expect(head).not.toHaveBeenCalled()
+    // queued for a peer: its next connection tries it at once
+    const to = await newPeerId()
+    expect((await direct.send(to.toString(), new Uint8Array(16))).status).toBe('queued')
+    const attempts = direct.outboxEntries({ limit: 10 })[0].attempts
+    connected!(to)
+    await sleep(100)
+    expect(head).toHaveBeenCalledWith(to.toString())
+    expect(direct.outboxEntries({ limit: 10 })[0].attempts).toBe(attempts + 1)
   }, 30_000)
 
   it('still retries and expires a message queued after the outbox was found empty', async () => {
