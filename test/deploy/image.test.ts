@@ -1,7 +1,8 @@
 /**
  * The Docker image runs its node as LocalSwarm runs each of its processes: the same V8 flags on the entrypoint's
  * command line and the same allocator settings in its environment (src/swarm/local-swarm.ts, where each is
- * measured). The Dockerfile cannot import them, so this keeps the two copies alike.
+ * measured), and bin/gossipd.js's first line gives the same flags. The Dockerfile and the shebang cannot import
+ * them, so this keeps the copies alike.
  */
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
@@ -16,6 +17,11 @@ describe('the Docker image', () => {
     expect(entrypoint?.[0]).toBe('node')
     const flags = entrypoint?.slice(1, entrypoint.indexOf('bin/gossipd.js'))
     expect(flags).toEqual(NODE_PROCESS_FLAGS)
+  })
+
+  it('gives the same V8 flags as the CLI\'s first line, for a node started as `gossipd start`', () => {
+    const shebang = readFileSync(join(import.meta.dirname, '..', '..', 'bin', 'gossipd.js'), 'utf8').split('\n')[0]
+    expect(shebang.split(' ').filter(w => w.startsWith('--'))).toEqual(NODE_PROCESS_FLAGS)
   })
 
   it('sets LocalSwarm\'s allocator environment', () => {
