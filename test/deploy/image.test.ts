@@ -1,7 +1,7 @@
 /**
  * The Docker image runs its node as LocalSwarm runs each of its processes: the same V8 flags on the entrypoint's
  * command line and the same allocator settings in its environment (src/swarm/local-swarm.ts, where each is
- * measured), and bin/gossipd.js's first line gives the same flags. The Dockerfile and the shebang cannot import
+ * measured), and bin/gossipd.js's first line and `npm start` give the same flags. The Dockerfile and the shebang cannot import
  * them, so this keeps the copies alike.
  */
 import { readFileSync } from 'node:fs'
@@ -22,6 +22,11 @@ describe('the Docker image', () => {
   it('gives the same V8 flags as the CLI\'s first line, for a node started as `gossipd start`', () => {
     const shebang = readFileSync(join(import.meta.dirname, '..', '..', 'bin', 'gossipd.js'), 'utf8').split('\n')[0]
     expect(shebang.split(' ').filter(w => w.startsWith('--'))).toEqual(NODE_PROCESS_FLAGS)
+  })
+
+  it('gives the same V8 flags to `npm start`', () => {
+    const pkg = JSON.parse(readFileSync(join(import.meta.dirname, '..', '..', 'package.json'), 'utf8')) as { scripts: Record<string, string> }
+    expect(pkg.scripts.start.split(' ').filter(w => w.startsWith('--'))).toEqual(NODE_PROCESS_FLAGS)
   })
 
   it('sets LocalSwarm\'s allocator environment', () => {
