@@ -1,8 +1,8 @@
 /**
  * The Docker image runs its node as LocalSwarm runs each of its processes: the same V8 flags on the entrypoint's
  * command line and the same allocator settings in its environment (src/swarm/local-swarm.ts, where each is
- * measured), and bin/gossipd.js's first line and `npm start` give the same flags. The Dockerfile and the shebang cannot import
- * them, so this keeps the copies alike.
+ * measured), and bin/gossipd.js's first line and `npm start` give the same flags. The Dockerfile, the shebang and
+ * package.json cannot import them, so this keeps the copies alike.
  */
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
