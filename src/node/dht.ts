@@ -89,15 +89,8 @@ export class DhtView {
   async findPeer (peerId: PeerId, options: { signal: AbortSignal, useCache?: boolean }): Promise<FindPeerResult> {
     const started = performance.now()
     try {
-      for await (const event of this.dht.findPeer(peerId, { signal: options.signal, useCache: options.useCache ?? true })) {
-        if (event.name === 'FINAL_PEER') {
-          return {
-            id: event.peer.id.toString(),
-            multiaddrs: event.peer.multiaddrs.map(m => m.toString()),
-            ms: Math.round((performance.now() - started) * 10) / 10,
-            from: event.from.toString()
-          }
-        }
+      for await (const answer of this.answers(peerId, { signal: options.signal, useCache: options.useCache ?? true })) {
+        return { id: peerId.toString(), ...answer, ms: Math.round((performance.now() - started) * 10) / 10 }
       }
     } catch (err) {
       throw new PeerNotFoundError(peerId.toString(), (err as Error).message)
@@ -113,12 +106,17 @@ export class DhtView {
    */
   async * peerAnswers (peerId: PeerId, options: { signal: AbortSignal }): AsyncGenerator<{ multiaddrs: string[], from: string }> {
     try {
-      for await (const event of this.dht.findPeer(peerId, { signal: options.signal, useCache: false })) {
-        if (event.name === 'FINAL_PEER') yield { multiaddrs: event.peer.multiaddrs.map(m => m.toString()), from: event.from.toString() }
-      }
+      yield * this.answers(peerId, { signal: options.signal, useCache: false })
     } catch (err) {
       // kad-dht ends a lookup that found nobody with an error; an abort is the caller's to see
       if (options.signal.aborted) throw err
+    }
+  }
+
+  /** Each answer of a kad-dht lookup that names the peer: its addresses, and who gave them. */
+  private async * answers (peerId: PeerId, options: { signal: AbortSignal, useCache: boolean }): AsyncGenerator<{ multiaddrs: string[], from: string }> {
+    for await (const event of this.dht.findPeer(peerId, options)) {
+      if (event.name === 'FINAL_PEER') yield { multiaddrs: event.peer.multiaddrs.map(m => m.toString()), from: event.from.toString() }
     }
   }
 }

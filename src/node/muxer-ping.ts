@@ -36,10 +36,11 @@ function openMuxer (connections: Connection[]): PingingMuxer | undefined {
  * ping of the same connection waits for the same answer); only this call stops waiting.
  */
 export async function pingPeer (route: PingRoute, peer: PeerId, options: { signal: AbortSignal }): Promise<number> {
-  let muxer = openMuxer(route.getConnections(peer))
+  const connections = route.getConnections(peer)
+  let muxer = openMuxer(connections)
   // a peer not connected yet (kad-dht checking a contact named in a lookup's answer): the dial the ping protocol
   // would make, then the muxer's ping, where the protocol would also open, negotiate and close a stream
-  if (muxer == null && route.connect != null && route.getConnections(peer).length === 0) {
+  if (muxer == null && route.connect != null && connections.length === 0) {
     muxer = openMuxer([await route.connect(peer, options)])
   }
   if (muxer == null) return route.pingProtocol(peer, options)
