@@ -13,8 +13,10 @@ import {
   DM_MAX_STREAMS, DM_PROTOCOL, DM_RATE_BURST, DM_RATE_PEERS, DM_RATE_PER_SECOND, DM_SEEN_PRUNE_MS, DM_SEEN_TTL_FACTOR, LIVE_QUEUE_LIMIT, LIVE_QUEUE_MAX_BYTES,
   OUTBOX_MAX_PER_PEER, OUTBOX_MAX_QUEUED, OUTBOX_RETRY_MIN_MS, REPLAY_BATCH
 } from './constants.js'
-import { DirectProtocolError, InvalidRequestError, NotStartedError, StorageFullError } from '../errors.js'
+import { DialFailedError, DirectProtocolError, InvalidRequestError, NotStartedError, StorageFullError } from '../errors.js'
 import type { Logger } from '../logger.js'
+import { DIAL_ERROR_MAX_CHARS } from '../node/constants.js'
+import { dialErrorText } from '../node/dial-error.js'
 import type { NodeMetrics } from '../node/metrics.js'
 import { parsePeerId } from '../node/peer-id.js'
 import { PeerRateLimit } from '../node/peer-rate-limit.js'
@@ -283,7 +285,8 @@ export class DirectMessages {
       return { ok: true, rttMs, duplicate: reply.duplicate }
     } catch (err) {
       stream?.abort(err as Error)
-      return { ok: false, error: (err as Error).message, permanent: false }
+      // a failed dial's reasons, one per address, go with the queued message (node/dial-error.ts)
+      return { ok: false, error: dialErrorText(err), permanent: false }
     }
   }
 
@@ -295,11 +298,13 @@ export class DirectMessages {
    */
   private async reach (peer: PeerId, signal: AbortSignal): Promise<void> {
     if (this.components.isConnected(peer)) return
+    let known: unknown
     try {
       await this.components.dialPeer(peer, { signal: AbortSignal.any([signal, AbortSignal.timeout(DM_KNOWN_ADDRESS_DIAL_TIMEOUT_MS)]) })
       return
-    } catch {
+    } catch (err) {
       // no known address, or a stale one: ask the DHT
+      known = err
     }
     const tried = new Set<string>()
     let failure: Error | undefined
@@ -317,7 +322,11 @@ export class DirectMessages {
       }
     }
     // not in the DHT (yet): the peer store may still know an address, so let the stream's dial try
-    if (failure != null) throw failure
+    if (failure != null) {
+      // each half within the cap of the whole, so the DHT's reasons are not cut off by the peer store's
+      const half = Math.floor(DIAL_ERROR_MAX_CHARS / 2) - 100
+      throw new DialFailedError(peer.toString(), `known addresses: ${dialErrorText(known, half)}; DHT answers: ${dialErrorText(failure, half)}`)
+    }
   }
 
   private async receive (stream: Stream, connection: Connection): Promise<void> {

@@ -79,6 +79,9 @@ export const DIAL_ADDRESS_TIMEOUT_MS = 15_000
 /** Longest a whole dial, or an inbound connection's upgrade, may take. */
 export const DIAL_TIMEOUT_MS = 20_000
 
+/** Longest text a failed dial's reasons take in a log line or an outbox entry's `lastError` (node/dial-error.ts). */
+export const DIAL_ERROR_MAX_CHARS = 1_000
+
 /** Random spread of each retry delay (+/- this fraction), so a swarm's retries do not arrive in waves. */
 export const BOOTSTRAP_RETRY_JITTER = 0.25
 

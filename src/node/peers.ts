@@ -5,6 +5,7 @@ import type { PeerId, PeerStore } from '@libp2p/interface'
 import { multiaddr, type Multiaddr } from '@multiformats/multiaddr'
 import { CONNECT_TIMEOUT_MS } from './constants.js'
 import { DialFailedError, InvalidMultiaddrError, PeerNotFoundError } from '../errors.js'
+import { dialErrorText } from './dial-error.js'
 import { gossipScoreOf } from './gossip-scoring.js'
 import type { GossipdLibp2p } from './libp2p.js'
 import type { Liveness } from './liveness.js'
@@ -98,7 +99,7 @@ export class PeerTable {
       const conn = await this.libp2p.dial(ma, { signal })
       return { id: conn.remotePeer.toString(), remoteAddr: conn.remoteAddr.toString() }
     } catch (err) {
-      throw new DialFailedError(address, (err as Error).message)
+      throw new DialFailedError(address, dialErrorText(err))
     }
   }
 

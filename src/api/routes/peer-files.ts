@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { FILES_INDEX_TIMEOUT_MS } from '../../files/constants.js'
 import { DialFailedError, PeerNotFoundError } from '../../errors.js'
+import { dialErrorText } from '../../node/dial-error.js'
 import { parsePeerId } from '../../node/peer-id.js'
 import type { RouteOptions } from '../route-options.js'
 import { errorResponses, PeerIdParam } from '../schemas/common.js'
@@ -23,7 +24,7 @@ const peerFiles: FastifyPluginAsyncTypebox<RouteOptions> = async (app, { node })
     } catch (err) {
       // a peer nobody knows an address of is not found, not a failed gateway
       if ((err as Error).name === 'NoValidAddressesError') throw new PeerNotFoundError(peer.toString(), 'no known address')
-      throw new DialFailedError(peer.toString(), (err as Error).message)
+      throw new DialFailedError(peer.toString(), dialErrorText(err))
     }
   })
 }
