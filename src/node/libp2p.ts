@@ -37,6 +37,7 @@ import { withFrameLimit } from './dht-frames.js'
 import { ProviderLimitDatastore } from './provider-store.js'
 import { ping } from '@libp2p/ping'
 import { natGater, natServices, natTransports } from './nat.js'
+import { closeStopStreamOnFailedConnect } from './relay-stop-streams.js'
 import type { CircuitRelayService } from '@libp2p/circuit-relay-v2'
 
 export interface Services extends Record<string, unknown> {
@@ -188,6 +189,9 @@ export async function buildLibp2p (config: NodeConfig, privateKey: PrivateKey, o
   if (!stock) concurrentOutboundStreams(node.services.pubsub)
   // go and rust peers score a node down for sending them their own messages (node/gossip-forward.ts)
   if (!stock) skipAuthorOnForward(node.services.pubsub)
+  // a relay closes its stream to a circuit's destination when the dialer is gone before the circuit is joined;
+  // left open, such streams fill the relay's circuits (node/relay-stop-streams.ts)
+  if (node.services.relay != null) closeStopStreamOnFailedConnect(node.services.relay)
   // changes @libp2p/tcp's connection class for the whole process: only once the process opted in (patches.ts)
   if (dependencyPatchesApplied()) corkSocketWrites(node)
   return node
