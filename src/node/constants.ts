@@ -310,6 +310,18 @@ export const YAMUX_KEEP_ALIVE = false
 /** How long a reservation lasts before the client renews it: go-libp2p's 1 hour. */
 export const RELAY_RESERVATION_TTL_MS = 60 * 60_000
 
+/**
+ * How long one search for a relay walks the DHT (node/relay-search.ts). In the NAT drill a private node that knew
+ * only the bootstrap found and reserved the second relay 16-19 s after start, dial-backs included.
+ */
+export const RELAY_SEARCH_MS = 20_000
+
+/** Pause after a search that found too few relays; doubled after each one, up to the maximum below. */
+export const RELAY_SEARCH_MIN_PAUSE_MS = 60_000
+
+/** Longest pause between searches of a node that stays short of relays (one relay in the swarm, or none). */
+export const RELAY_SEARCH_MAX_PAUSE_MS = 10 * 60_000
+
 /** Dial-back verdicts kept per node: the latest answers decide, older ones describe a network we may have left. */
 export const REACHABILITY_MAX_RESULTS = 16
 

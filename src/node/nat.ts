@@ -11,12 +11,19 @@ import type { uPnPNAT } from '@libp2p/upnp-nat'
 import type { Multiaddr } from '@multiformats/multiaddr'
 import type { NodeConfig } from '../config.js'
 import { DCUTR_MAX_STREAMS, DCUTR_RETRIES, RELAY_RESERVATION_TTL_MS } from './constants.js'
+import { paceRelaySearch } from './relay-search.js'
 
 /** Relay settings of the node's config. */
 export type RelayConfig = Pick<NodeConfig, 'relayService' | 'relayMaxReservations' | 'relayMaxCircuits' | 'relayCircuitDuration' | 'relayCircuitBytes' | 'upnp'>
 
 export function natTransports (): Array<ReturnType<typeof circuitRelayTransport>> {
-  return [circuitRelayTransport()]
+  const relayTransport = circuitRelayTransport()
+  // a node short of relays searches in bounded walks with growing pauses, not without end (node/relay-search.ts)
+  return [components => {
+    const transport = relayTransport(components)
+    paceRelaySearch(transport)
+    return transport
+  }]
 }
 
 /** The services to add to libp2p: a relay server unless `--relay-service off`, port mapping only with `--upnp`. */
