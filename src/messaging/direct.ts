@@ -262,8 +262,7 @@ export class DirectMessages {
     const peer = parsePeerId(entry.to)
     let stream: Stream | undefined
     try {
-      await this.reach(peer, sig)
-      stream = await this.components.dialProtocol(peer, DM_PROTOCOL, { signal: sig, runOnLimitedConnection: true })
+      stream = await this.openStream(peer, sig)
       const lp = lpStream(stream, { maxDataLength: this.maxFrame })
       const frame: MsgFrame = {
         type: 'msg',
@@ -287,6 +286,24 @@ export class DirectMessages {
       stream?.abort(err as Error)
       // a failed dial's reasons, one per address, go with the queued message (node/dial-error.ts)
       return { ok: false, error: dialErrorText(err), permanent: false }
+    }
+  }
+
+  /**
+   * A DM stream to the peer, over a connection `reach` made sure of. When the stream fails because that connection
+   * died under it (a relayed connection whose relay just went away is still listed for a moment), the peer is
+   * reached afresh and the stream tried once more within the same attempt, instead of waiting for the next one.
+   */
+  private async openStream (peer: PeerId, signal: AbortSignal): Promise<Stream> {
+    const open = async (): Promise<Stream> => this.components.dialProtocol(peer, DM_PROTOCOL, { signal, runOnLimitedConnection: true })
+    const wasConnected = this.components.isConnected(peer)
+    await this.reach(peer, signal)
+    try {
+      return await open()
+    } catch (err) {
+      if (!wasConnected || signal.aborted || this.components.isConnected(peer)) throw err
+      await this.reach(peer, signal)
+      return await open()
     }
   }
 

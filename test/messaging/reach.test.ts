@@ -65,6 +65,41 @@ describe('reaching a peer through the DHT', () => {
     expect(dials).toEqual([[STALE]])
   })
 
+  /** A sender connected to the peer over a connection that dies when the stream is opened on it. */
+  async function dyingConnection (closes: boolean): Promise<{ redials: () => number, send: () => Promise<{ status: string, error?: string }> }> {
+    dir = await mkdtemp(join(tmpdir(), 'gossipd-reach-'))
+    db = openDatabase(dir)
+    let connected = true
+    let streams = 0
+    let redials = 0
+    direct = await unreachableDirect(db, {}, {
+      isConnected: () => connected,
+      dialPeer: async () => { redials++; connected = true },
+      dialProtocol: async () => {
+        if (streams++ > 0) throw new Error('stream over the new connection')
+        if (closes) connected = false
+        throw new Error('Remote closed connection during opening')
+      }
+    })
+    await direct.start()
+    const to = (await newPeerId()).toString()
+    return { redials: () => redials, send: async () => direct!.send(to, new Uint8Array(8)) }
+  }
+
+  it('reaches the peer afresh within the attempt when the connection it had died under the stream', async () => {
+    const { redials, send } = await dyingConnection(true)
+    const result = await send()
+    expect(result.error).toBe('stream over the new connection')
+    expect(redials()).toBe(1)
+  })
+
+  it('does not retry when the connection is still there: the stream itself was refused', async () => {
+    const { redials, send } = await dyingConnection(false)
+    const result = await send()
+    expect(result.error).toBe('Remote closed connection during opening')
+    expect(redials()).toBe(0)
+  })
+
   it('leaves the stream to dial what the peer store knows when nobody answers', async () => {
     const { dials, send } = await sender([])
     const result = await send()
