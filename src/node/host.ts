@@ -79,7 +79,7 @@ export class GossipdHost {
       isConnected: peer => libp2p.getConnections(peer).length > 0,
       wantsPeers: () => libp2p.getPeers().length < config.minConnections,
       log
-    }, { intervalMs: config.pingInterval })
+    }, { intervalMs: config.pingInterval, idleProtocols: [...libp2p.services.pubsub.protocols, ...PASSING_PROTOCOLS] })
     this.traversal = new Traversal(libp2p, config, log.child({ component: 'nat' }))
     this.peers = new PeerTable(libp2p, libp2p.peerStore, this.liveness, conn => this.traversal.originOf(conn))
     this.protocolPeers = new ProtocolPeers(libp2p)

@@ -12,7 +12,7 @@
  */
 import { monitorEventLoopDelay, type ELDHistogram } from 'node:perf_hooks'
 import type { Connection, PeerId } from '@libp2p/interface'
-import { LIVENESS_LOOP_RESOLUTION_MS, LIVENESS_REFRESH_MS, PING_MAX_FAILURES, PING_TIMEOUT_MS } from './constants.js'
+import { LIVENESS_LOOP_RESOLUTION_MS, LIVENESS_REFRESH_MS, PASSING_PROTOCOLS, PING_MAX_FAILURES, PING_TIMEOUT_MS } from './constants.js'
 import { closeConnection } from './close-connection.js'
 import { socketTraffic, type Traffic } from './socket-traffic.js'
 import type { Logger } from '../logger.js'
@@ -55,6 +55,11 @@ export interface LivenessInit {
   maxFailures?: number
   /** @default LIVENESS_REFRESH_MS */
   refreshMs?: number
+  /**
+   * Protocols whose streams do not make a connection in use (gossipsub's, identify, ping): a connection opened to
+   * test a peer's reachability is closed again only while it carries none but these. @default PASSING_PROTOCOLS
+   */
+  idleProtocols?: string[]
 }
 
 /** A peer's traffic at the start of the last round that looked at it, and when it was last pinged. */
@@ -73,12 +78,14 @@ export class Liveness {
   private readonly timeoutMs: number
   private readonly maxFailures: number
   private readonly refreshMs: number
+  private readonly idleProtocols: Set<string>
   private loopDelay?: ELDHistogram
 
   constructor (private readonly components: LivenessComponents, private readonly init: LivenessInit) {
     this.timeoutMs = init.timeoutMs ?? Math.min(PING_TIMEOUT_MS, init.intervalMs)
     this.maxFailures = init.maxFailures ?? PING_MAX_FAILURES
     this.refreshMs = init.refreshMs ?? LIVENESS_REFRESH_MS
+    this.idleProtocols = new Set(init.idleProtocols ?? PASSING_PROTOCOLS)
   }
 
   start (): void {
@@ -140,11 +147,20 @@ export class Liveness {
     })()
   }
 
-  /** Close the connections this node dialed to a peer since `since` (a reachability probe's). */
+  /**
+   * Close the connections this node dialed to a peer since `since` (a reachability probe's), unless something else
+   * uses them: libp2p dials a peer once for everyone who asks at the same moment, so a direct message sent while
+   * the probe dialed shares its connection, and has a stream open on it (named or still negotiating) by the time
+   * the probe's ping comes back.
+   */
   private async closeProbe (peer: PeerId, since: number): Promise<void> {
     const probes = this.components.getConnections()
-      .filter(c => c.remotePeer.equals(peer) && c.direction === 'outbound' && c.timeline.open >= since)
+      .filter(c => c.remotePeer.equals(peer) && c.direction === 'outbound' && c.timeline.open >= since && !this.inUse(c))
     await Promise.all(probes.map(closeConnection))
+  }
+
+  private inUse (conn: Connection): boolean {
+    return conn.streams.some(s => s.protocol == null || !this.idleProtocols.has(s.protocol))
   }
 
   /** A peer connected: measure its latency now rather than at the next round. */

@@ -2,7 +2,7 @@
  * NAT traversal on an internet in a box (test/network/internet.ts): 2 public nodes (bootstrap and relay) and 4
  * sites of 4 nodes, each site behind a NAT router (3 port-preserving, 1 `--random-fully`). Every process is
  * `gossipd start` with its documented flags. The figures (hole-punch success rate, time to direct, relay
- * failover) are written to test-results/network-figures.json and printed.
+ * failover) are written to test-results/network-figures.json and printed. A failed run keeps its nodes' logs.
  */
 import { createHash, randomBytes } from 'node:crypto'
 import { mkdir, writeFile } from 'node:fs/promises'
@@ -55,8 +55,11 @@ describe.skipIf(skip != null)(`NAT traversal: 2 public nodes, ${SITES} sites x $
     await mkdir('test-results', { recursive: true })
     await writeFile('test-results/network-figures.json', JSON.stringify(figures, null, 2) + '\n')
     console.log('NAT figures', JSON.stringify(figures, null, 2))
-    if (failed) console.log(`logs kept in ${box.logDir}`)
-    await box.stop(failed)
+    // GOSSIPD_NAT_KEEP_LOGS=1 keeps every node's log and database of a passing run too (with DEBUG=libp2p:..., a
+    // trace of what each node dialed)
+    const keep = failed || process.env.GOSSIPD_NAT_KEEP_LOGS === '1'
+    if (keep) console.log(`logs kept in ${box.logDir}`)
+    await box.stop(keep)
   }, 60_000)
 
   const ids = async (n: BoxNode): Promise<IdBody> => (await api<IdBody>(n, '/id')).body

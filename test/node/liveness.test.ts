@@ -163,7 +163,7 @@ describe('liveness', () => {
      * A peer that hung up on this node (as one trimming to its connection budget does); `answers` says whether it is
      * still reachable. The probe's ping "dials" it: an outbound connection appears, which the test watches.
      */
-    async function disconnected (opts: { answers: boolean, wantsPeers: boolean }): Promise<{ closed: string[], forgotten: string[], pinged: number, conns: Connection[] }> {
+    async function disconnected (opts: { answers: boolean, wantsPeers: boolean, streams?: Array<{ protocol?: string }> }): Promise<{ closed: string[], forgotten: string[], pinged: number, conns: Connection[] }> {
       const gone = await peer()
       const conns: Connection[] = []
       const closed: string[] = []
@@ -180,6 +180,8 @@ describe('liveness', () => {
             direction: 'outbound',
             status: 'open',
             timeline: { open: Date.now() },
+            // what else opened streams on the connection the probe's dial made (libp2p shares one dial per peer)
+            streams: opts.streams ?? [{ protocol: '/ipfs/id/1.0.0' }],
             close: async () => { conn.status = 'closed'; closed.push(conn.id) },
             abort: () => { conn.status = 'closed' }
           }
@@ -210,6 +212,14 @@ describe('liveness', () => {
       expect(closed).toEqual(['probe-1'])
       expect(conns.filter(c => c.status === 'open')).toEqual([])
       expect(forgotten).toEqual([])
+    })
+
+    it('keeps that connection when something else opened a stream on it (a direct message sent meanwhile)', async () => {
+      for (const streams of [[{ protocol: '/gossipd/dm/1.0.0' }], [{ protocol: '/ipfs/id/1.0.0' }, {}]]) {
+        const { closed, pinged } = await disconnected({ answers: true, wantsPeers: false, streams })
+        expect(pinged).toBe(1)
+        expect(closed).toEqual([])
+      }
     })
 
     it('keeps that connection when the node is short of peers', async () => {
