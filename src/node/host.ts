@@ -2,7 +2,7 @@
  * The libp2p host every feature stands on: libp2p itself, the peer table, the DHT view, liveness pings, bootstrap,
  * discovery and metrics. It knows no feature; the composition root (src/gossipd.ts) builds the features on it.
  */
-import { KEEP_ALIVE, type Connection, type PeerId, type Stream, type StreamHandler } from '@libp2p/interface'
+import { isPeerId, KEEP_ALIVE, type Connection, type PeerId, type Stream, type StreamHandler } from '@libp2p/interface'
 import type { Multiaddr } from '@multiformats/multiaddr'
 import type { NodeConfig } from '../config.js'
 import {
@@ -23,6 +23,7 @@ import { Liveness } from './liveness.js'
 import { createMetrics, type NodeMetrics } from './metrics.js'
 import { PeerTable } from './peers.js'
 import { ProtocolPeers } from './protocol-peers.js'
+import { reusableConnection } from './reuse-connection.js'
 import { Traversal, type TraversalInfo } from './traversal.js'
 
 export interface CreateHostOptions extends Libp2pOptions {
@@ -220,9 +221,17 @@ export class GossipdHost {
     await this.libp2p.unhandle(protocol)
   }
 
-  /** Open a stream to a peer (by id or multiaddr) on a protocol, dialing it if needed. */
+  /**
+   * Open a stream to a peer (by id or multiaddr) on a protocol, dialing it if needed. A stream allowed on a relayed
+   * connection goes on the open connection the node has, relayed or not, rather than through libp2p's dial, which
+   * would set up and throw away a new circuit each time (node/reuse-connection.ts).
+   */
   async dialProtocol (peer: PeerId | Multiaddr, protocol: string, options: { signal?: AbortSignal, runOnLimitedConnection?: boolean } = {}): Promise<Stream> {
     if (!this.isStarted) throw new NotStartedError()
+    if (options.runOnLimitedConnection === true && isPeerId(peer)) {
+      const conn = reusableConnection(this.libp2p.getConnections(peer))
+      if (conn != null) return conn.newStream(protocol, options)
+    }
     return this.libp2p.dialProtocol(peer, protocol, options)
   }
 }
