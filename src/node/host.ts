@@ -71,6 +71,8 @@ export class GossipdHost {
     this.peerId = libp2p.peerId
     const dht = libp2p.services.dht
     this.dht = new DhtView(dht)
+    // streams that do not make a connection busy: gossipsub's stay open on every connection, identify and ping pass
+    const idleProtocols = [...libp2p.services.pubsub.protocols, ...PASSING_PROTOCOLS]
     this.liveness = new Liveness({
       getConnections: () => libp2p.getConnections(),
       // over the muxer when it can (the ping service is muxerFirstPing)
@@ -80,7 +82,7 @@ export class GossipdHost {
       isConnected: peer => libp2p.getConnections(peer).length > 0,
       wantsPeers: () => libp2p.getPeers().length < config.minConnections,
       log
-    }, { intervalMs: config.pingInterval, idleProtocols: [...libp2p.services.pubsub.protocols, ...PASSING_PROTOCOLS] })
+    }, { intervalMs: config.pingInterval, idleProtocols })
     this.traversal = new Traversal(libp2p, config, log.child({ component: 'nat' }))
     this.peers = new PeerTable(libp2p, libp2p.peerStore, this.liveness, conn => this.traversal.originOf(conn))
     this.protocolPeers = new ProtocolPeers(libp2p)
@@ -117,8 +119,7 @@ export class GossipdHost {
       }, {
         // discovery dials up to minConnections: a smaller budget would close what it opens
         budget: Math.max(config.connectionBudget, config.minConnections),
-        // connections carry gossipsub's stream for good, identify and ping in passing: none of them is work to finish
-        idleProtocols: [...libp2p.services.pubsub.protocols, ...PASSING_PROTOCOLS]
+        idleProtocols
       })
     }
     this.metrics = createMetrics({

@@ -6,6 +6,8 @@ import { buildApi } from '../../src/api/server.js'
 import { loadConfig, type NodeConfig } from '../../src/config.js'
 import type { Logger } from '../../src/logger.js'
 import { createNode, type GossipdNode } from '../../src/gossipd.js'
+import { transportManagerOf } from '../../src/node/nat.js'
+import { multiaddr, type Multiaddr } from '@multiformats/multiaddr'
 
 export interface TestNode {
   node: GossipdNode
@@ -91,4 +93,16 @@ export function collectStream (res: Response, format: 'sse' | 'ndjson'): { event
     }
   })().catch(() => {})
   return { events, done }
+}
+
+const circuitOf = (t: TestNode): Multiaddr | undefined => t.node.libp2p.getMultiaddrs().find(m => m.toString().includes('/p2p-circuit'))
+
+/**
+ * Have `t` hold a reservation on `relay`, as `--relay-reservations` has a private node do (on loopback nobody is
+ * private, so it is asked for explicitly); answers `t`'s relayed address.
+ */
+export async function reserveOnRelay (t: TestNode, relay: TestNode): Promise<Multiaddr> {
+  await transportManagerOf(t.node.libp2p).listen([multiaddr(`${relay.node.libp2p.getMultiaddrs()[0].toString()}/p2p-circuit`)])
+  await waitFor(() => circuitOf(t) != null, 'a relay reservation')
+  return circuitOf(t)!
 }

@@ -7,7 +7,7 @@ import type { Stream } from '@libp2p/interface'
 import { multiaddr } from '@multiformats/multiaddr'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { transportManagerOf } from '../../src/node/nat.js'
-import { startNode, stopNode, waitFor, type TestNode } from '../messaging/helpers.js'
+import { reserveOnRelay, startNode, stopNode, waitFor, type TestNode } from '../messaging/helpers.js'
 
 const ECHO = '/test/sink/1.0.0'
 const CIRCUIT_BYTES = 8 * 1024
@@ -31,8 +31,7 @@ describe('circuit relay limits', () => {
   })
 
   it('a full relay refuses the next reservation', async () => {
-    await transportManagerOf(a.node.libp2p).listen([multiaddr(`${relayAddr}/p2p-circuit`)])
-    await waitFor(() => a.node.libp2p.getMultiaddrs().some(m => m.toString().includes('/p2p-circuit')), 'a relay address')
+    await reserveOnRelay(a, relay)
     expect(relay.node.info().relayService.reservations).toBe(1)
     await expect(transportManagerOf(b.node.libp2p).listen([multiaddr(`${relayAddr}/p2p-circuit`)])).rejects.toThrow(/RESERVATION_REFUSED|refused/i)
     expect(b.node.libp2p.getMultiaddrs().some(m => m.toString().includes('/p2p-circuit'))).toBe(false)

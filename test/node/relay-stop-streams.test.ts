@@ -7,11 +7,10 @@
 import { RELAY_V2_HOP_CODEC, RELAY_V2_STOP_CODEC } from '@libp2p/circuit-relay-v2'
 import type { Stream } from '@libp2p/interface'
 import { lpStream } from '@libp2p/utils'
-import { multiaddr } from '@multiformats/multiaddr'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { activeCircuits, transportManagerOf } from '../../src/node/nat.js'
+import { activeCircuits } from '../../src/node/nat.js'
 import { closeStopStreamOnFailedConnect } from '../../src/node/relay-stop-streams.js'
-import { startNode, stopNode, waitFor, type TestNode } from '../messaging/helpers.js'
+import { reserveOnRelay, startNode, stopNode, waitFor, type TestNode } from '../messaging/helpers.js'
 
 /** HopMessage { type: CONNECT, peer: { id } } (circuit relay v2's protobuf, written by hand). */
 function connectRequest (peerId: Uint8Array): Uint8Array {
@@ -32,9 +31,7 @@ describe('a relay whose dialer left before the circuit was joined', () => {
     relay = await startNode({ relayService: 'on' })
     dest = await startNode()
     dialer = await startNode()
-    const relayAddr = relay.node.libp2p.getMultiaddrs()[0].toString()
-    await transportManagerOf(dest.node.libp2p).listen([multiaddr(`${relayAddr}/p2p-circuit`)])
-    await waitFor(() => dest.node.libp2p.getMultiaddrs().some(m => m.toString().includes('/p2p-circuit')), 'a reservation')
+    await reserveOnRelay(dest, relay)
     // the destination reads the relay's STOP request and answers OK only when told to
     await dest.node.libp2p.unhandle(RELAY_V2_STOP_CODEC)
     await dest.node.libp2p.handle(RELAY_V2_STOP_CODEC, async (stream: Stream) => {
@@ -42,7 +39,7 @@ describe('a relay whose dialer left before the circuit was joined', () => {
       await lp.read()
       stop = { stream, answer: async () => { await lp.write(STOP_OK) } }
     }, { runOnLimitedConnection: true })
-    await dialer.node.libp2p.dial(multiaddr(relayAddr))
+    await dialer.node.libp2p.dial(relay.node.libp2p.getMultiaddrs()[0])
   })
   afterAll(async () => {
     for (const n of [dialer, dest, relay]) await stopNode(n)

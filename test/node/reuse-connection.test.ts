@@ -3,11 +3,9 @@
  * alone would set up a new circuit for every stream, find it duplicates the open one, and throw it away.
  */
 import type { Connection } from '@libp2p/interface'
-import { multiaddr } from '@multiformats/multiaddr'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { transportManagerOf } from '../../src/node/nat.js'
 import { reusableConnection } from '../../src/node/reuse-connection.js'
-import { startNode, stopNode, waitFor, type TestNode } from '../messaging/helpers.js'
+import { reserveOnRelay, startNode, stopNode, type TestNode } from '../messaging/helpers.js'
 
 const conn = (status: string, limited: boolean, id: string): Connection => ({ id, status, ...(limited ? { limits: { bytes: 1n } } : {}) }) as unknown as Connection
 
@@ -30,15 +28,12 @@ describe('direct messages over a relayed connection', () => {
     relay = await startNode({ relayService: 'on' })
     receiver = await startNode()
     sender = await startNode()
-    const relayAddr = relay.node.libp2p.getMultiaddrs()[0].toString()
-    await transportManagerOf(receiver.node.libp2p).listen([multiaddr(`${relayAddr}/p2p-circuit`)])
-    await waitFor(() => receiver.node.libp2p.getMultiaddrs().some(m => m.toString().includes('/p2p-circuit')), 'a reservation')
+    const circuit = await reserveOnRelay(receiver, relay)
     // count the circuits the relay is asked for
     const server = relay.node.libp2p.services.relay as unknown as { handleConnect: (...args: unknown[]) => Promise<void> }
     const handleConnect = server.handleConnect
     server.handleConnect = async (...args) => { connects++; return handleConnect(...args) }
     // the sender knows the receiver only at its relayed address
-    const circuit = receiver.node.libp2p.getMultiaddrs().find(m => m.toString().includes('/p2p-circuit'))!
     await sender.node.libp2p.dial(circuit)
   })
   afterAll(async () => {
