@@ -216,6 +216,16 @@ export class NotConnectedError extends GossipdError {
   }
 }
 
+/** A stream that cannot run on a relayed connection was asked of a peer reached only through relays, with no direct address. */
+export class RelayedOnlyError extends GossipdError {
+  static override name = 'RelayedOnlyError'
+  readonly code = 'relayed-only'
+
+  constructor (peer: string, protocol: string) {
+    super(`${peer} is reached only through a relay and has no direct address; ${protocol} does not run on relayed connections`)
+  }
+}
+
 /** A history peer broke the protocol (bad request or answer, a message of another topic). */
 export class HistoryProtocolError extends GossipdError {
   static override name = 'HistoryProtocolError'

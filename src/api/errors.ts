@@ -69,6 +69,7 @@ export const ERROR_STATUS: Readonly<Record<string, number>> = {
   // a peer refused this node's messages for coming too fast: the client is asked to slow down too
   'rate-limited': 429,
   'dial-failed': 502,
+  'relayed-only': 502,
   'file-transfer': 502,
   'dm-protocol': 502,
   'history-protocol': 502,

@@ -23,6 +23,7 @@ import { Liveness } from './liveness.js'
 import { createMetrics, type NodeMetrics } from './metrics.js'
 import { PeerTable } from './peers.js'
 import { ProtocolPeers } from './protocol-peers.js'
+import { directAddressesWhileRelayed } from './relayed-only.js'
 import { reusableConnection } from './reuse-connection.js'
 import { Traversal, type TraversalInfo } from './traversal.js'
 
@@ -225,13 +226,19 @@ export class GossipdHost {
   /**
    * Open a stream to a peer (by id or multiaddr) on a protocol, dialing it if needed. A stream allowed on a relayed
    * connection goes on the open connection the node has, relayed or not, rather than through libp2p's dial, which
-   * would set up and throw away a new circuit each time (node/reuse-connection.ts).
+   * would set up and throw away a new circuit each time (node/reuse-connection.ts). One that may not is dialed only
+   * through the peer's direct addresses while the node reaches it only through relays (node/relayed-only.ts).
    */
   async dialProtocol (peer: PeerId | Multiaddr, protocol: string, options: { signal?: AbortSignal, runOnLimitedConnection?: boolean } = {}): Promise<Stream> {
     if (!this.isStarted) throw new NotStartedError()
-    if (options.runOnLimitedConnection === true && isPeerId(peer)) {
-      const conn = reusableConnection(this.libp2p.getConnections(peer))
-      if (conn != null) return conn.newStream(protocol, options)
+    if (isPeerId(peer)) {
+      if (options.runOnLimitedConnection === true) {
+        const conn = reusableConnection(this.libp2p.getConnections(peer))
+        if (conn != null) return conn.newStream(protocol, options)
+      } else {
+        const direct = await directAddressesWhileRelayed(peer, this.libp2p.getConnections(peer), this.libp2p.peerStore, protocol)
+        if (direct != null) return this.libp2p.dialProtocol(direct, protocol, options)
+      }
     }
     return this.libp2p.dialProtocol(peer, protocol, options)
   }

@@ -34,6 +34,7 @@ import { skipAuthorOnForward } from './gossip-forward.js'
 import { limitTopicNames } from './gossip-topics.js'
 import { muxerFirstPing } from './muxer-ping.js'
 import { withFrameLimit } from './dht-frames.js'
+import { serviceWithoutRelayedDials } from './relayed-only.js'
 import { ProviderLimitDatastore } from './provider-store.js'
 import { ping } from '@libp2p/ping'
 import { natGater, natServices, natTransports } from './nat.js'
@@ -136,8 +137,9 @@ export async function buildLibp2p (config: NodeConfig, privateKey: PrivateKey, o
       // the liveness check and kad-dht's contact checks may ping one peer at the same moment; pings of a
       // connected peer go over its Yamux connection, with no stream (node/muxer-ping.ts)
       ping: stock ? ping(pingLimits) : muxerFirstPing(pingLimits),
-      // requests and answers are read with a frame-length limit (node/dht-frames.ts)
-      dht: withFrameLimit(kadDHT({
+      // requests and answers are read with a frame-length limit (node/dht-frames.ts); no circuit is dialed for a
+      // request to a peer reached only through relays (node/relayed-only.ts)
+      dht: withFrameLimit(serviceWithoutRelayedDials(kadDHT({
         protocol: config.dhtProtocol,
         // private swarms have no public addresses: without this the node would stay a client forever
         clientMode: false,
@@ -154,7 +156,7 @@ export async function buildLibp2p (config: NodeConfig, privateKey: PrivateKey, o
         pingNewContactConcurrency: DHT_TABLE_UPDATE_CONCURRENCY,
         // a peer needs a few streams for its lookups; each inbound stream may buffer a frame
         maxInboundStreams: DHT_MAX_INBOUND_STREAMS
-      })),
+      }))),
       pubsub: gossipsub({
         emitSelf: false,
         allowPublishToZeroTopicPeers: true,

@@ -12,6 +12,7 @@ import { AutonatServer } from './autonat-server.js'
 import { addressManagerOf, startableRelay, transportManagerOf } from './nat.js'
 import { AUTONAT_PROTOCOL, REACHABILITY_KNOWN_VERIFIERS_SCAN } from './constants.js'
 import { NatPolicy } from './nat-policy.js'
+import { isCircuit } from './relayed-only.js'
 import { Reachability, type ReachabilityState } from './reachability.js'
 
 export interface TraversalInfo {
@@ -21,10 +22,6 @@ export interface TraversalInfo {
   /** `/p2p-circuit` addresses this node is reachable at through its reservations. */
   relayAddresses: string[]
   relayService: { mode: NodeConfig['relayService'], serving: boolean, reservations: number }
-}
-
-function isCircuit (ma: Multiaddr): boolean {
-  return ma.getComponents().some(c => c.name === 'p2p-circuit')
 }
 
 /** How a connection came to be: dialed by this node, accepted, or a direct connection made by hole punching. */
