@@ -120,7 +120,8 @@ describe.skipIf(skip != null)(`NAT traversal: 2 public nodes, ${SITES} sites x $
     }
     const results = await Promise.all(pairs.map(async ([from, to]) => {
       const res = await api(from, '/direct', { method: 'POST', json: { to: to.peerId, data: `from ${from.name} to ${to.name}` } })
-      return { from, to, status: res.status, id: res.body.id as string }
+      // a queued message's answer says why its first attempt failed
+      return { from, to, status: res.status, id: res.body.id as string, firstError: res.body.error as string | undefined }
     }))
     // queued ones (202) are retried by the outbox: each must be delivered, acked end to end
     const delivered = await eventually(async () => {
@@ -133,6 +134,7 @@ describe.skipIf(skip != null)(`NAT traversal: 2 public nodes, ${SITES} sites x $
     }, 90_000, 1000)
     figures.dmPairs = pairs.length
     figures.dmAckedAtOnce = results.filter(r => r.status === 200).length
+    figures.dmQueuedFirst = results.filter(r => r.status !== 200).map(r => ({ from: r.from.name, to: r.to.name, error: r.firstError }))
     failed ||= !delivered
     expect(delivered).toBe(true)
     // and each receiver has it in its inbox
