@@ -18,7 +18,7 @@ import type { Logger } from '../logger.js'
 import { DIAL_ERROR_MAX_CHARS } from '../node/constants.js'
 import { dialErrorText } from '../node/dial-error.js'
 import type { NodeMetrics } from '../node/metrics.js'
-import { parsePeerId } from '../node/peer-id.js'
+import { addressOfPeer, parsePeerId } from '../node/peer-id.js'
 import { PeerRateLimit } from '../node/peer-rate-limit.js'
 import type { Database } from '../storage/database.js'
 import { checkSize, encodeBody, isBase64 } from './body.js'
@@ -331,8 +331,11 @@ export class DirectMessages {
       const untried = answer.multiaddrs.filter(a => !tried.has(a))
       if (untried.length === 0) continue
       for (const a of untried) tried.add(a)
+      // an answer's addresses name no peer, or only the relay of a circuit: each is dialed as the peer's own
+      const addrs = untried.map(a => addressOfPeer(multiaddr(a), peer)).filter(a => a != null)
+      if (addrs.length === 0) continue
       try {
-        await this.components.dial(untried.map(a => multiaddr(a)), { signal })
+        await this.components.dial(addrs, { signal })
         return
       } catch (err) {
         failure = err as Error

@@ -17,6 +17,7 @@
 import { isPeerId, type Connection, type PeerId, type PeerStore } from '@libp2p/interface'
 import type { Multiaddr } from '@multiformats/multiaddr'
 import { RelayedOnlyError } from '../errors.js'
+import { addressOfPeer } from './peer-id.js'
 
 /** Whether an address leads through a relay. */
 export function isCircuit (ma: Multiaddr): boolean {
@@ -43,9 +44,7 @@ export async function directAddressesWhileRelayed (
   if (!relayedOnly(connections)) return undefined
   const known = await peerStore.get(peer).then(p => p.addresses.map(a => a.multiaddr), () => [])
   const id = peer.toString()
-  const direct = known
-    .filter(ma => !isCircuit(ma))
-    .map(ma => ma.getComponents().some(c => c.name === 'p2p') ? ma : ma.encapsulate(`/p2p/${id}`))
+  const direct = known.filter(ma => !isCircuit(ma)).map(ma => addressOfPeer(ma, peer)).filter(ma => ma != null)
   if (direct.length === 0) throw new RelayedOnlyError(id, Array.isArray(protocol) ? protocol.join(', ') : protocol)
   return direct
 }

@@ -28,7 +28,7 @@ describe('reaching a peer through the DHT', () => {
   })
 
   /** A sender whose lookups answer `answers` in order, and whose dials connect only at `FRESH`. */
-  async function sender (answers: string[][]): Promise<{ dials: string[][], send: () => Promise<{ status: string, error?: string }> }> {
+  async function sender (answers: string[][]): Promise<{ dials: string[][], to: string, send: () => Promise<{ status: string, error?: string }> }> {
     dir = await mkdtemp(join(tmpdir(), 'gossipd-reach-'))
     db = openDatabase(dir)
     const dials: string[][] = []
@@ -39,7 +39,7 @@ describe('reaching a peer through the DHT', () => {
       dial: async (addrs: Multiaddr[]) => {
         dials.push(addrs.map(String))
         // as libp2p's dialer fails: one error per address, gathered
-        if (!addrs.some(a => a.toString() === FRESH)) throw new AggregateError([new Error('connect EHOSTUNREACH 10.0.0.1:4001')], 'All multiaddr dials failed')
+        if (!addrs.some(a => a.toString().startsWith(`${FRESH}/p2p/`))) throw new AggregateError([new Error('connect EHOSTUNREACH 10.0.0.1:4001')], 'All multiaddr dials failed')
         connected = true
       },
       // connected or not, the message stream itself is refused here: the error says how far the attempt got
@@ -47,22 +47,32 @@ describe('reaching a peer through the DHT', () => {
     })
     await direct.start()
     const to = (await newPeerId()).toString()
-    return { dials, send: async () => direct!.send(to, new Uint8Array(8)) }
+    return { dials, to, send: async () => direct!.send(to, new Uint8Array(8)) }
   }
 
   it('dials a later answer when the first one names only stale addresses, and each address once', async () => {
-    const { dials, send } = await sender([[STALE], [STALE], [STALE, FRESH]])
+    const { dials, to, send } = await sender([[STALE], [STALE], [STALE, FRESH]])
     const result = await send()
     expect(result.error).toBe('reached')
-    expect(dials).toEqual([[STALE], [FRESH]])
+    expect(dials).toEqual([[`${STALE}/p2p/${to}`], [`${FRESH}/p2p/${to}`]])
   })
 
   it('fails the attempt with both dials\' reasons when every answer is stale', async () => {
-    const { dials, send } = await sender([[STALE], [STALE]])
+    const { dials, to, send } = await sender([[STALE], [STALE]])
     const result = await send()
     expect(result.status).toBe('queued')
     expect(result.error).toMatch(/^could not connect to \S+: known addresses: unreachable; DHT answers: All multiaddr dials failed: connect EHOSTUNREACH 10\.0\.0\.1:4001$/)
-    expect(dials).toEqual([[STALE]])
+    expect(dials).toEqual([[`${STALE}/p2p/${to}`]])
+  })
+
+  // an answer's relayed address names only its relay, and a direct one no peer: libp2p refused such a list
+  // ("Multiaddrs must all have the same peer id"), or would have dialed the relay itself
+  it("dials every address of an answer as the peer's own, and none that names another peer", async () => {
+    const other = (await newPeerId()).toString()
+    const { dials, to, send } = await sender([['/ip4/192.168.1.5/tcp/4001', `/ip4/10.0.0.3/tcp/4001/p2p/${other}`, FRESH]])
+    const result = await send()
+    expect(result.error).toBe('reached')
+    expect(dials).toEqual([[`/ip4/192.168.1.5/tcp/4001/p2p/${to}`, `${FRESH}/p2p/${to}`]])
   })
 
   /** A sender connected to the peer over a connection that dies when the stream is opened on it. */
