@@ -11,6 +11,7 @@ import type { Connection, Stream, StreamMessageEvent } from '@libp2p/interface'
 import type { KadDHT, KadDHTComponents } from '@libp2p/kad-dht'
 import { DHT_MAX_MESSAGE_BYTES } from './constants.js'
 import { DhtMessageTooLargeError } from '../errors.js'
+import { withConnectionManager, withOpenStream } from './service-components.js'
 
 /** The part of kad-dht's RPC component wrapped here (private in its type declarations). */
 interface InboundRpc {
@@ -76,17 +77,10 @@ type ConnectionManager = KadDHTComponents['connectionManager']
  * it reads as it reads requests) is watched like an inbound one.
  */
 export function limitOpenedStreams (manager: ConnectionManager, maxBytes: number): ConnectionManager {
-  const openStream: ConnectionManager['openStream'] = async (...args) => {
+  return withOpenStream(manager, async (...args) => {
     const stream = await manager.openStream(...args)
     limitFrames(stream, maxBytes)
     return stream
-  }
-  return new Proxy(manager, {
-    get: (target, key) => {
-      if (key === 'openStream') return openStream
-      const value: unknown = Reflect.get(target, key)
-      return typeof value === 'function' ? value.bind(target) : value
-    }
   })
 }
 
@@ -99,11 +93,9 @@ export function withFrameLimit (
   create: (components: KadDHTComponents) => KadDHT,
   maxBytes = DHT_MAX_MESSAGE_BYTES
 ): (components: KadDHTComponents) => KadDHT {
+  const withLimit = withConnectionManager(create, manager => limitOpenedStreams(manager, maxBytes))
   return components => {
-    const connectionManager = limitOpenedStreams(components.connectionManager, maxBytes)
-    const dht = create(new Proxy(components, {
-      get: (target, key) => key === 'connectionManager' ? connectionManager : Reflect.get(target, key)
-    }))
+    const dht = withLimit(components)
     const rpc = (dht as unknown as { rpc?: InboundRpc }).rpc
     if (typeof rpc?.onIncomingStream !== 'function') throw new Error('this kad-dht version keeps no rpc.onIncomingStream')
     const handle = rpc.onIncomingStream.bind(rpc)

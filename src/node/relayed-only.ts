@@ -18,6 +18,7 @@ import { isPeerId, type Connection, type PeerId, type PeerStore } from '@libp2p/
 import type { Multiaddr } from '@multiformats/multiaddr'
 import { RelayedOnlyError } from '../errors.js'
 import { addressOfPeer } from './peer-id.js'
+import { withConnectionManager, withOpenStream } from './service-components.js'
 
 /** Whether an address leads through a relay. */
 export function isCircuit (ma: Multiaddr): boolean {
@@ -67,13 +68,7 @@ export function withoutRelayedDials<M extends StreamOpener> (manager: M, peerSto
     }
     return manager.openStream(peer, protocol, options)
   }
-  return new Proxy(manager, {
-    get: (target, key) => {
-      if (key === 'openStream') return openStream
-      const value: unknown = Reflect.get(target, key)
-      return typeof value === 'function' ? value.bind(target) : value
-    }
-  })
+  return withOpenStream(manager, openStream)
 }
 
 /**
@@ -83,10 +78,5 @@ export function withoutRelayedDials<M extends StreamOpener> (manager: M, peerSto
 export function serviceWithoutRelayedDials<C extends { connectionManager: StreamOpener, peerStore: Pick<PeerStore, 'get'> }, S> (
   create: (components: C) => S
 ): (components: C) => S {
-  return components => {
-    const connectionManager = withoutRelayedDials(components.connectionManager, components.peerStore)
-    return create(new Proxy(components, {
-      get: (target, key) => key === 'connectionManager' ? connectionManager : Reflect.get(target, key)
-    }))
-  }
+  return withConnectionManager(create, (manager, components) => withoutRelayedDials(manager, components.peerStore))
 }
