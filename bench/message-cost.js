@@ -5,7 +5,8 @@
  * work off before the last receiver has it. Extra `gossipd start` arguments after `--` compare settings; with
  * `-- --stock-libraries` the nodes run on their dependencies as published, without the patches of
  * docs/ARCHITECTURE.md ("Patches"), for the row with and without them. The same difference is split into user
- * space and kernel time, and into context switches (each a wake-up of a node's event loop, or a preemption), from
+ * space and kernel time, into context switches (each a wake-up of a node's event loop, or a preemption), and into
+ * read and write system calls and the bytes they moved (sockets and the history's SQLite files alike), from
  * /proc; at several `--rate`s it separates what each message costs from what a flow of messages costs per second
  * (docs/PERFORMANCE.md, "Per message"). With `--from=one` only the first node publishes, and the figure is split
  * between the publisher and the receivers: in a swarm of 2, what one hop costs each end.
@@ -91,6 +92,8 @@ export async function run (opts = {}, extraArgs = []) {
       row('CPU per node per message (ms)', perMessageMs.toFixed(2)),
       row('  of which user space / kernel (ms)', `${(perMessage.userS * 1000).toFixed(2)} / ${(perMessage.systemS * 1000).toFixed(2)}`),
       row('context switches per node per message, voluntary / involuntary', `${perMessage.voluntarySwitches.toFixed(2)} / ${perMessage.involuntarySwitches.toFixed(2)}`),
+      row('read / write system calls per node per message (sockets and files)', `${perMessage.readCalls.toFixed(2)} / ${perMessage.writeCalls.toFixed(2)}`),
+      row('bytes read / written per node per message (of which to disk)', `${perMessage.bytesRead.toFixed(0)} / ${perMessage.bytesWritten.toFixed(0)} (${perMessage.diskBytesWritten.toFixed(0)})`),
       row('idle CPU per node per second (ms)', (idle * 1000 / nodes.length).toFixed(2)),
       row('one publish across the swarm (ms of CPU)', (perMessageMs * nodes.length).toFixed(0)),
       row('CPU per node per message in each 10 s of publishing (ms)', windows.map(w => w.perMessageMs.toFixed(2)).join(' ') || '-')

@@ -19,18 +19,16 @@ export { cpuSeconds }
 /** Extra node flags for every process a benchmark starts (BENCH_NODE_FLAGS), e.g. `--max-semi-space-size=8`. */
 export const EXTRA_NODE_FLAGS = (process.env.BENCH_NODE_FLAGS ?? '').split(/\s+/).filter(Boolean)
 
-/** The flags node processes run with: LocalSwarm's own, and the extra ones (through NODE_OPTIONS). */
+/** The flags node processes run with: LocalSwarm's own, and the extra ones. */
 export const NODE_FLAGS = [...NODE_PROCESS_FLAGS, ...EXTRA_NODE_FLAGS]
 
 /**
- * Start `nodes` processes; `extraArgs` go to every `gossipd start`. `nodeFlags` reach each process through
- * NODE_OPTIONS, after LocalSwarm's own (V8 flags such as --max-semi-space-size must be given at process start).
+ * Start `nodes` processes; `extraArgs` go to every `gossipd start`. `nodeFlags` go on each process's `node`
+ * command line after LocalSwarm's own, so any V8 flag can be given (NODE_OPTIONS refuses most).
  */
 export async function startSwarm ({ nodes, extraArgs = [], nodeFlags = EXTRA_NODE_FLAGS, readyTimeoutMs = 180_000, logLevel = 'warn' }) {
   const dir = await mkdtemp(join(tmpdir(), 'bench-swarm-'))
-  const saved = process.env.NODE_OPTIONS
-  if (nodeFlags.length > 0) process.env.NODE_OPTIONS = [saved ?? '', ...nodeFlags].join(' ').trim()
-  const swarm = new LocalSwarm({ nodes, dir, logLevel, extraArgs, readyTimeoutMs })
+  const swarm = new LocalSwarm({ nodes, dir, logLevel, extraArgs, readyTimeoutMs, nodeFlags })
   const t0 = performance.now()
   try {
     await swarm.start()
@@ -41,11 +39,6 @@ export async function startSwarm ({ nodes, extraArgs = [], nodeFlags = EXTRA_NOD
     const tail = failed != null ? (await readFile(failed.logFile, 'utf8').catch(() => '')).split('\n').slice(-15).join('\n') : ''
     await rm(dir, { recursive: true, force: true })
     throw new Error(`${err.message}\n${tail}`, { cause: err })
-  } finally {
-    if (nodeFlags.length > 0) {
-      if (saved === undefined) delete process.env.NODE_OPTIONS
-      else process.env.NODE_OPTIONS = saved
-    }
   }
   return {
     swarm,
@@ -111,19 +104,26 @@ export async function coresOver (swarm, work) {
 }
 
 /**
- * What a set of processes has used so far, summed (from /proc): CPU seconds in user space and in the kernel, and
+ * What a set of processes has used so far, summed (from /proc): CPU seconds in user space and in the kernel;
  * context switches, voluntary (the process waited: an event loop going back to sleep) and involuntary (the kernel
- * took the core away). Processes that have exited count 0.
+ * took the core away); and its I/O (`/proc/<pid>/io`): read and write system calls of any kind (sockets and files),
+ * the bytes they moved, and the bytes the kernel wrote to disk for it. Processes that have exited count 0.
  */
 export async function processCounters (pids) {
-  const sum = { userS: 0, systemS: 0, voluntarySwitches: 0, involuntarySwitches: 0 }
+  const sum = { userS: 0, systemS: 0, voluntarySwitches: 0, involuntarySwitches: 0, readCalls: 0, writeCalls: 0, bytesRead: 0, bytesWritten: 0, diskBytesWritten: 0 }
   await Promise.all(pids.map(async pid => {
     try {
-      const [cpu, status] = await Promise.all([cpuTimes(pid), readFile(`/proc/${pid}/status`, 'utf8')])
+      const [cpu, status, io] = await Promise.all([cpuTimes(pid), readFile(`/proc/${pid}/status`, 'utf8'), readFile(`/proc/${pid}/io`, 'utf8')])
+      const field = (text, name) => Number(new RegExp(`^${name}:\\s+(\\d+)`, 'm').exec(text)?.[1] ?? 0)
       sum.userS += cpu.userS
       sum.systemS += cpu.systemS
-      sum.voluntarySwitches += Number(/^voluntary_ctxt_switches:\s+(\d+)/m.exec(status)?.[1] ?? 0)
-      sum.involuntarySwitches += Number(/^nonvoluntary_ctxt_switches:\s+(\d+)/m.exec(status)?.[1] ?? 0)
+      sum.voluntarySwitches += field(status, 'voluntary_ctxt_switches')
+      sum.involuntarySwitches += field(status, 'nonvoluntary_ctxt_switches')
+      sum.readCalls += field(io, 'syscr')
+      sum.writeCalls += field(io, 'syscw')
+      sum.bytesRead += field(io, 'rchar')
+      sum.bytesWritten += field(io, 'wchar')
+      sum.diskBytesWritten += field(io, 'write_bytes')
     } catch {
       // exited
     }

@@ -32,6 +32,11 @@ export interface LocalSwarmOptions {
   extraArgs?: string[]
   /** How long to wait for every node's API. @default 60 s */
   readyTimeoutMs?: number
+  /**
+   * Extra flags for every node process's `node` command line, after NODE_PROCESS_FLAGS: any V8 flag, where
+   * NODE_OPTIONS refuses most (`--trace-gc`, `--no-turbofan`, `--initial-old-space-size`).
+   */
+  nodeFlags?: string[]
 }
 
 /** bin/gossipd.js of this package. */
@@ -190,7 +195,7 @@ export class LocalSwarm {
   /** Start (or restart) one node's process. */
   spawn (node: SwarmNode): void {
     const out = createWriteStream(node.logFile, { flags: 'a' })
-    const child = spawn(process.execPath, [...NODE_PROCESS_FLAGS, CLI_PATH, ...node.args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...NODE_PROCESS_ENV, ...process.env, GOSSIPD_API_TOKEN: process.env.GOSSIPD_API_TOKEN ?? '' } })
+    const child = spawn(process.execPath, [...NODE_PROCESS_FLAGS, ...(this.opts.nodeFlags ?? []), CLI_PATH, ...node.args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...NODE_PROCESS_ENV, ...process.env, GOSSIPD_API_TOKEN: process.env.GOSSIPD_API_TOKEN ?? '' } })
     // both streams write to one log: neither may end it (the other may still have a last word, such as why the
     // process could not start); it ends once the process and both streams are closed
     child.stdout?.pipe(out, { end: false })
