@@ -231,7 +231,13 @@ export async function createNode (config: NodeConfig, options: CreateNodeOptions
     ...options,
     messageIds: publishedIds.gossipsubOptions
   })
-  const node = new GossipdNode(host, openDatabase(config.dataDir), publishedIds)
+  const db = openDatabase(config.dataDir, {
+    onPageSizeChange: change => {
+      if (change.result === 'converted') host.log.info(change, 'database rewritten with smaller pages (once): fewer bytes written per stored message')
+      else host.log.warn(change, `database keeps its ${change.fromBytes}-byte pages: ${change.result === 'too-large' ? 'too large to rewrite at start' : 'rewriting it failed'}`)
+    }
+  })
+  const node = new GossipdNode(host, db, publishedIds)
   if (options.start !== false) await node.start()
   return node
 }

@@ -17,15 +17,41 @@ export const DATABASE_FILE = 'gossipd.db'
  * kernel wrote 24.3 KB of it to disk; with 1 KiB pages 10.8 KB and 10.7 KB (`node bench/history-append.js`, and a
  * 40-node swarm at 3 msg/s in `node bench/message-cost.js`). CPU per insert is the same within the spread; reading a
  * page of 100 messages takes about 0.2 ms more, and 1,000 or a catch-up plan about the same (docs/PERFORMANCE.md,
- * "Per message"). SQLite applies it only to a database that has no pages yet: an existing one keeps the page
- * size it was made with.
+ * "Per message"). SQLite applies it only to a database that has no pages yet; an existing one made with other
+ * pages is rewritten once at open, up to `PAGE_CONVERSION_MAX_BYTES` (see `openDatabase`).
  */
 export const DATABASE_PAGE_BYTES = 1024
+
+/**
+ * Largest existing database rewritten to `DATABASE_PAGE_BYTES` pages when opened. SQLite rewrites the whole file
+ * (VACUUM), which took 0.32 s for 54 MiB on the project's machine, and needs as much free disk again while it
+ * runs; a larger database keeps its pages, and the node says so in its log.
+ */
+export const PAGE_CONVERSION_MAX_BYTES = 256 * 1024 * 1024
+
+/** What `openDatabase` did about an existing database made with another page size. */
+export type PageSizeChange =
+  | { result: 'converted', fromBytes: number, toBytes: number, fileBytes: number, ms: number }
+  | { result: 'too-large', fromBytes: number, fileBytes: number }
+  | { result: 'failed', fromBytes: number, fileBytes: number, error: string }
+
+export interface OpenDatabaseOptions {
+  /** Largest database rewritten to `DATABASE_PAGE_BYTES` pages. @default PAGE_CONVERSION_MAX_BYTES */
+  convertMaxBytes?: number
+  /** Told when an existing database had another page size, and what was done. */
+  onPageSizeChange?: (change: PageSizeChange) => void
+}
 
 /** The WAL and shared-memory files SQLite keeps beside the database. */
 export const DATABASE_FILES = [DATABASE_FILE, `${DATABASE_FILE}-wal`, `${DATABASE_FILE}-shm`]
 
-export function openDatabase (dataDir: string): Database {
+/**
+ * Open (or create) the node's database in `dataDir`: created 0600, WAL mode. A database made with another page
+ * size than `DATABASE_PAGE_BYTES` (by an older gossipd) is rewritten with it first, if it is no larger than
+ * `convertMaxBytes`. The rewrite runs in SQLite's rollback-journal mode, so a crash or a full disk in the middle
+ * leaves the database as it was; it is then opened as it is, and `onPageSizeChange` says why.
+ */
+export function openDatabase (dataDir: string, opts: OpenDatabaseOptions = {}): Database {
   mkdirSync(dataDir, { recursive: true, mode: 0o700 })
   const path = join(dataDir, DATABASE_FILE)
   // created 0600 here rather than by SQLite under the process umask (0644 commonly); SQLite gives its WAL and
@@ -38,10 +64,38 @@ export function openDatabase (dataDir: string): Database {
   const db = new DatabaseSync(path)
   // before anything creates the first page, and before WAL mode, where the page size can no longer change
   db.exec(`PRAGMA page_size = ${DATABASE_PAGE_BYTES}`)
+  const pages = pragma(db, 'page_count')
+  const pageBytes = pragma(db, 'page_size')
+  if (pages > 0 && pageBytes !== DATABASE_PAGE_BYTES) {
+    const change = convertPageSize(db, pageBytes, pages * pageBytes, opts.convertMaxBytes ?? PAGE_CONVERSION_MAX_BYTES)
+    opts.onPageSizeChange?.(change)
+  }
   db.exec('PRAGMA journal_mode = WAL')
   db.exec('PRAGMA synchronous = NORMAL')
   db.exec('PRAGMA busy_timeout = 5000')
   return db
+}
+
+function pragma (db: Database, name: string): number {
+  return Number((db.prepare(`PRAGMA ${name}`).get() as Record<string, unknown>)[name])
+}
+
+/** Rewrite an existing database with `DATABASE_PAGE_BYTES` pages; it is left in rollback-journal mode. */
+function convertPageSize (db: Database, fromBytes: number, fileBytes: number, maxBytes: number): PageSizeChange {
+  if (fileBytes > maxBytes) return { result: 'too-large', fromBytes, fileBytes }
+  const started = performance.now()
+  try {
+    // the WAL's pages go into the file first: the page size can change only outside WAL mode
+    db.exec('PRAGMA wal_checkpoint(TRUNCATE)')
+    db.exec('PRAGMA journal_mode = DELETE')
+    db.exec(`PRAGMA page_size = ${DATABASE_PAGE_BYTES}`)
+    db.exec('VACUUM')
+  } catch (err) {
+    return { result: 'failed', fromBytes, fileBytes, error: (err as Error).message }
+  }
+  const toBytes = pragma(db, 'page_size')
+  if (toBytes !== DATABASE_PAGE_BYTES) return { result: 'failed', fromBytes, fileBytes, error: `page size still ${toBytes} after VACUUM` }
+  return { result: 'converted', fromBytes, toBytes, fileBytes, ms: Math.round(performance.now() - started) }
 }
 
 /**
