@@ -312,6 +312,12 @@ export class DirectMessages {
    * fails, look the peer up in the DHT and dial what each answer names that was not tried yet, until one
    * connects. The first answer may come from a peer holding stale addresses (a relay the peer has left); others
    * in the same lookup may be fresh.
+   *
+   * The peer may connect to this node while that goes on (a stale address takes seconds to fail). A connection it
+   * opened through a relay ends the search, and so does one a failed dial leaves behind: libp2p 3.3.11 dials a
+   * circuit even when a relayed connection to the peer is open, finds the new one duplicates the peer's (the same
+   * relay, the same remote address), aborts it and answers a dial joined with it "Remote closed connection during
+   * opening". In the NAT drill 0 to 4 of 12 direct messages between sites missed their first attempt that way.
    */
   private async reach (peer: PeerId, signal: AbortSignal): Promise<void> {
     if (this.components.isConnected(peer)) return
@@ -323,6 +329,7 @@ export class DirectMessages {
       // no known address, or a stale one: ask the DHT
       known = err
     }
+    if (this.components.isConnected(peer)) return
     const tried = new Set<string>()
     let failure: Error | undefined
     // the addresses known here just failed: ask the DHT, not the local copy (a peer behind a NAT is reached at
@@ -334,10 +341,12 @@ export class DirectMessages {
       // an answer's addresses name no peer, or only the relay of a circuit: each is dialed as the peer's own
       const addrs = untried.map(a => addressOfPeer(multiaddr(a), peer)).filter(a => a != null)
       if (addrs.length === 0) continue
+      if (this.components.isConnected(peer)) return
       try {
         await this.components.dial(addrs, { signal })
         return
       } catch (err) {
+        if (this.components.isConnected(peer)) return
         failure = err as Error
       }
     }

@@ -110,6 +110,51 @@ describe('reaching a peer through the DHT', () => {
     expect(redials()).toBe(0)
   })
 
+  /**
+   * A peer that connects to the sender through a relay while the sender's own dials are under way: `when` is the
+   * dial during which its connection opens, and `dialFails` whether that dial then fails, as libp2p fails a
+   * circuit it aborted as the duplicate of the peer's.
+   */
+  async function connectedMeanwhile (when: 'known' | 'dht', dialFails: boolean): Promise<{ dials: () => number, lookups: () => number, send: () => Promise<{ status: string, error?: string }> }> {
+    dir = await mkdtemp(join(tmpdir(), 'gossipd-reach-'))
+    db = openDatabase(dir)
+    let connected = false
+    let dials = 0
+    let lookups = 0
+    direct = await unreachableDirect(db, {}, {
+      isConnected: () => connected,
+      dialPeer: async () => {
+        if (when === 'known') connected = true
+        throw new AggregateError([new Error('connect EHOSTUNREACH 192.168.2.12:4001')], 'All multiaddr dials failed')
+      },
+      peerAnswers: async function * () { lookups++; yield { multiaddrs: [FRESH] }; yield { multiaddrs: [STALE] } },
+      dial: async () => {
+        dials++
+        connected = true
+        if (dialFails) throw new Error('Remote closed connection during opening')
+      },
+      dialProtocol: async () => { throw new Error(connected ? 'reached' : 'not reached') }
+    })
+    await direct.start()
+    const to = (await newPeerId()).toString()
+    return { dials: () => dials, lookups: () => lookups, send: async () => direct!.send(to, new Uint8Array(8)) }
+  }
+
+  it('takes the connection the peer opened while its known address failed, without a lookup', async () => {
+    const { dials, lookups, send } = await connectedMeanwhile('known', false)
+    const result = await send()
+    expect(result.error).toBe('reached')
+    expect(lookups()).toBe(0)
+    expect(dials()).toBe(0)
+  })
+
+  it('takes the connection a failed dial duplicated (aborted by libp2p as "closed during opening"), and stops dialing', async () => {
+    const { dials, send } = await connectedMeanwhile('dht', true)
+    const result = await send()
+    expect(result.error).toBe('reached')
+    expect(dials()).toBe(1)
+  })
+
   it('leaves the stream to dial what the peer store knows when nobody answers', async () => {
     const { dials, send } = await sender([])
     const result = await send()
