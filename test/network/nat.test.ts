@@ -119,9 +119,10 @@ describe.skipIf(skip != null)(`NAT traversal: 2 public nodes, ${SITES} sites x $
       for (let b = 1; b <= SITES; b++) if (a !== b) pairs.push([box.siteNodes(a)[0], box.siteNodes(b)[1]])
     }
     const results = await Promise.all(pairs.map(async ([from, to]) => {
+      const started = Date.now()
       const res = await api(from, '/direct', { method: 'POST', json: { to: to.peerId, data: `from ${from.name} to ${to.name}` } })
       // a queued message's answer says why its first attempt failed
-      return { from, to, status: res.status, id: res.body.id as string, firstError: res.body.error as string | undefined }
+      return { from, to, status: res.status, ms: Date.now() - started, id: res.body.id as string, firstError: res.body.error as string | undefined }
     }))
     // queued ones (202) are retried by the outbox: each must be delivered, acked end to end
     const delivered = await eventually(async () => {
@@ -134,6 +135,8 @@ describe.skipIf(skip != null)(`NAT traversal: 2 public nodes, ${SITES} sites x $
     }, 90_000, 1000)
     figures.dmPairs = pairs.length
     figures.dmAckedAtOnce = results.filter(r => r.status === 200).length
+    // how long the sender's API took to answer, acked or queued: first contact across sites, all 12 at once
+    figures.dmAnswerMs = results.map(r => r.ms).sort((a, b) => a - b)
     figures.dmQueuedFirst = results.filter(r => r.status !== 200).map(r => ({ from: r.from.name, to: r.to.name, error: r.firstError }))
     failed ||= !delivered
     expect(delivered).toBe(true)
