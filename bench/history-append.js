@@ -24,7 +24,10 @@ export const DEFAULTS = { limit: 10_000, messages: 30_000, batch: 1000, spaced: 
 /** Bytes this process has written so far, through any write system call. */
 const bytesWritten = () => Number(/^wchar:\s+(\d+)/m.exec(readFileSync('/proc/self/io', 'utf8'))?.[1] ?? NaN)
 
-/** `pageBytes` > 0: the database is made with that page size before the node opens it (which then keeps it). */
+/**
+ * `pageBytes` > 0: the database is made with that page size before the node's `openDatabase` opens it, which is
+ * told not to rewrite it with the node's pages (`convertMaxBytes: 0`), so the baseline keeps its own.
+ */
 export async function run (opts = {}) {
   const o = { ...DEFAULTS, ...opts }
   const dir = await mkdtemp(join(tmpdir(), 'bench-history-'))
@@ -34,7 +37,7 @@ export async function run (opts = {}) {
     made.exec('PRAGMA journal_mode = WAL')
     made.close()
   }
-  const db = openDatabase(dir)
+  const db = openDatabase(dir, o.pageBytes > 0 ? { convertMaxBytes: 0 } : {})
   const pageBytes = db.prepare('PRAGMA page_size').get().page_size
   try {
     const log = new MessageLog(db, 'bench_messages', o.limit)
