@@ -18,11 +18,12 @@ import { MessageLog } from '../dist/src/messaging/history.js'
 import { DATABASE_FILE, openDatabase } from '../dist/src/storage/database.js'
 import { isMain, parseArgs } from './lib/args.js'
 import { median } from './lib/stats.js'
+import { procField } from './lib/swarm.js'
 
 export const DEFAULTS = { limit: 10_000, messages: 30_000, batch: 1000, spaced: 300, gapMs: 30, pageBytes: 0, baselinePageBytes: 4096 }
 
 /** Bytes this process has written so far, through any write system call. */
-const bytesWritten = () => Number(/^wchar:\s+(\d+)/m.exec(readFileSync('/proc/self/io', 'utf8'))?.[1] ?? NaN)
+const bytesWritten = () => procField(readFileSync('/proc/self/io', 'utf8'), 'wchar')
 
 /**
  * `pageBytes` > 0: the database is made with that page size before the node's `openDatabase` opens it, which is

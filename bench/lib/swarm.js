@@ -103,6 +103,9 @@ export async function coresOver (swarm, work) {
   return (await swarm.cpuSecondsUsed() - c0) / ((performance.now() - t0) / 1000)
 }
 
+/** A numeric field of a /proc file in `name: value` form (`/proc/<pid>/status`, `/proc/<pid>/io`); 0 when absent. */
+export const procField = (text, name) => Number(new RegExp(`^${name}:\\s+(\\d+)`, 'm').exec(text)?.[1] ?? 0)
+
 /**
  * What a set of processes has used so far, summed (from /proc): CPU seconds in user space and in the kernel;
  * context switches, voluntary (the process waited: an event loop going back to sleep) and involuntary (the kernel
@@ -114,16 +117,15 @@ export async function processCounters (pids) {
   await Promise.all(pids.map(async pid => {
     try {
       const [cpu, status, io] = await Promise.all([cpuTimes(pid), readFile(`/proc/${pid}/status`, 'utf8'), readFile(`/proc/${pid}/io`, 'utf8')])
-      const field = (text, name) => Number(new RegExp(`^${name}:\\s+(\\d+)`, 'm').exec(text)?.[1] ?? 0)
       sum.userS += cpu.userS
       sum.systemS += cpu.systemS
-      sum.voluntarySwitches += field(status, 'voluntary_ctxt_switches')
-      sum.involuntarySwitches += field(status, 'nonvoluntary_ctxt_switches')
-      sum.readCalls += field(io, 'syscr')
-      sum.writeCalls += field(io, 'syscw')
-      sum.bytesRead += field(io, 'rchar')
-      sum.bytesWritten += field(io, 'wchar')
-      sum.diskBytesWritten += field(io, 'write_bytes')
+      sum.voluntarySwitches += procField(status, 'voluntary_ctxt_switches')
+      sum.involuntarySwitches += procField(status, 'nonvoluntary_ctxt_switches')
+      sum.readCalls += procField(io, 'syscr')
+      sum.writeCalls += procField(io, 'syscw')
+      sum.bytesRead += procField(io, 'rchar')
+      sum.bytesWritten += procField(io, 'wchar')
+      sum.diskBytesWritten += procField(io, 'write_bytes')
     } catch {
       // exited
     }
