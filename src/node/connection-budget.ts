@@ -98,7 +98,7 @@ export class ConnectionBudget {
       candidates.sort((a, b) => a.value - b.value || b.openedAt - a.openedAt)
       const closing = candidates.slice(0, byPeer.size - this.init.budget)
       await Promise.all(closing.map(async c => { await this.close(c) }))
-      if (closing.length > 0) this.components.log.debug({ peers: byPeer.size, closed: closing.length, budget: this.init.budget }, 'connections over budget closed')
+      if (closing.length > 0) this.components.log.debug({ peers: byPeer.size, closed: closing.map(c => c.peer.toString()), budget: this.init.budget }, 'connections over budget closed')
       return closing.length
     } finally {
       this.trimming = false

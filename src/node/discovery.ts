@@ -85,6 +85,16 @@ export class Discovery {
     this.controller.abort()
   }
 
+  /**
+   * A peer went away: a node left short of its minimum does not wait out the slow interval (30 s) to dial
+   * again. Both ends of a connection trim to their budgets on their own, and the node the most peers connect to
+   * (a bootstrap) can lose all of them within a few seconds.
+   */
+  peerLeft (): void {
+    if (this.controller.signal.aborted || this.timer == null || this.running) return
+    if (this.connectedPeers().size < this.init.minConnections) this.schedule(0)
+  }
+
   private schedule (ms: number): void {
     clearTimeout(this.timer)
     this.timer = setTimeout(() => { void this.tick() }, ms)
@@ -107,33 +117,35 @@ export class Discovery {
     }
     this.running = true
     try {
-      if (this.connectedPeers().size === 0) {
-        this.components.rejoin()
-      } else {
-        if (this.components.routingTable().size < this.target) {
-          // cheap and local: every round
-          await within(this.adoptConnectedPeers(), DISCOVERY_DIAL_TIMEOUT_MS + STALL_GRACE_MS, 'adding connected peers to the routing table')
-          // a walk costs the whole swarm CPU: one at a time, at most every DISCOVERY_WALK_INTERVAL_MS, and off
-          // the round, so adoption and dialing go on while it runs
-          if (this.walk == null && Date.now() - this.lastWalk >= this.walkInterval()) {
-            this.lastWalk = Date.now()
-            const before = this.components.routingTable().size
-            this.walk = within(this.randomWalk(), DISCOVERY_QUERY_TIMEOUT_MS + STALL_GRACE_MS, 'a random walk')
-              .catch(err => {
-                this.logFailure(err as Error, 'random walk failed')
-                return 0
-              })
-              .then(met => {
-                // a walk that was answered and left the table no larger: the swarm has nobody else (one that
-                // failed or went unanswered, as on a loaded machine, says nothing of the kind)
-                if (this.components.routingTable().size > before) this.fruitless = 0
-                else if (met > 0) this.fruitless++
-              })
-              .finally(() => { this.walk = undefined })
-          }
+      // with no connection at all, back to the bootstrap list; and the peers the node knows are dialed whatever
+      // the list holds. A bootstrap node's list is empty: once every peer had hung up on it (their connection
+      // budgets trimming what a mass join opened) it sat alone, 49 peers in its table, until someone dialed it
+      const connected = this.connectedPeers().size
+      if (connected === 0) this.components.rejoin()
+      // a walk needs someone to ask
+      if (connected > 0 && this.components.routingTable().size < this.target) {
+        // cheap and local: every round
+        await within(this.adoptConnectedPeers(), DISCOVERY_DIAL_TIMEOUT_MS + STALL_GRACE_MS, 'adding connected peers to the routing table')
+        // a walk costs the whole swarm CPU: one at a time, at most every DISCOVERY_WALK_INTERVAL_MS, and off
+        // the round, so adoption and dialing go on while it runs
+        if (this.walk == null && Date.now() - this.lastWalk >= this.walkInterval()) {
+          this.lastWalk = Date.now()
+          const before = this.components.routingTable().size
+          this.walk = within(this.randomWalk(), DISCOVERY_QUERY_TIMEOUT_MS + STALL_GRACE_MS, 'a random walk')
+            .catch(err => {
+              this.logFailure(err as Error, 'random walk failed')
+              return 0
+            })
+            .then(met => {
+              // a walk that was answered and left the table no larger: the swarm has nobody else (one that
+              // failed or went unanswered, as on a loaded machine, says nothing of the kind)
+              if (this.components.routingTable().size > before) this.fruitless = 0
+              else if (met > 0) this.fruitless++
+            })
+            .finally(() => { this.walk = undefined })
         }
-        await within(this.fillConnections(), DISCOVERY_DIAL_TIMEOUT_MS + STALL_GRACE_MS, 'dialing peers')
       }
+      await within(this.fillConnections(), DISCOVERY_DIAL_TIMEOUT_MS + STALL_GRACE_MS, 'dialing peers')
     } catch (err) {
       if (!this.controller.signal.aborted) {
         this.logFailure(err as Error, 'discovery round failed')

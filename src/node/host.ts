@@ -129,7 +129,10 @@ export class GossipdHost {
       uptimeSeconds: () => this.uptimeMs() / 1000,
       reachability: () => this.traversal.reachability.state
     })
-    libp2p.addEventListener('peer:disconnect', evt => { this.liveness.onDisconnect(evt.detail) })
+    libp2p.addEventListener('peer:disconnect', evt => {
+      this.liveness.onDisconnect(evt.detail)
+      this.discovery.peerLeft()
+    })
     libp2p.addEventListener('peer:connect', evt => {
       log.debug({ peer: evt.detail.toString() }, 'peer connected')
       this.liveness.onConnect(evt.detail)

@@ -127,4 +127,78 @@ describe('Discovery short of connections', () => {
     // itself and the peer it is connected to are not dialed; the known one is
     expect(dialed).toEqual([known.toString()])
   })
+
+  it('dials its routing table when no peer is connected, whatever its bootstrap list holds (a bootstrap node has none)', async () => {
+    const self = await peer()
+    const table = await Promise.all(Array.from({ length: 6 }, peer))
+    const swarm = fakeSwarm(table)
+    const dialed: string[] = []
+    let rejoins = 0
+    const discovery = new Discovery({
+      peerId: self,
+      dht: swarm.dht,
+      routingTable: () => swarm.rt,
+      // every peer hung up: no connection at all
+      getConnections: () => [],
+      dial: async p => { dialed.push(p.toString()); return {} as unknown as Connection },
+      protocolsOf: async () => [],
+      knownDhtPeers: async () => [],
+      dhtProtocol: '/test/kad/1.0.0',
+      // an empty bootstrap list: going back to it dials nobody
+      rejoin: () => { rejoins++ },
+      log: silentLogger()
+    }, { minConnections: 4, targetRoutingTable: 6 })
+    await discovery.tick()
+    discovery.stop()
+    expect(rejoins).toBe(1)
+    // up to the minimum, from the table; no walk, with no one to ask
+    expect(dialed).toHaveLength(4)
+    expect(dialed.every(d => table.some(t => t.toString() === d))).toBe(true)
+    expect(swarm.walks).toHaveLength(0)
+  })
+
+  it('dials at once when a peer leaving puts it under its minimum, not at the next slow round', async () => {
+    vi.useFakeTimers()
+    try {
+      const self = await peer()
+      const table = await Promise.all(Array.from({ length: 6 }, peer))
+      const swarm = fakeSwarm(table)
+      let connections = table.slice(0, 4).map(remotePeer => ({ remotePeer }) as unknown as Connection)
+      const dialed: string[] = []
+      const discovery = new Discovery({
+        peerId: self,
+        dht: swarm.dht,
+        routingTable: () => swarm.rt,
+        getConnections: () => connections,
+        dial: async p => { dialed.push(p.toString()); return {} as unknown as Connection },
+        protocolsOf: async () => [],
+        knownDhtPeers: async () => [],
+        dhtProtocol: '/test/kad/1.0.0',
+        rejoin: () => {},
+        log: silentLogger()
+      }, { minConnections: 4, targetRoutingTable: 6 })
+      discovery.peerLeft()
+      const t0 = Date.now()
+      discovery.start()
+      // the first round finds the node content: the next is DISCOVERY_SLOW_INTERVAL_MS away
+      await vi.advanceTimersByTimeAsync(2_000)
+      expect(dialed).toEqual([])
+      // a peer still above the minimum leaving changes nothing
+      discovery.peerLeft()
+      await vi.advanceTimersByTimeAsync(100)
+      expect(dialed).toEqual([])
+      // all but one hang up
+      connections = connections.slice(0, 1)
+      discovery.peerLeft()
+      await vi.advanceTimersByTimeAsync(100)
+      expect(dialed).toHaveLength(3)
+      expect(Date.now() - t0).toBeLessThan(DISCOVERY_SLOW_INTERVAL_MS)
+      discovery.stop()
+      discovery.peerLeft()
+      await vi.advanceTimersByTimeAsync(DISCOVERY_SLOW_INTERVAL_MS)
+      expect(dialed).toHaveLength(3)
+    } finally {
+      vi.useRealTimers()
+    }
+  })
 })
