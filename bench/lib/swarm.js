@@ -49,7 +49,9 @@ export async function startSwarm ({ nodes, extraArgs = [], nodeFlags = EXTRA_NOD
     bootstrapAddr: `/ip4/127.0.0.1/tcp/${swarm.nodes[0].p2pPort}`,
     async stop () {
       await swarm.stop()
-      await rm(dir, { recursive: true, force: true })
+      // BENCH_KEEP_SWARM=1 keeps every node's data directory and log (node.log) for a post-mortem
+      if (process.env.BENCH_KEEP_SWARM === '1') console.error(`swarm directory kept: ${dir}`)
+      else await rm(dir, { recursive: true, force: true })
     }
   }
 }

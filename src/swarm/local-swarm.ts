@@ -104,6 +104,11 @@ export interface Settled {
   quietMs: number
   /** Cores the swarm used over the last window. */
   cores: number
+  /**
+   * The nodes that missed the minimums (or the peer ceiling) at the last poll before giving up, with what they
+   * held; `peers` and `routingTable` are null for a node that did not answer. Empty once joined.
+   */
+  lagging: Array<{ name: string, peers: number | null, routingTable: number | null }>
 }
 
 /** CPU seconds a process has used so far, in user space and in the kernel, from /proc/<pid>/stat (ticks of 1/100 s). */
@@ -244,14 +249,18 @@ export class LocalSwarm {
     const running = this.nodes.filter(n => this.children.has(n.index))
     const peers = Math.min(opts.minPeers ?? 8, running.length - 1)
     const table = Math.min(opts.minRoutingTable ?? 15, running.length - 1)
+    const maxPeers = opts.maxPeers ?? Number.POSITIVE_INFINITY
     let joined = false
+    let lagging: Settled['lagging'] = []
     while (!joined && Date.now() - t0 < timeoutMs) {
-      try {
-        const state = await Promise.all(running.map(async n => readiness(n.apiUrl, { headers: this.authHeaders() })))
-        joined = state.every(s => s.peers >= peers && s.routingTable >= table && s.peers <= (opts.maxPeers ?? Number.POSITIVE_INFINITY))
-      } catch {
-        // a node busy past the request timeout is not joined yet
-      }
+      // a node busy past the request timeout is not joined yet
+      const state = await Promise.all(running.map(async n => readiness(n.apiUrl, { headers: this.authHeaders() }).catch(() => null)))
+      lagging = running.flatMap((n, i) => {
+        const s = state[i]
+        if (s != null && s.peers >= peers && s.routingTable >= table && s.peers <= maxPeers) return []
+        return [{ name: n.name, peers: s?.peers ?? null, routingTable: s?.routingTable ?? null }]
+      })
+      joined = lagging.length === 0
       if (!joined) await new Promise(resolve => setTimeout(resolve, 1000))
     }
     const joinedMs = Date.now() - t0
@@ -263,7 +272,7 @@ export class LocalSwarm {
       cores = ((await this.cpuSecondsUsed(running)) - c0) / ((Date.now() - w0) / 1000)
       if (cores < maxCores) break
     }
-    return { joined, joinedMs, quiet: cores < maxCores, quietMs: Date.now() - t0, cores: Math.round(cores * 100) / 100 }
+    return { joined, joinedMs, quiet: cores < maxCores, quietMs: Date.now() - t0, cores: Math.round(cores * 100) / 100, lagging }
   }
 
   /**
