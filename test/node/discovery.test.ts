@@ -9,7 +9,7 @@ import { generateKeyPair } from '@libp2p/crypto/keys'
 import type { Connection, PeerId } from '@libp2p/interface'
 import type { KadDHT } from '@libp2p/kad-dht'
 import { DISCOVERY_FRUITLESS_WALK_MAX_MS, DISCOVERY_SLOW_INTERVAL_MS, DISCOVERY_WALK_INTERVAL_MS } from '../../src/node/constants.js'
-import { Discovery } from '../../src/node/discovery.js'
+import { Discovery, type DiscoveryComponents, type DiscoveryInit } from '../../src/node/discovery.js'
 import type { RoutingTableAccess } from '../../src/node/dht.js'
 import { silentLogger } from '../../src/logger.js'
 
@@ -41,20 +41,31 @@ function fakeSwarm (peers: PeerId[], answered = true): { rt: RoutingTableAccess,
   return { rt, dht, walks, grow }
 }
 
-function discoveryOver (self: PeerId, others: PeerId[], swarm: ReturnType<typeof fakeSwarm>): Discovery {
-  const connections = others.map(remotePeer => ({ remotePeer }) as unknown as Connection)
+/** A Discovery over `swarm`'s table, connected to nobody and dialing nobody unless `over` says otherwise. */
+function discoveryWith (self: PeerId, swarm: ReturnType<typeof fakeSwarm>, over: Partial<DiscoveryComponents>, init: DiscoveryInit): Discovery {
   return new Discovery({
     peerId: self,
     dht: swarm.dht,
     routingTable: () => swarm.rt,
-    getConnections: () => connections,
+    getConnections: () => [],
     dial: async () => { throw new Error('no dials expected') },
     protocolsOf: async () => [],
     knownDhtPeers: async () => [],
     dhtProtocol: '/test/kad/1.0.0',
     rejoin: () => {},
-    log: silentLogger()
-  }, { minConnections: 0, targetRoutingTable: 20 })
+    log: silentLogger(),
+    ...over
+  }, init)
+}
+
+/** Dials recorded, each answered with a connection. */
+function recordDials (dialed: string[]): DiscoveryComponents['dial'] {
+  return async p => { dialed.push(p.toString()); return {} as unknown as Connection }
+}
+
+function discoveryOver (self: PeerId, others: PeerId[], swarm: ReturnType<typeof fakeSwarm>): Discovery {
+  const connections = others.map(remotePeer => ({ remotePeer }) as unknown as Connection)
+  return discoveryWith(self, swarm, { getConnections: () => connections }, { minConnections: 0, targetRoutingTable: 20 })
 }
 
 describe('Discovery in a swarm smaller than its routing-table target', () => {
@@ -110,17 +121,10 @@ describe('Discovery short of connections', () => {
     const known = await peer()
     const swarm = fakeSwarm([connectedPeer])
     const dialed: string[] = []
-    const discovery = new Discovery({
-      peerId: self,
-      dht: swarm.dht,
-      routingTable: () => swarm.rt,
+    const discovery = discoveryWith(self, swarm, {
       getConnections: () => [{ remotePeer: connectedPeer } as unknown as Connection],
-      dial: async p => { dialed.push(p.toString()); return {} as unknown as Connection },
-      protocolsOf: async () => [],
-      knownDhtPeers: async () => [self, connectedPeer, known],
-      dhtProtocol: '/test/kad/1.0.0',
-      rejoin: () => {},
-      log: silentLogger()
+      dial: recordDials(dialed),
+      knownDhtPeers: async () => [self, connectedPeer, known]
     }, { minConnections: 3, targetRoutingTable: 1 })
     await discovery.tick()
     discovery.stop()
@@ -134,19 +138,11 @@ describe('Discovery short of connections', () => {
     const swarm = fakeSwarm(table)
     const dialed: string[] = []
     let rejoins = 0
-    const discovery = new Discovery({
-      peerId: self,
-      dht: swarm.dht,
-      routingTable: () => swarm.rt,
-      // every peer hung up: no connection at all
-      getConnections: () => [],
-      dial: async p => { dialed.push(p.toString()); return {} as unknown as Connection },
-      protocolsOf: async () => [],
-      knownDhtPeers: async () => [],
-      dhtProtocol: '/test/kad/1.0.0',
+    // every peer hung up: no connection at all
+    const discovery = discoveryWith(self, swarm, {
+      dial: recordDials(dialed),
       // an empty bootstrap list: going back to it dials nobody
-      rejoin: () => { rejoins++ },
-      log: silentLogger()
+      rejoin: () => { rejoins++ }
     }, { minConnections: 4, targetRoutingTable: 6 })
     await discovery.tick()
     discovery.stop()
@@ -165,18 +161,7 @@ describe('Discovery short of connections', () => {
       const swarm = fakeSwarm(table)
       let connections = table.slice(0, 4).map(remotePeer => ({ remotePeer }) as unknown as Connection)
       const dialed: string[] = []
-      const discovery = new Discovery({
-        peerId: self,
-        dht: swarm.dht,
-        routingTable: () => swarm.rt,
-        getConnections: () => connections,
-        dial: async p => { dialed.push(p.toString()); return {} as unknown as Connection },
-        protocolsOf: async () => [],
-        knownDhtPeers: async () => [],
-        dhtProtocol: '/test/kad/1.0.0',
-        rejoin: () => {},
-        log: silentLogger()
-      }, { minConnections: 4, targetRoutingTable: 6 })
+      const discovery = discoveryWith(self, swarm, { getConnections: () => connections, dial: recordDials(dialed) }, { minConnections: 4, targetRoutingTable: 6 })
       discovery.peerLeft()
       const t0 = Date.now()
       discovery.start()
