@@ -86,13 +86,14 @@ export class Discovery {
   }
 
   /**
-   * A peer went away: a node left short of its minimum does not wait out the slow interval (30 s) to dial
+   * A peer went away: a node left with under half its minimum does not wait out the slow interval (30 s) to dial
    * again. Both ends of a connection trim to their budgets on their own, and the node the most peers connect to
-   * (a bootstrap) can lose all of them within a few seconds.
+   * (a bootstrap) can lose all of them within a few seconds. A node merely short of its minimum, as every
+   * survivor of a churn is, waits for the next round: dialing at once there crowds the moment newcomers join.
    */
   peerLeft (): void {
     if (this.controller.signal.aborted || this.timer == null || this.running) return
-    if (this.connectedPeers().size < this.init.minConnections) this.schedule(0)
+    if (this.connectedPeers().size < Math.max(1, Math.floor(this.init.minConnections / 2))) this.schedule(0)
   }
 
   private schedule (ms: number): void {

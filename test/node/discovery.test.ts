@@ -153,7 +153,7 @@ describe('Discovery short of connections', () => {
     expect(swarm.walks).toHaveLength(0)
   })
 
-  it('dials at once when a peer leaving puts it under its minimum, not at the next slow round', async () => {
+  it('dials at once when a peer leaving leaves it under half its minimum, not at the next slow round', async () => {
     vi.useFakeTimers()
     try {
       const self = await peer()
@@ -168,7 +168,11 @@ describe('Discovery short of connections', () => {
       // the first round finds the node content: the next is DISCOVERY_SLOW_INTERVAL_MS away
       await vi.advanceTimersByTimeAsync(2_000)
       expect(dialed).toEqual([])
-      // a peer still above the minimum leaving changes nothing
+      // a peer leaving changes nothing while the node keeps half its minimum
+      discovery.peerLeft()
+      await vi.advanceTimersByTimeAsync(100)
+      expect(dialed).toEqual([])
+      connections = connections.slice(0, 2)
       discovery.peerLeft()
       await vi.advanceTimersByTimeAsync(100)
       expect(dialed).toEqual([])
