@@ -66,7 +66,7 @@ function publishErrors (published) {
   const counts = new Map()
   for (const p of published) {
     if (p.ok) continue
-    const key = String(p.error?.message ?? p.error ?? 'unknown').slice(0, 160)
+    const key = String(p.error ?? 'unknown').slice(0, 160)
     counts.set(key, (counts.get(key) ?? 0) + 1)
   }
   return [...counts].sort((a, b) => b[1] - a[1]).map(([e, n]) => `${n} x ${e}`).join('; ')
@@ -177,12 +177,14 @@ export async function run (opts = {}, shared) {
     const healthFirst = summarize(healthAt.filter(h => h.k < firstK).map(h => h.ms))
     const healthLater = summarize(healthAt.filter(h => h.k >= firstK).map(h => h.ms))
     const p99s = (a, b, show = x => x) => [a, b].map(x => x.p99 == null ? '-' : show(x.p99)).join(' / ')
+    // nodes that knew no subscriber when publishing began (or did not answer)
+    const unsubscribed = nodes.filter((_, j) => atStart[j] == null || atStart[j].subscribers === 0)
     const rows = [
       row('nodes, messages published (ok/total)', `${nodes.length}, ${ok.length}/${total}`),
       row('swarm joined and within its connection budget / quiet after (s)', `${(settled.joinedMs / 1000).toFixed(1)} / ${(settled.quietMs / 1000).toFixed(1)}${settled.joined && settled.quiet ? '' : ' (not settled: timed out)'}`),
-      row(`nodes with >= ${wantMesh} mesh peers / with no subscriber known, at start`, `${atStart.filter(i => i != null && i.meshPeers >= wantMesh).length} / ${atStart.filter(i => i == null || i.subscribers === 0).length} (mesh wait ${(meshMs / 1000).toFixed(1)} s)`),
+      row(`nodes with >= ${wantMesh} mesh peers / with no subscriber known, at start`, `${atStart.filter(i => i != null && i.meshPeers >= wantMesh).length} / ${unsubscribed.length} (mesh wait ${(meshMs / 1000).toFixed(1)} s)`),
       ...(settled.lagging.length > 0 ? [row('nodes short of the settle minimums at the timeout: name (peers, DHT table)', settled.lagging.map(l => `${l.name} (${l.peers ?? '-'}, ${l.routingTable ?? '-'})`).join(' '))] : []),
-      ...(atStart.some(i => i == null || i.subscribers === 0) ? [row('nodes with no subscriber known at start', nodes.filter((_, j) => atStart[j] == null || atStart[j].subscribers === 0).map(n => n.name).join(' '))] : []),
+      ...(unsubscribed.length > 0 ? [row('nodes with no subscriber known at start', unsubscribed.map(n => n.name).join(' '))] : []),
       ...(ok.length < total ? [row('publishes refused or failed, by error', publishErrors(published))] : []),
       row('delivery ratio', (deliveryRatio * 100).toFixed(3) + ' %', '100 %', delivered === expected && ok.length === total),
       row('latency p50 (ms)', lat.p50, '<= 10', lat.p50 != null && lat.p50 <= 10),
