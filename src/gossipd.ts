@@ -26,6 +26,7 @@ import {
 } from './messaging/index.js'
 import { IDENTITY_FILE } from './node/constants.js'
 import type { DhtView } from './node/dht.js'
+import { lastDialFailed } from './node/dial-history.js'
 import { createHost, type CreateHostOptions, type GossipdHost, type HandleOptions, type NodeInfo } from './node/host.js'
 import type { GossipdLibp2p } from './node/libp2p.js'
 import type { NodeMetrics } from './node/metrics.js'
@@ -111,6 +112,7 @@ export class GossipdNode {
       peerAnswers: (peer, opts) => host.dht.peerAnswers(peer, opts),
       dial: async (addrs: Multiaddr[], opts) => libp2p.dial(addrs, opts),
       dialPeer: async (peer, opts) => libp2p.dial(peer, opts),
+      lastDialFailed: async peer => lastDialFailed(libp2p.peerStore, peer),
       // only over a connection that is open: catching up never dials (a peer just hung up on stays hung up on)
       newStream: async (peer, protocol, opts) => {
         const conn = openConnection(peer)

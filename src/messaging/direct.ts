@@ -47,6 +47,8 @@ export interface DirectComponents {
   dial(addrs: Multiaddr[], options: { signal: AbortSignal }): Promise<unknown>
   /** Dial a peer at the addresses the peer store holds for it. */
   dialPeer(peer: PeerId, options: { signal: AbortSignal }): Promise<unknown>
+  /** Whether the last dial to the peer failed and none succeeded since (node/dial-history.ts). */
+  lastDialFailed(peer: PeerId): Promise<boolean>
   /** Call `listener` whenever a peer connects; returns a function that stops it. */
   onPeerConnect(listener: (peer: PeerId) => void): () => void
 }
@@ -322,12 +324,18 @@ export class DirectMessages {
   private async reach (peer: PeerId, signal: AbortSignal): Promise<void> {
     if (this.components.isConnected(peer)) return
     let known: unknown
-    try {
-      await this.components.dialPeer(peer, { signal: AbortSignal.any([signal, AbortSignal.timeout(DM_KNOWN_ADDRESS_DIAL_TIMEOUT_MS)]) })
-      return
-    } catch (err) {
-      // no known address, or a stale one: ask the DHT
-      known = err
+    if (await this.components.lastDialFailed(peer)) {
+      // the addresses known here failed the last time anything dialed them (a peer behind a NAT is often known
+      // by its private address on another site's network, which takes 1-3 s to fail): the DHT first
+      known = new Error('not dialed: the last dial to them failed')
+    } else {
+      try {
+        await this.components.dialPeer(peer, { signal: AbortSignal.any([signal, AbortSignal.timeout(DM_KNOWN_ADDRESS_DIAL_TIMEOUT_MS)]) })
+        return
+      } catch (err) {
+        // no known address, or a stale one: ask the DHT
+        known = err
+      }
     }
     if (this.components.isConnected(peer)) return
     const tried = new Set<string>()

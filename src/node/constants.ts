@@ -122,6 +122,17 @@ export const DISCOVERY_TARGET_ROUTING_TABLE = 20
 /** Timeout of one random-walk query. */
 export const DISCOVERY_QUERY_TIMEOUT_MS = 10_000
 
+/**
+ * Backoff of a peer the discovery loop failed to dial (node/dial-backoff.ts): skipped for 2 s after a failure,
+ * twice as long after each one in a row, up to 30 s. Behind a NAT a node otherwise dialed the unreachable private
+ * addresses of other sites' nodes every round, 1-3 s each. Not longer: a partition's two sides find each other
+ * again through these dials (test/resilience/partition.test.ts, back within 10 s of the heal).
+ */
+export const DISCOVERY_BACKOFF_BASE_MS = 2_000
+export const DISCOVERY_BACKOFF_MAX_MS = 30_000
+/** Peers whose backoff is remembered; past it, the one that failed longest ago is forgotten. */
+export const DISCOVERY_BACKOFF_MAX_PEERS = 1_024
+
 /** Timeout of a dial the discovery loop makes to reach the minimum number of connections. */
 export const DISCOVERY_DIAL_TIMEOUT_MS = 10_000
 

@@ -6,11 +6,12 @@ import { randomBytes } from 'node:crypto'
 import type { Connection, PeerId } from '@libp2p/interface'
 import type { KadDHT } from '@libp2p/kad-dht'
 import {
-  DISCOVERY_DIAL_TIMEOUT_MS, DISCOVERY_FAST_INTERVAL_MS, DISCOVERY_FRUITLESS_WALK_MAX_MS, DISCOVERY_QUERY_TIMEOUT_MS, DISCOVERY_SLOW_INTERVAL_MS,
+  DISCOVERY_BACKOFF_BASE_MS, DISCOVERY_BACKOFF_MAX_MS, DISCOVERY_BACKOFF_MAX_PEERS, DISCOVERY_DIAL_TIMEOUT_MS, DISCOVERY_FAST_INTERVAL_MS, DISCOVERY_FRUITLESS_WALK_MAX_MS, DISCOVERY_QUERY_TIMEOUT_MS, DISCOVERY_SLOW_INTERVAL_MS,
   DISCOVERY_WALK_INTERVAL_MS, DISCOVERY_TARGET_ROUTING_TABLE
 } from './constants.js'
 import { GossipdError, isError } from '../errors.js'
 import type { Logger } from '../logger.js'
+import { DialBackoff } from './dial-backoff.js'
 import { routingTablePeers, type RoutingTableAccess } from './dht.js'
 
 export interface DiscoveryComponents {
@@ -34,6 +35,8 @@ export interface DiscoveryInit {
   minConnections: number
   /** @default DISCOVERY_TARGET_ROUTING_TABLE */
   targetRoutingTable?: number
+  /** Backoff of peers whose dials failed (node/dial-backoff.ts). @default DISCOVERY_BACKOFF_BASE_MS etc. */
+  backoff?: DialBackoff
 }
 
 /** A step of the discovery loop that outlived its own deadline (a library call that did not honour its signal). */
@@ -67,9 +70,11 @@ export class Discovery {
   private lastWalk = 0
   /** Walks in a row after which the routing table was no larger than before: the swarm has no more to give. */
   private fruitless = 0
+  private readonly backoff: DialBackoff
 
   constructor (private readonly components: DiscoveryComponents, private readonly init: DiscoveryInit) {
     this.target = init.targetRoutingTable ?? DISCOVERY_TARGET_ROUTING_TABLE
+    this.backoff = init.backoff ?? new DialBackoff({ baseMs: DISCOVERY_BACKOFF_BASE_MS, maxMs: DISCOVERY_BACKOFF_MAX_MS, maxPeers: DISCOVERY_BACKOFF_MAX_PEERS })
   }
 
   start (): void {
@@ -94,6 +99,11 @@ export class Discovery {
   peerLeft (): void {
     if (this.controller.signal.aborted || this.timer == null || this.running) return
     if (this.connectedPeers().size < Math.max(1, Math.floor(this.init.minConnections / 2))) this.schedule(0)
+  }
+
+  /** A peer connected, over a relay or not: its dial backoff ends, and a direct one may end all (node/dial-backoff.ts). */
+  peerJoined (peer: PeerId, direct: boolean): void {
+    this.backoff.connected(peer, direct)
   }
 
   private schedule (ms: number): void {
@@ -233,8 +243,9 @@ export class Discovery {
     if (missing <= 0) {
       return
     }
+    // peers whose last dials failed wait out their backoff (node/dial-backoff.ts)
     const unconnected = (peers: Iterable<PeerId>): PeerId[] => [...peers]
-      .filter(p => !p.equals(this.components.peerId) && !connected.has(p.toString()))
+      .filter(p => !p.equals(this.components.peerId) && !connected.has(p.toString()) && this.backoff.allows(p))
       .sort(() => Math.random() - 0.5)
     let candidates = unconnected(routingTablePeers(this.components.routingTable())).slice(0, missing)
     if (candidates.length < missing) {
@@ -244,7 +255,11 @@ export class Discovery {
     }
     await Promise.allSettled(candidates.map(async peer => {
       const signal = AbortSignal.any([this.controller.signal, AbortSignal.timeout(DISCOVERY_DIAL_TIMEOUT_MS)])
-      await this.components.dial(peer, { signal })
+      try {
+        await this.components.dial(peer, { signal })
+      } catch {
+        if (!this.controller.signal.aborted) this.backoff.failed(peer)
+      }
     }))
   }
 

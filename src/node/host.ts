@@ -136,6 +136,7 @@ export class GossipdHost {
     libp2p.addEventListener('peer:connect', evt => {
       log.debug({ peer: evt.detail.toString() }, 'peer connected')
       this.liveness.onConnect(evt.detail)
+      this.discovery.peerJoined(evt.detail, libp2p.getConnections(evt.detail).some(c => c.limits == null))
     })
   }
 

@@ -16,6 +16,8 @@ export interface RawPeerOptions {
   gossipsub?: Partial<GossipsubOpts>
   /** Streams this client may open per connection and protocol. @default 10_000 */
   maxOutboundStreams?: number
+  /** Addresses to listen on, for a test that dials it. @default none */
+  listen?: string[]
 }
 
 export type RawPeer = Libp2p<{ pubsub?: GossipSub }>
@@ -24,7 +26,7 @@ export async function createRawPeer (opts: RawPeerOptions = {}): Promise<RawPeer
   const services: Record<string, unknown> = { identify: identify() }
   if (opts.gossipsub != null) services.pubsub = gossipsub({ allowPublishToZeroTopicPeers: true, ...opts.gossipsub })
   return createLibp2p({
-    addresses: { listen: [] },
+    addresses: { listen: opts.listen ?? [] },
     transports: [tcp()],
     connectionEncrypters: [noise()],
     streamMuxers: [yamux({ maxInboundStreams: 10_000, maxOutboundStreams: 10_000 } as never)],

@@ -29,6 +29,7 @@ export async function unreachableDirect (db: Database, init: Partial<DirectInit>
     peerAnswers: async function * () { yield * [] },
     dial: fail,
     dialPeer: fail,
+    lastDialFailed: async () => false,
     onPeerConnect: () => () => {},
     ...components
   }, { maxMessageSize: 64 * 1024, outboxTtlMs: 24 * 3600_000, outboxKeep: 100, ...init })

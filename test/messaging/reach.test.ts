@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { Multiaddr } from '@multiformats/multiaddr'
 import { afterEach, describe, expect, it } from 'vitest'
-import type { DirectMessages } from '../../src/messaging/direct.js'
+import type { DirectComponents, DirectMessages } from '../../src/messaging/direct.js'
 import { openDatabase, type Database } from '../../src/storage/database.js'
 import { newPeerId, unreachableDirect } from '../helpers/unreachable-direct.js'
 
@@ -28,7 +28,7 @@ describe('reaching a peer through the DHT', () => {
   })
 
   /** A sender whose lookups answer `answers` in order, and whose dials connect only at `FRESH`. */
-  async function sender (answers: string[][]): Promise<{ dials: string[][], to: string, send: () => Promise<{ status: string, error?: string }> }> {
+  async function sender (answers: string[][], over: Partial<DirectComponents> = {}): Promise<{ dials: string[][], to: string, send: () => Promise<{ status: string, error?: string }> }> {
     dir = await mkdtemp(join(tmpdir(), 'gossipd-reach-'))
     db = openDatabase(dir)
     const dials: string[][] = []
@@ -43,7 +43,8 @@ describe('reaching a peer through the DHT', () => {
         connected = true
       },
       // connected or not, the message stream itself is refused here: the error says how far the attempt got
-      dialProtocol: async () => { throw new Error(connected ? 'reached' : 'not reached') }
+      dialProtocol: async () => { throw new Error(connected ? 'reached' : 'not reached') },
+      ...over
     })
     await direct.start()
     const to = (await newPeerId()).toString()
@@ -153,6 +154,21 @@ describe('reaching a peer through the DHT', () => {
     const result = await send()
     expect(result.error).toBe('reached')
     expect(dials()).toBe(1)
+  })
+
+  it('asks the DHT first when the last dial to the peer failed, without dialing its known addresses', async () => {
+    let knownDials = 0
+    const { dials, to, send } = await sender([[STALE], [FRESH]], { lastDialFailed: async () => true, dialPeer: async () => { knownDials++ } })
+    expect((await send()).error).toBe('reached')
+    expect(dials).toEqual([[`${STALE}/p2p/${to}`], [`${FRESH}/p2p/${to}`]])
+    expect(knownDials).toBe(0)
+  })
+
+  it('says the known addresses were not dialed when every answer then fails', async () => {
+    const { send } = await sender([[STALE]], { lastDialFailed: async () => true })
+    const result = await send()
+    expect(result.status).toBe('queued')
+    expect(result.error).toMatch(/known addresses: not dialed: the last dial to them failed; DHT answers: All multiaddr dials failed/)
   })
 
   it('leaves the stream to dial what the peer store knows when nobody answers', async () => {

@@ -8,7 +8,7 @@ import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import { generateKeyPair } from '@libp2p/crypto/keys'
 import type { Connection, PeerId } from '@libp2p/interface'
 import type { KadDHT } from '@libp2p/kad-dht'
-import { DISCOVERY_FRUITLESS_WALK_MAX_MS, DISCOVERY_SLOW_INTERVAL_MS, DISCOVERY_WALK_INTERVAL_MS } from '../../src/node/constants.js'
+import { DISCOVERY_BACKOFF_BASE_MS, DISCOVERY_FRUITLESS_WALK_MAX_MS, DISCOVERY_SLOW_INTERVAL_MS, DISCOVERY_WALK_INTERVAL_MS } from '../../src/node/constants.js'
 import { Discovery, type DiscoveryComponents, type DiscoveryInit } from '../../src/node/discovery.js'
 import type { RoutingTableAccess } from '../../src/node/dht.js'
 import { silentLogger } from '../../src/logger.js'
@@ -186,6 +186,45 @@ describe('Discovery short of connections', () => {
       discovery.peerLeft()
       await vi.advanceTimersByTimeAsync(DISCOVERY_SLOW_INTERVAL_MS)
       expect(dialed).toHaveLength(3)
+    } finally {
+      vi.useRealTimers()
+    }
+  })
+})
+
+describe('Discovery backs off peers it failed to dial', () => {
+  it('skips a peer whose dial failed until its backoff ends, and dials it again once another peer connects directly', async () => {
+    vi.useFakeTimers()
+    try {
+      const self = await peer()
+      const table = await Promise.all(Array.from({ length: 3 }, peer))
+      const [unreachable] = table
+      const swarm = fakeSwarm(table)
+      const dialed: string[] = []
+      const discovery = discoveryWith(self, swarm, {
+        dial: async p => {
+          dialed.push(p.toString())
+          if (p.equals(unreachable)) throw new Error('connect EHOSTUNREACH')
+          return {} as unknown as Connection
+        }
+      }, { minConnections: 3, targetRoutingTable: 3 })
+      await discovery.tick()
+      expect(dialed).toHaveLength(3)
+      // the next rounds, within its first backoff, leave it out
+      const dialsOf = (p: PeerId): number => dialed.filter(d => d === p.toString()).length
+      await vi.advanceTimersByTimeAsync(DISCOVERY_BACKOFF_BASE_MS - 100)
+      await discovery.tick()
+      expect(dialsOf(unreachable)).toBe(1)
+      await vi.advanceTimersByTimeAsync(200)
+      await discovery.tick()
+      expect(dialsOf(unreachable)).toBe(2)
+      // backed off twice as long now; the peer connecting, even through a relay, ends that at once
+      await discovery.tick()
+      expect(dialsOf(unreachable)).toBe(2)
+      discovery.peerJoined(unreachable, false)
+      await discovery.tick()
+      expect(dialsOf(unreachable)).toBe(3)
+      discovery.stop()
     } finally {
       vi.useRealTimers()
     }
