@@ -14,6 +14,7 @@ import { silentLogger, type Logger } from '../logger.js'
 import { Bootstrapper } from './bootstrapper.js'
 import { ConnectionBudget } from './connection-budget.js'
 import { DhtView, routingTableOf } from './dht.js'
+import { dropDhtClients } from './dht-clients.js'
 import { dropDhtKeepAlive } from './dht-keep-alive.js'
 import { Discovery } from './discovery.js'
 import { loadOrCreateIdentity } from './identity.js'
@@ -65,6 +66,7 @@ export class GossipdHost {
   private readonly joinDials: JoinDials
   private readonly budget?: ConnectionBudget
   private keepAliveDrop?: () => void
+  private clientsDrop?: () => void
   /** Which connected peers serve which protocols, answered at once (identify's lists). */
   readonly protocolPeers: ProtocolPeers
 
@@ -150,6 +152,8 @@ export class GossipdHost {
     this.joinDials.start()
     // under a budget, DHT neighbours are dialed when a lookup needs them, not kept connected (node/dht-keep-alive.ts)
     if (this.budget != null) this.keepAliveDrop = dropDhtKeepAlive(this.libp2p)
+    // a peer that turned DHT client (behind a NAT) is no longer asked in lookups (node/dht-clients.ts)
+    this.clientsDrop = dropDhtClients({ libp2p: this.libp2p, dhtProtocol: this.config.dhtProtocol, removeFromRoutingTable: async peer => this.dht.remove(peer) })
     this.protocolPeers.start()
     await this.libp2p.start()
     this.startedAt = Date.now()
@@ -181,6 +185,8 @@ export class GossipdHost {
     await this.libp2p.stop()
     this.keepAliveDrop?.()
     this.keepAliveDrop = undefined
+    this.clientsDrop?.()
+    this.clientsDrop = undefined
     this.protocolPeers.stop()
     this.startedAt = undefined
   }

@@ -35,6 +35,7 @@ import { limitTopicNames } from './gossip-topics.js'
 import { muxerFirstPing } from './muxer-ping.js'
 import { withFrameLimit } from './dht-frames.js'
 import { serviceWithoutRelayedDials } from './relayed-only.js'
+import { routingTableOf } from './dht.js'
 import { ProviderLimitDatastore } from './provider-store.js'
 import { ping } from '@libp2p/ping'
 import { natGater, natServices, natTransports } from './nat.js'
@@ -156,7 +157,12 @@ export async function buildLibp2p (config: NodeConfig, privateKey: PrivateKey, o
         pingNewContactConcurrency: DHT_TABLE_UPDATE_CONCURRENCY,
         // a peer needs a few streams for its lookups; each inbound stream may buffer a frame
         maxInboundStreams: DHT_MAX_INBOUND_STREAMS
-      }))),
+      }), (peer, dht) => {
+        // a peer the node reaches only through a relay, at no direct address that connects, cannot answer DHT
+        // requests: out of the routing table, as go-libp2p-kad-dht drops a peer it fails to query. Behind NATs every
+        // lookup otherwise dialed the private addresses of other sites' nodes, 1-3 s each (NAT drill)
+        routingTableOf(dht).remove(peer).catch(() => {})
+      })),
       pubsub: gossipsub({
         emitSelf: false,
         allowPublishToZeroTopicPeers: true,

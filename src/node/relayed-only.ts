@@ -58,13 +58,20 @@ export interface StreamOpener {
 
 /**
  * A connection manager whose `openStream` dials no circuit to a peer it reaches only through relays, for a stream
- * that cannot run on a relayed connection. Everything else is the manager's own.
+ * that cannot run on a relayed connection. Everything else is the manager's own. `onUnreachable` hears of each
+ * peer reached only through relays whose direct addresses are unknown or did not connect.
  */
-export function withoutRelayedDials<M extends StreamOpener> (manager: M, peerStore: Pick<PeerStore, 'get'>): M {
+export function withoutRelayedDials<M extends StreamOpener> (manager: M, peerStore: Pick<PeerStore, 'get'>, onUnreachable?: (peer: PeerId) => void): M {
   const openStream: StreamOpener['openStream'] = async (peer, protocol, options = {}) => {
     if (options.runOnLimitedConnection !== true && options.force !== true && isPeerId(peer)) {
-      const direct = await directAddressesWhileRelayed(peer, manager.getConnections(peer), peerStore, protocol)
-      if (direct != null) return manager.openStream(direct, protocol, options)
+      let direct: Multiaddr[] | undefined
+      try {
+        direct = await directAddressesWhileRelayed(peer, manager.getConnections(peer), peerStore, protocol)
+        if (direct != null) return await manager.openStream(direct, protocol, options)
+      } catch (err) {
+        onUnreachable?.(peer)
+        throw err
+      }
     }
     return manager.openStream(peer, protocol, options)
   }
@@ -73,10 +80,18 @@ export function withoutRelayedDials<M extends StreamOpener> (manager: M, peerSto
 
 /**
  * Wrap a service factory (kad-dht's) so the connection manager it is given opens streams through
- * `withoutRelayedDials`. Its other components are untouched.
+ * `withoutRelayedDials`. Its other components are untouched. `onUnreachable` is given the service too: kad-dht's
+ * drops such a peer from its routing table (node/libp2p.ts).
  */
 export function serviceWithoutRelayedDials<C extends { connectionManager: StreamOpener, peerStore: Pick<PeerStore, 'get'> }, S> (
-  create: (components: C) => S
+  create: (components: C) => S,
+  onUnreachable?: (peer: PeerId, service: S) => void
 ): (components: C) => S {
-  return withConnectionManager(create, (manager, components) => withoutRelayedDials(manager, components.peerStore))
+  return components => {
+    // the service reports through its own connection manager, so it exists only once that manager is made
+    const built: { service?: S } = {}
+    const report = onUnreachable == null ? undefined : (peer: PeerId) => { if (built.service != null) onUnreachable(peer, built.service) }
+    built.service = withConnectionManager(create, (manager, c) => withoutRelayedDials(manager, c.peerStore, report))(components)
+    return built.service
+  }
 }

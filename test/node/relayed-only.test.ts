@@ -71,6 +71,20 @@ describe('withoutRelayedDials', () => {
     expect(direct.calls).toEqual([peer])
   })
 
+  it('reports a peer reached only through a relay whose direct dial fails or who has no direct address, and no other', async () => {
+    const unreachable: string[] = []
+    const report = (p: PeerId): void => { unreachable.push(p.toString()) }
+    const failing: StreamOpener = { ...manager([conn('open', true)]), openStream: async () => { throw new Error('connect EHOSTUNREACH 192.168.1.5:4001') } }
+    await expect(withoutRelayedDials(failing, store(['/ip4/192.168.1.5/tcp/4001']) as never, report).openStream(peer, '/p/1')).rejects.toThrow('EHOSTUNREACH')
+    await expect(withoutRelayedDials(manager([conn('open', true)]), store([circuit]) as never, report).openStream(peer, '/p/1')).rejects.toMatchObject({ name: 'RelayedOnlyError' })
+    expect(unreachable).toEqual([ID, ID])
+    // reached directly, or the stream allowed on the relay: nothing to report, even when the stream fails
+    const unlimited: StreamOpener = { ...manager([conn('open', false)]), openStream: async () => { throw new Error('refused') } }
+    await expect(withoutRelayedDials(unlimited, store([circuit]) as never, report).openStream(peer, '/p/1')).rejects.toThrow('refused')
+    await withoutRelayedDials(manager([conn('open', true)]), store([circuit]) as never, report).openStream(peer, '/p/1', { runOnLimitedConnection: true })
+    expect(unreachable).toHaveLength(2)
+  })
+
   it('gives a service factory the wrapped manager and its other components as they are', async () => {
     const relayed = manager([conn('open', true)])
     type Components = Parameters<Parameters<typeof serviceWithoutRelayedDials>[0]>[0] & { other: string }
@@ -120,6 +134,17 @@ describe('streams that cannot run on a relay, to a peer reached through one', ()
     for await (const e of network.sendRequest(receiver.node.peerId, { type: 'FIND_NODE', key: new Uint8Array(32) }, { signal: AbortSignal.timeout(10_000) })) events.push(e)
     expect(events.at(-1)).toMatchObject({ name: 'QUERY_ERROR', error: { name: 'RelayedOnlyError' } })
     expect(connects).toBe(before)
+  })
+
+  it('a peer kad-dht cannot reach but through a relay leaves its routing table', async () => {
+    await relayedWith([circuitAddr])
+    const dht = sender.node.libp2p.services.dht as unknown as { routingTable: { add: (p: PeerId) => Promise<void>, find: (p: PeerId) => Promise<unknown> }, network: { sendRequest: (to: PeerId, msg: unknown, opts: unknown) => AsyncIterable<unknown> } }
+    await dht.routingTable.add(receiver.node.peerId)
+    expect(await dht.routingTable.find(receiver.node.peerId)).toBeDefined()
+    const events = []
+    for await (const e of dht.network.sendRequest(receiver.node.peerId, { type: 'FIND_NODE', key: new Uint8Array(32) }, { signal: AbortSignal.timeout(10_000) })) events.push(e)
+    expect(events.at(-1)).toMatchObject({ name: 'QUERY_ERROR' })
+    await expect.poll(async () => dht.routingTable.find(receiver.node.peerId)).toBeUndefined()
   })
 
   it("the host's stream fails at once with RelayedOnlyError when only the circuit address is known", async () => {
