@@ -2,10 +2,11 @@
  * Which peers the discovery loop leaves alone for a while, because its last dials to them failed.
  *
  * A node short of its minimum dials the peers it knows every round (DISCOVERY_FAST_INTERVAL_MS). Behind a NAT,
- * most of them are at addresses on other sites' private networks that this node cannot reach: in the NAT drill
- * every site node tried about 33 such dials in 45 s, each failing after 1-3 s (EHOSTUNREACH). Besides their cost,
- * a direct message to one of those peers joined the dial in flight (libp2p dials a peer once at a time), and
- * waited for the stale address to fail before the relay address its DHT lookup had found was tried.
+ * most of them are at addresses on other sites' private networks that this node cannot reach, and each such dial
+ * fails after 1-3 s (EHOSTUNREACH) or times out: in the NAT drill a site node failed about 33 dials in 45 s, these
+ * among them (docs/NAT.md). Besides their cost, a direct message to one of those peers joined the dial in flight
+ * (libp2p dials a peer once at a time) and waited for the stale address to fail before the relay address its DHT
+ * lookup had found was tried.
  *
  * So a peer whose dial failed is skipped for DISCOVERY_BACKOFF_BASE_MS, twice as long after each failure in a row,
  * up to DISCOVERY_BACKOFF_MAX_MS, as go-libp2p's swarm backs off a peer it could not dial. A connection from the

@@ -35,8 +35,6 @@ export interface DiscoveryInit {
   minConnections: number
   /** @default DISCOVERY_TARGET_ROUTING_TABLE */
   targetRoutingTable?: number
-  /** Backoff of peers whose dials failed (node/dial-backoff.ts). @default DISCOVERY_BACKOFF_BASE_MS etc. */
-  backoff?: DialBackoff
 }
 
 /** A step of the discovery loop that outlived its own deadline (a library call that did not honour its signal). */
@@ -70,11 +68,11 @@ export class Discovery {
   private lastWalk = 0
   /** Walks in a row after which the routing table was no larger than before: the swarm has no more to give. */
   private fruitless = 0
-  private readonly backoff: DialBackoff
+  /** Peers whose dials failed, skipped for a while (node/dial-backoff.ts). */
+  private readonly backoff = new DialBackoff({ baseMs: DISCOVERY_BACKOFF_BASE_MS, maxMs: DISCOVERY_BACKOFF_MAX_MS, maxPeers: DISCOVERY_BACKOFF_MAX_PEERS })
 
   constructor (private readonly components: DiscoveryComponents, private readonly init: DiscoveryInit) {
     this.target = init.targetRoutingTable ?? DISCOVERY_TARGET_ROUTING_TABLE
-    this.backoff = init.backoff ?? new DialBackoff({ baseMs: DISCOVERY_BACKOFF_BASE_MS, maxMs: DISCOVERY_BACKOFF_MAX_MS, maxPeers: DISCOVERY_BACKOFF_MAX_PEERS })
   }
 
   start (): void {
