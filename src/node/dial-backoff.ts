@@ -65,7 +65,7 @@ export class DialBackoff {
     if (wasBackedOff && direct) this.entries.clear()
   }
 
-  /** Peers currently remembered (for tests and metrics). */
+  /** Peers currently remembered (for tests). */
   get size (): number {
     return this.entries.size
   }

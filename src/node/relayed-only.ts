@@ -64,9 +64,8 @@ export interface StreamOpener {
 export function withoutRelayedDials<M extends StreamOpener> (manager: M, peerStore: Pick<PeerStore, 'get'>, onUnreachable?: (peer: PeerId) => void): M {
   const openStream: StreamOpener['openStream'] = async (peer, protocol, options = {}) => {
     if (options.runOnLimitedConnection !== true && options.force !== true && isPeerId(peer)) {
-      let direct: Multiaddr[] | undefined
       try {
-        direct = await directAddressesWhileRelayed(peer, manager.getConnections(peer), peerStore, protocol)
+        const direct = await directAddressesWhileRelayed(peer, manager.getConnections(peer), peerStore, protocol)
         if (direct != null) return await manager.openStream(direct, protocol, options)
       } catch (err) {
         onUnreachable?.(peer)
