@@ -8,6 +8,7 @@
  * core at 45 % with 1,000 messages queued for one unreachable peer.)
  */
 import { OUTBOX_RETRY_MAX_MS, OUTBOX_RETRY_MIN_MS } from './constants.js'
+import { jittered } from '../node/jitter.js'
 import { migrate, type Database } from '../storage/database.js'
 
 export type OutboxStatus = 'queued' | 'delivered' | 'expired' | 'rejected'
@@ -62,7 +63,7 @@ function fromRow (r: Row): OutboxEntry {
 /** Delay before retry number `attempts + 1`: doubling from the minimum, capped, with ±20 % jitter so retries spread. */
 export function retryDelay (attempts: number, random = Math.random): number {
   const base = Math.min(OUTBOX_RETRY_MAX_MS, OUTBOX_RETRY_MIN_MS * 2 ** Math.max(0, attempts - 1))
-  return Math.round(base * (0.8 + 0.4 * random()))
+  return jittered(base, 0.2, random)
 }
 
 export class Outbox {

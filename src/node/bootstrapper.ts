@@ -10,6 +10,7 @@ import {
   BOOTSTRAP_DIAL_TIMEOUT_MS, BOOTSTRAP_RETRY_JITTER, BOOTSTRAP_RETRY_MAX_MS, BOOTSTRAP_RETRY_MIN_MS
 } from './constants.js'
 import type { Logger } from '../logger.js'
+import { jittered } from './jitter.js'
 
 export interface BootstrapperComponents {
   peerId: PeerId
@@ -102,7 +103,7 @@ export class Bootstrapper {
         }
         log.warn({ bootstrap: addr, attempt, retryInMs: delay, err: message }, 'bootstrap peer not reachable yet, retrying')
       }
-      const wait = delay * (1 + this.jitter * (2 * Math.random() - 1))
+      const wait = jittered(delay, this.jitter)
       await new Promise<void>(resolve => {
         const t = setTimeout(resolve, wait)
         signal.addEventListener('abort', () => { clearTimeout(t); resolve() }, { once: true })

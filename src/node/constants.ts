@@ -15,6 +15,18 @@ export const DHT_DISJOINT_PATHS = 2
  */
 export const DHT_INITIAL_QUERY_SELF_MS = 500
 
+/**
+ * kad-dht's later lookups of the node's own id: every 10 minutes, as go-libp2p-kad-dht does, not kad-dht's 5. Each
+ * one dials most of a swarm of dozens: in a settled 40-node swarm started at once, the nodes' self-lookups at the
+ * fifth minute took them from 13 to 21 connections each and the swarm from 0.05 to 0.25-0.5 cores for a minute,
+ * and topic messages sent in that minute cost about 1.7 times as much (docs/PERFORMANCE.md, "The DHT's upkeep").
+ * Liveness and discovery keep the routing table between them (dead peers leave it, connected peers enter it).
+ */
+export const DHT_QUERY_SELF_MS = 10 * 60_000
+
+/** Each node's self-lookup period is moved by up to this share either way, so that nodes started together drift apart. */
+export const DHT_QUERY_SELF_JITTER = 0.2
+
 /** Routing-table additions (each a ping of the new contact) in flight at once: a whole swarm's worth. */
 export const DHT_TABLE_UPDATE_CONCURRENCY = 32
 

@@ -17,7 +17,8 @@ import { createLibp2p, type Libp2p } from 'libp2p'
 import type { NodeConfig } from '../config.js'
 import {
   AGENT_VERSION, DEFAULT_MAX_INCOMING_PENDING, DIAL_ADDRESS_TIMEOUT_MS, DIAL_TIMEOUT_MS, DHT_ALPHA,
-  DHT_DISJOINT_PATHS, DHT_INITIAL_QUERY_SELF_MS, DHT_MAX_INBOUND_STREAMS, DHT_TABLE_UPDATE_CONCURRENCY, PING_MAX_STREAMS,
+  DHT_DISJOINT_PATHS, DHT_INITIAL_QUERY_SELF_MS, DHT_MAX_INBOUND_STREAMS, DHT_QUERY_SELF_JITTER, DHT_QUERY_SELF_MS,
+  DHT_TABLE_UPDATE_CONCURRENCY, PING_MAX_STREAMS,
   YAMUX_KEEP_ALIVE
 } from './constants.js'
 import {
@@ -36,6 +37,7 @@ import { muxerFirstPing } from './muxer-ping.js'
 import { withFrameLimit } from './dht-frames.js'
 import { serviceWithoutRelayedDials } from './relayed-only.js'
 import { routingTableOf } from './dht.js'
+import { jittered } from './jitter.js'
 import { ProviderLimitDatastore } from './provider-store.js'
 import { ping } from '@libp2p/ping'
 import { natGater, natServices, natTransports } from './nat.js'
@@ -147,6 +149,8 @@ export async function buildLibp2p (config: NodeConfig, privateKey: PrivateKey, o
         // keep private and loopback addresses in records, or nobody in a container network is dialable
         peerInfoMapper: passthroughMapper,
         initialQuerySelfInterval: DHT_INITIAL_QUERY_SELF_MS,
+        // each self-lookup dials most of a swarm of dozens: as often as go-libp2p-kad-dht, and not every node at once
+        querySelfInterval: jittered(DHT_QUERY_SELF_MS, DHT_QUERY_SELF_JITTER),
         // the defaults (10 parallel requests on 10 disjoint paths) suit a slow public DHT of thousands; in a swarm
         // of dozens every hop answers in milliseconds, and 100 requests in flight per lookup only burn CPU
         alpha: DHT_ALPHA,
