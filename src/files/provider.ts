@@ -10,6 +10,7 @@ import {
   FILES_PEER_HINT_REFRESH_MS, FILES_PROVIDER_COOLDOWN_MS, FILES_STREAMS_PER_PEER
 } from './constants.js'
 import type { Bitfield } from './bitfield.js'
+import { jittered } from '../node/jitter.js'
 
 export interface ProviderStatus {
   peerId: string
@@ -162,7 +163,7 @@ export class Provider {
     this._window = Math.max(1, Math.floor(this._window / 2))
     this._busyStreak++
     const pause = Math.min(FILES_BUSY_MAX_RETRY_MS, FILES_BUSY_RETRY_MS * 2 ** (this._busyStreak - 1))
-    this._busyUntil = Math.max(this._busyUntil, Date.now() + pause * (0.5 + Math.random()))
+    this._busyUntil = Math.max(this._busyUntil, Date.now() + jittered(pause, 0.5))
   }
 
   /** It served a chunk of `bytes` bytes: its `busy` streak ends and its window grows by one. */
