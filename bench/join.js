@@ -3,11 +3,13 @@
  * (`GET /health`), and to 10 peers in its DHT routing table; and what joining costs it: the CPU seconds the new
  * process has used (`/proc/<pid>/stat`) when it first holds its target connections (`--min-connections`, 8 by
  * default) and 10 DHT peers, polled every `pollMs` (the node joined between that poll and the one before, whose CPU
- * is shown too: a figure the polling overstates by at most the difference). The swarm has joined and gone quiet first
- * (`LocalSwarm.settle`); joins are one at a time, each node stopped before the next. Baselines in the same run:
- * spawn-to-exit of a bare `node -e 0` (the runtime's start) and of `gossipd --version` (the runtime plus loading
- * gossipd's code). The CPU the new process used when its API first answered is the start-up part of the join. Extra `gossipd start` arguments after `--` go to the swarm
- * and the joining nodes alike, to compare settings.
+ * is shown too: a figure the polling overstates by at most the difference). The whole join is given too: the
+ * joiner's CPU `wholeMs` (10 s) after its spawn, and the most connections it held by then. The swarm has joined
+ * and gone quiet first (`LocalSwarm.settle`); joins are one at a time, each node stopped before the next.
+ * Baselines in the same run: spawn-to-exit of a bare `node -e 0` (the runtime's start) and of `gossipd --version`
+ * (the runtime plus loading gossipd's code). The CPU the new process used when its API first answered is the
+ * start-up part of the join. Extra `gossipd start` arguments after `--` go to the swarm and the joining nodes
+ * alike, to compare settings.
  *
  *   npm run build && node bench/join.js [--nodes=40] [--joins=5] [-- --connection-budget 0]
  */
@@ -23,7 +25,7 @@ import { load, printRows, row, writeResult } from './lib/report.js'
 import { median, summarize } from './lib/stats.js'
 import { NODE_FLAGS, cpuSeconds, readiness, sleep, startSwarm } from './lib/swarm.js'
 
-export const DEFAULTS = { nodes: 40, joins: 5, tablePeers: 10, targetPeers: 8, pollMs: 25, timeoutMs: 60_000, settleTimeoutMs: 180_000 }
+export const DEFAULTS = { nodes: 40, joins: 5, tablePeers: 10, targetPeers: 8, pollMs: 25, timeoutMs: 60_000, settleTimeoutMs: 180_000, wholeMs: 10_000, wholePollMs: 250 }
 
 async function spawnToExit (args, nodeFlags) {
   const t0 = performance.now()
@@ -47,6 +49,10 @@ async function joinOnce (ctx, o, extraArgs) {
   // the CPU at the poll before the one that saw the node joined: the join happened between the two
   let lastCpuS = null
   let joinCpuLowS = null
+  // the whole join: the lookups and the trimming go on after the node first holds its target. The joiner's CPU
+  // `wholeMs` after the spawn, and the most connections it held by then (polled every `wholePollMs`)
+  let wholeCpuS = null
+  let peakPeers = 0
   try {
     const deadline = t0 + o.timeoutMs
     while (apiMs == null && performance.now() < deadline) {
@@ -66,6 +72,7 @@ async function joinOnce (ctx, o, extraArgs) {
     while (joinCpuS == null && performance.now() < deadline) {
       const ready = await readiness(node)
       const now = performance.now() - t0
+      peakPeers = Math.max(peakPeers, ready.peers)
       if (tableMs == null && ready.routingTable >= o.tablePeers) tableMs = now
       if (tableMs != null && ready.peers >= o.targetPeers) {
         joinedMs = now
@@ -76,11 +83,18 @@ async function joinOnce (ctx, o, extraArgs) {
         await sleep(o.pollMs)
       }
     }
+    while (joinCpuS != null && performance.now() - t0 < o.wholeMs) {
+      await sleep(Math.min(o.wholePollMs, Math.max(0, o.wholeMs - (performance.now() - t0))))
+      peakPeers = Math.max(peakPeers, (await readiness(node)).peers)
+    }
+    if (joinCpuS != null) {
+      wholeCpuS = await cpuSeconds(child.pid)
+    }
   } finally {
     await stopChild(child)
     await rm(dir, { recursive: true, force: true })
   }
-  return { apiMs, tableMs, apiCpuS, joinedMs, joinCpuS, joinCpuLowS }
+  return { apiMs, tableMs, apiCpuS, joinedMs, joinCpuS, joinCpuLowS, wholeCpuS, peakPeers }
 }
 
 export async function run (opts = {}, shared, extraArgs = []) {
@@ -105,6 +119,8 @@ export async function run (opts = {}, shared, extraArgs = []) {
     const apiCpu = summarize(joins.map(j => j.apiCpuS).filter(x => x != null))
     const joinCpu = summarize(joins.map(j => j.joinCpuS).filter(x => x != null))
     const joinCpuLow = summarize(joins.map(j => j.joinCpuLowS).filter(x => x != null))
+    const wholeCpu = summarize(joins.map(j => j.wholeCpuS).filter(x => x != null))
+    const peakPeers = summarize(joins.map(j => j.peakPeers))
     const rows = [
       row('swarm nodes, extra arguments', `${ctx.nodes.length}, ${extraArgs.join(' ') || '-'}`),
       row('joins (API up / table filled)', `${api.n} / ${table.n} of ${o.joins}`),
@@ -113,6 +129,8 @@ export async function run (opts = {}, shared, extraArgs = []) {
       row(`CPU to ${o.targetPeers} connections and ${o.tablePeers} DHT peers p50 / max (s)`, `${joinCpu.p50?.toFixed(3)} / ${joinCpu.max?.toFixed(3)}`, '<= 0.5', joinCpu.n === o.joins && joinCpu.max <= 0.5),
       row(`  at the poll before (${o.pollMs} ms earlier), p50 / max (s)`, `${joinCpuLow.p50?.toFixed(3)} / ${joinCpuLow.max?.toFixed(3)}`),
       row('of which start-up, CPU to API ready p50 (s)', apiCpu.p50?.toFixed(3)),
+      row(`the whole join, ${o.wholeMs / 1000} s after the start: the joiner's CPU p50 / max (s)`, `${wholeCpu.p50?.toFixed(3)} / ${wholeCpu.max?.toFixed(3)}`),
+      row('  the most connections the joiner held, p50 / max', `${peakPeers.p50} / ${peakPeers.max}`),
       row('baseline: node -e 0 p50 (ms)', median(bare).toFixed(0)),
       row('baseline: gossipd --version p50 (ms)', median(version).toFixed(0))
     ]
@@ -125,6 +143,8 @@ export async function run (opts = {}, shared, extraArgs = []) {
       joinCpuS: joinCpu,
       joinCpuAtPollBeforeS: joinCpuLow,
       apiReadyCpuS: apiCpu,
+      wholeCpuS: wholeCpu,
+      peakPeers,
       joins,
       baselineBareNodeMs: summarize(bare),
       baselineVersionMs: summarize(version),

@@ -1,0 +1,129 @@
+// Runs a CommonJS bundle (dist/bundle/node.cjs) with a V8 code cache made after a node has run a while.
+//
+// Node's compile cache (module.enableCompileCache, which bin/gossipd.js turns on) keeps what V8 compiled while it
+// loaded a module: its top-level code. Every other function is compiled the first time it runs, in every process:
+// a node joining a swarm compiled about 4,000 functions that way, about a tenth of its CPU to its first peers
+// (docs/PERFORMANCE.md, "Join"). A script's code cache can be taken later, once those functions have run; so the
+// first process of a build that finds no cache takes one CODE_CACHE_AFTER_MS after its start and writes it, and
+// every later start compiles the bundle from it. A build's first start, with no cache, compiles the script whole,
+// about as long as the ES modules take without Node's compile cache.
+//
+// The cache lives beside Node's own (NODE_COMPILE_CACHE, or the system's temporary folder), in gossipd/, and is
+// turned off with Node's own switch, NODE_DISABLE_COMPILE_CACHE=1. It is one file per build, Node version and V8
+// flags: a file that does not match is left to V8, which rejects it, and rewritten. Writing it is claimed with an
+// exclusive create, so in a swarm started at once one process writes it, and earlier builds' files are removed.
+// Nothing here can stop a node: a cache that cannot be read or written is only a slower start.
+import { closeSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeSync } from 'node:fs'
+import { createRequire } from 'node:module'
+import { tmpdir } from 'node:os'
+import { dirname, join } from 'node:path'
+import { Script, constants as vmConstants } from 'node:vm'
+import * as zlib from 'node:zlib'
+
+/**
+ * How long after its start a process that found no cache takes one: past a join and its first lookups, and before
+ * V8 drops the bytecode of functions that have not run for a while (the start-up's among them). A cache taken at
+ * 120 s in a publishing swarm held half as much (2.6 against 5.0 MB) and started a node no faster than the ES modules.
+ */
+export const CODE_CACHE_AFTER_MS = 30_000
+/** A claim older than this was left by a process that died while writing: it is taken over. */
+export const CODE_CACHE_CLAIM_STALE_MS = 10 * 60_000
+const SUFFIX = '.v8cache'
+const WRAPPER_HEAD = '(function (exports, require, module, __filename, __dirname) {'
+
+/** The part of a cache file's name after the build's checksum and length: the Node version and the flags. */
+function runtimeSuffix (flags) {
+  return `-${process.version}-${zlib.crc32(flags).toString(16)}${SUFFIX}`
+}
+
+/** Where the cache is kept, or undefined when Node's compile cache is turned off. */
+export function codeCacheDir (env = process.env) {
+  if (env.NODE_DISABLE_COMPILE_CACHE != null && env.NODE_DISABLE_COMPILE_CACHE !== '') return undefined
+  // zlib's crc32 came in Node 22.2: without it, no cache
+  if (typeof zlib.crc32 !== 'function') return undefined
+  return join(env.NODE_COMPILE_CACHE || join(tmpdir(), 'node-compile-cache'), 'gossipd')
+}
+
+/**
+ * Run `file`, a CommonJS script, and return its exports. `dir`: where its cache is kept (undefined for none);
+ * `afterMs`: when a process that found no usable cache writes one. Returns the exports and what became of the cache.
+ */
+export function loadWithCodeCache (file, { dir = codeCacheDir(), afterMs = CODE_CACHE_AFTER_MS } = {}) {
+  const source = readFileSync(file, 'utf8')
+  // V8 checks its own version and flags, and the source only by its length: the name carries the content's checksum,
+  // and processes given other flags keep a file of their own rather than rewriting each other's
+  const flags = `${process.execArgv.join(' ')} ${process.env.NODE_OPTIONS ?? ''}`
+  const name = dir == null ? '' : `${zlib.crc32(source).toString(16)}-${source.length.toString(16)}${runtimeSuffix(flags)}`
+  let cachedData
+  if (dir != null) {
+    try {
+      cachedData = readFileSync(join(dir, name))
+    } catch {
+      // none yet, or unreadable: compiled without, and written later
+    }
+  }
+  const script = new Script(`${WRAPPER_HEAD}${source}\n})`, {
+    filename: file,
+    cachedData,
+    // the bundle's import() of a module it does not carry goes to Node's loader, as in any CommonJS module
+    importModuleDynamically: vmConstants.USE_MAIN_CONTEXT_DEFAULT_LOADER
+  })
+  const module = { exports: {} }
+  script.runInThisContext().call(module.exports, module.exports, createRequire(file), module, file, dirname(file))
+  const used = cachedData != null && script.cachedDataRejected !== true
+  let written
+  if (dir != null && !used) {
+    written = new Promise(resolve => {
+      setTimeout(() => { resolve(writeCodeCache(script, dir, name)) }, afterMs).unref()
+    })
+  }
+  return { exports: module.exports, cache: used ? 'used' : cachedData != null ? 'rejected' : 'none', written }
+}
+
+/** Write the script's code cache as `dir/name`, unless another process holds the claim. Returns the path, or undefined. */
+export function writeCodeCache (script, dir, name) {
+  const path = join(dir, name)
+  const claim = `${path}.tmp`
+  let fd
+  try {
+    mkdirSync(dir, { recursive: true })
+    fd = claimFile(claim)
+    if (fd == null) return undefined
+    const data = script.createCachedData()
+    writeSync(fd, data)
+    closeSync(fd)
+    fd = undefined
+    renameSync(claim, path)
+    // earlier builds' files for the same Node and flags: replaced by this one
+    const runtime = name.slice(name.indexOf('-', name.indexOf('-') + 1))
+    for (const other of readdirSync(dir)) {
+      if (other.endsWith(runtime) && other !== name) rmSync(join(dir, other), { force: true })
+    }
+    return path
+  } catch {
+    if (fd != null) {
+      try {
+        closeSync(fd)
+        rmSync(claim, { force: true })
+      } catch {
+        // a claim left behind is taken over once stale
+      }
+    }
+    return undefined
+  }
+}
+
+function claimFile (claim) {
+  try {
+    return openSync(claim, 'wx')
+  } catch (err) {
+    if (err?.code !== 'EEXIST') throw err
+  }
+  if (Date.now() - statSync(claim).mtimeMs < CODE_CACHE_CLAIM_STALE_MS) return undefined
+  rmSync(claim, { force: true })
+  try {
+    return openSync(claim, 'wx')
+  } catch {
+    return undefined
+  }
+}
