@@ -8,8 +8,9 @@
 // every later start compiles the bundle from it. A build's first start, with no cache, compiles the script whole,
 // about as long as the ES modules take without Node's compile cache.
 //
-// The cache lives beside Node's own (NODE_COMPILE_CACHE, or the system's temporary folder), in gossipd/, and is
-// turned off with Node's own switch, NODE_DISABLE_COMPILE_CACHE=1. It is one file per build, Node version and V8
+// The cache lives in NODE_COMPILE_CACHE/gossipd when that is set, else in a folder of the user's own in the system's
+// temporary folder, used only while no one else can write it; it is turned off with Node's own switch,
+// NODE_DISABLE_COMPILE_CACHE=1. It is one file per build, Node version and V8
 // flags: a file that does not match is left to V8, which rejects it, and rewritten. Writing it is claimed with an
 // exclusive create, so in a swarm started at once one process writes it, and earlier builds' files are removed.
 // Nothing here can stop a node: a cache that cannot be read or written is only a slower start.
@@ -36,12 +37,30 @@ function runtimeSuffix (flags) {
   return `-${process.version}-${zlib.crc32(flags).toString(16)}${SUFFIX}`
 }
 
-/** Where the cache is kept, or undefined when Node's compile cache is turned off. */
+/**
+ * Where the cache is kept, or undefined when Node's compile cache is turned off: in NODE_COMPILE_CACHE when it is
+ * set, else a folder of this user's own in the system's temporary folder.
+ */
 export function codeCacheDir (env = process.env) {
   if (env.NODE_DISABLE_COMPILE_CACHE != null && env.NODE_DISABLE_COMPILE_CACHE !== '') return undefined
   // zlib's crc32 came in Node 22.2: without it, no cache
   if (typeof zlib.crc32 !== 'function') return undefined
-  return join(env.NODE_COMPILE_CACHE || join(tmpdir(), 'node-compile-cache'), 'gossipd')
+  if (env.NODE_COMPILE_CACHE != null && env.NODE_COMPILE_CACHE !== '') return join(env.NODE_COMPILE_CACHE, 'gossipd')
+  return join(tmpdir(), `gossipd-code-cache-${process.getuid?.() ?? 'user'}`)
+}
+
+/**
+ * Whether `dir` is a folder only this user can write. V8 runs what a code cache holds: a cache someone else could
+ * replace would run their code in the node, so a folder of another owner, or one others may write, is not used.
+ */
+export function privateFolder (dir) {
+  if (typeof process.getuid !== 'function') return true
+  try {
+    const stat = statSync(dir)
+    return stat.isDirectory() && stat.uid === process.getuid() && (stat.mode & 0o022) === 0
+  } catch {
+    return false
+  }
 }
 
 /**
@@ -55,7 +74,7 @@ export function loadWithCodeCache (file, { dir = codeCacheDir(), afterMs = CODE_
   const flags = `${process.execArgv.join(' ')} ${process.env.NODE_OPTIONS ?? ''}`
   const name = dir == null ? '' : `${zlib.crc32(source).toString(16)}-${source.length.toString(16)}${runtimeSuffix(flags)}`
   let cachedData
-  if (dir != null) {
+  if (dir != null && privateFolder(dir)) {
     try {
       cachedData = readFileSync(join(dir, name))
     } catch {
@@ -86,7 +105,8 @@ export function writeCodeCache (script, dir, name) {
   const claim = `${path}.tmp`
   let fd
   try {
-    mkdirSync(dir, { recursive: true })
+    mkdirSync(dir, { recursive: true, mode: 0o700 })
+    if (!privateFolder(dir)) return undefined
     fd = claimFile(claim)
     if (fd == null) return undefined
     const data = script.createCachedData()

@@ -1,10 +1,10 @@
 /**
  * bin/code-cache.js: `gossipd start` runs the CLI's CommonJS bundle with a V8 code cache taken after a node has run
  * a while. The cache is written once, used by later loads, rejected and rewritten when it does not match, claimed by
- * one writer, and never stops the script from running.
+ * one writer, kept only where no one else can write it, and never stops the script from running.
  */
 import { execFileSync } from 'node:child_process'
-import { existsSync, mkdtempSync, readdirSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs'
+import { chmodSync, existsSync, mkdtempSync, readdirSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
@@ -106,10 +106,18 @@ describe('code cache', () => {
     expect(await loaded.written).toBeUndefined()
   })
 
-  it('keeps the cache beside Node\'s compile cache, and turns it off with Node\'s switch', () => {
+  it('keeps the cache in Node\'s compile cache folder or a folder of the user\'s own, and turns it off with Node\'s switch', () => {
     expect(codeCacheDir({ NODE_COMPILE_CACHE: '/var/cache/node' })).toBe(join('/var/cache/node', 'gossipd'))
-    expect(codeCacheDir({})).toBe(join(tmpdir(), 'node-compile-cache', 'gossipd'))
+    expect(codeCacheDir({})).toBe(join(tmpdir(), `gossipd-code-cache-${process.getuid!()}`))
     expect(codeCacheDir({ NODE_DISABLE_COMPILE_CACHE: '1' })).toBeUndefined()
+  })
+
+  it('neither reads nor writes a cache in a folder others can write', () => {
+    loadInChild(file, cacheDir)
+    chmodSync(cacheDir, 0o777)
+    expect(loadInChild(file, cacheDir)).toEqual({ cache: 'none', sum: 14, written: null })
+    chmodSync(cacheDir, 0o700)
+    expect(loadInChild(file, cacheDir).cache).toBe('used')
   })
 
   it('caches the CLI bundle `gossipd start` runs: a later process compiles it from the cache', () => {
