@@ -10,9 +10,9 @@
 //
 // The cache lives in NODE_COMPILE_CACHE/gossipd when that is set, else in a folder of the user's own in the system's
 // temporary folder, used only while no one else can write it; it is turned off with Node's own switch,
-// NODE_DISABLE_COMPILE_CACHE=1. It is one file per build, Node version and V8
-// flags: a file that does not match is left to V8, which rejects it, and rewritten. Writing it is claimed with an
-// exclusive create, so in a swarm started at once one process writes it, and earlier builds' files are removed.
+// NODE_DISABLE_COMPILE_CACHE=1. It is one file per build, Node version and V8 flags: a file that does not match is
+// left to V8, which rejects it, and rewritten. Writing it is claimed with an exclusive create, so in a swarm started
+// at once one process writes it, and earlier builds' files are removed.
 // Nothing here can stop a node: a cache that cannot be read or written is only a slower start.
 import { closeSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeSync } from 'node:fs'
 import { createRequire } from 'node:module'
@@ -72,7 +72,8 @@ export function loadWithCodeCache (file, { dir = codeCacheDir(), afterMs = CODE_
   // V8 checks its own version and flags, and the source only by its length: the name carries the content's checksum,
   // and processes given other flags keep a file of their own rather than rewriting each other's
   const flags = `${process.execArgv.join(' ')} ${process.env.NODE_OPTIONS ?? ''}`
-  const name = dir == null ? '' : `${zlib.crc32(source).toString(16)}-${source.length.toString(16)}${runtimeSuffix(flags)}`
+  const runtime = dir == null ? '' : runtimeSuffix(flags)
+  const name = dir == null ? '' : `${zlib.crc32(source).toString(16)}-${source.length.toString(16)}${runtime}`
   let cachedData
   if (dir != null && privateFolder(dir)) {
     try {
@@ -93,14 +94,17 @@ export function loadWithCodeCache (file, { dir = codeCacheDir(), afterMs = CODE_
   let written
   if (dir != null && !used) {
     written = new Promise(resolve => {
-      setTimeout(() => { resolve(writeCodeCache(script, dir, name)) }, afterMs).unref()
+      setTimeout(() => { resolve(writeCodeCache(script, dir, name, runtime)) }, afterMs).unref()
     })
   }
   return { exports: module.exports, cache: used ? 'used' : cachedData != null ? 'rejected' : 'none', written }
 }
 
-/** Write the script's code cache as `dir/name`, unless another process holds the claim. Returns the path, or undefined. */
-export function writeCodeCache (script, dir, name) {
+/**
+ * Write the script's code cache as `dir/name`, unless another process holds the claim, and remove earlier builds'
+ * files: those whose names end in the same `runtime` (Node version and flags). Returns the path, or undefined.
+ */
+function writeCodeCache (script, dir, name, runtime) {
   const path = join(dir, name)
   const claim = `${path}.tmp`
   let fd
@@ -114,8 +118,6 @@ export function writeCodeCache (script, dir, name) {
     closeSync(fd)
     fd = undefined
     renameSync(claim, path)
-    // earlier builds' files for the same Node and flags: replaced by this one
-    const runtime = name.slice(name.indexOf('-', name.indexOf('-') + 1))
     for (const other of readdirSync(dir)) {
       if (other.endsWith(runtime) && other !== name) rmSync(join(dir, other), { force: true })
     }
