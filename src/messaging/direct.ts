@@ -16,6 +16,7 @@ import {
 import { DialFailedError, DirectProtocolError, InvalidRequestError, NotStartedError, StorageFullError } from '../errors.js'
 import type { Logger } from '../logger.js'
 import { DIAL_ERROR_MAX_CHARS } from '../node/constants.js'
+import { deadline } from '../node/deadline.js'
 import { dialErrorText } from '../node/dial-error.js'
 import type { NodeMetrics } from '../node/metrics.js'
 import { addressOfPeer, parsePeerId } from '../node/peer-id.js'
@@ -259,8 +260,10 @@ export class DirectMessages {
   }
 
   private async deliver (entry: OutboxEntry, signal?: AbortSignal): Promise<AttemptResult> {
-    const timeout = AbortSignal.timeout(this.init.attemptTimeoutMs ?? DM_ATTEMPT_TIMEOUT_MS)
-    const sig = signal != null ? AbortSignal.any([signal, timeout]) : timeout
+    // cleared when the attempt ends: with a full outbox retried, a timer left to fire after each attempt is most
+    // of what the retries cost
+    const attemptDeadline = deadline(this.init.attemptTimeoutMs ?? DM_ATTEMPT_TIMEOUT_MS, signal)
+    const sig = attemptDeadline.signal
     const peer = parsePeerId(entry.to)
     let stream: Stream | undefined
     try {
@@ -288,6 +291,8 @@ export class DirectMessages {
       stream?.abort(err as Error)
       // a failed dial's reasons, one per address, go with the queued message (node/dial-error.ts)
       return { ok: false, error: dialErrorText(err), permanent: false }
+    } finally {
+      attemptDeadline.clear()
     }
   }
 
@@ -330,8 +335,13 @@ export class DirectMessages {
       known = new Error('not dialed: the last dial to them failed')
     } else {
       try {
-        await this.components.dialPeer(peer, { signal: AbortSignal.any([signal, AbortSignal.timeout(DM_KNOWN_ADDRESS_DIAL_TIMEOUT_MS)]) })
-        return
+        const dialDeadline = deadline(DM_KNOWN_ADDRESS_DIAL_TIMEOUT_MS, signal)
+        try {
+          await this.components.dialPeer(peer, { signal: dialDeadline.signal })
+          return
+        } finally {
+          dialDeadline.clear()
+        }
       } catch (err) {
         // no known address, or a stale one: ask the DHT
         known = err

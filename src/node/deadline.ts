@@ -1,0 +1,27 @@
+/**
+ * A deadline for one piece of work: a signal that aborts after `ms`, or as soon as one of `signals` does, and
+ * `clear`, which stops its timer once the work is over.
+ *
+ * `AbortSignal.timeout` instead keeps its timer until it fires, long after the work it guarded, and then builds a
+ * DOMException with its stack trace whether anything still listens or not. On a path taken many times a second (a
+ * ping, a direct message's delivery attempt, each retry of a full outbox) that is work for nothing. Here the
+ * timeout's error is made only when the deadline really passes, and it is the same `TimeoutError` that
+ * `AbortSignal.timeout` gives, so callers and their error texts cannot tell the two apart.
+ */
+export interface Deadline {
+  readonly signal: AbortSignal
+  /** Stop the timer; the signal stays as it is (aborted or not). Safe to call more than once. */
+  clear: () => void
+}
+
+export function deadline (ms: number, ...signals: Array<AbortSignal | undefined>): Deadline {
+  const controller = new AbortController()
+  const timer = setTimeout(() => {
+    controller.abort(new DOMException('The operation was aborted due to timeout', 'TimeoutError'))
+  }, ms)
+  // like AbortSignal.timeout's, the timer alone does not keep the process alive
+  timer.unref()
+  const others = signals.filter(s => s != null)
+  const signal = others.length === 0 ? controller.signal : AbortSignal.any([controller.signal, ...others])
+  return { signal, clear: () => { clearTimeout(timer) } }
+}
