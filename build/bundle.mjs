@@ -7,6 +7,7 @@
 //   cached after it has run; an ES module, through Node's compile cache, only as it was compiled.
 import { rmSync } from 'node:fs'
 import { build } from 'esbuild'
+import { lazyBuiltins } from './lazy-builtins.mjs'
 
 const common = {
   entryPoints: ['dist/src/cli/index.js'],
@@ -18,6 +19,8 @@ const common = {
   // UPnP's SSDP client imports node:http as an ES module: Node then builds a facade of it by reading every export,
   // and one is a lazy getter that loads undici (build/node-http.cjs)
   alias: { http: './build/node-http.cjs' },
+  // Node's HTTP/2 and HTTPS modules load on first use, not at every start (build/lazy-builtins.mjs)
+  plugins: [lazyBuiltins()],
   minifyWhitespace: true,
   logLevel: 'warning'
 }
