@@ -158,6 +158,8 @@ describe.skipIf(tooBusy != null)(`churn in a ${NODES}-node swarm${tooBusy != nul
     const missing: string[] = []
     /** Publish-to-store time of every delivery that arrived, for the margin under the deadline. */
     const latencies: number[] = []
+    /** The slowest deliveries: where the margin under the deadline goes. */
+    const slowest: Array<{ ms: number, at: string, newcomer: boolean, publishedAfterJoinMs: number, by: number }> = []
     /** Late or missing deliveries at nodes that joined during the drill (incarnation > 0), and at the others. */
     const faults = { newcomers: 0, others: 0 }
     /** Per node: its late deliveries, the worst, and when their messages were published after it subscribed. */
@@ -169,7 +171,11 @@ describe.skipIf(tooBusy != null)(`churn in a ${NODES}-node swarm${tooBusy != nul
         if (l.subscribedAt + SETTLE_MS > m.at || (l.killedAt != null && l.killedAt < m.at + DEADLINE_MS)) continue
         expected++
         const got = received.get(k)?.get(m.id)
-        if (got != null) latencies.push(got - m.at)
+        if (got != null) {
+          latencies.push(got - m.at)
+          slowest.push({ ms: got - m.at, at: k, newcomer: !k.endsWith('.0'), publishedAfterJoinMs: m.at - joinStarted, by: m.by })
+          if (slowest.length > 40) slowest.sort((x, y) => y.ms - x.ms).splice(10)
+        }
         if (got != null && got - m.at <= DEADLINE_MS) {
           onTime++
           continue
@@ -203,6 +209,10 @@ describe.skipIf(tooBusy != null)(`churn in a ${NODES}-node swarm${tooBusy != nul
     latencies.sort((x, y) => x - y)
     const at = (q: number): number => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] ?? NaN
     console.log(`churn: delivery latency p50 ${at(0.5)} ms, p99 ${at(0.99)} ms, max ${at(1)} ms: ${(DEADLINE_MS / at(1)).toFixed(1)}x under the ${DEADLINE_MS} ms deadline`)
+    // each: the latency, the receiving node (index.incarnation; a newcomer's incarnation is 1), and when the message
+    // was published relative to the newcomers' start
+    const worstTen = slowest.sort((x, y) => y.ms - x.ms).slice(0, 10)
+    console.log(`churn: slowest deliveries: ${worstTen.map(s => `${s.ms} ms at ${s.at}${s.newcomer ? ' (new)' : ''} from ${s.by}, published ${(s.publishedAfterJoinMs / 1000).toFixed(1)} s after the newcomers' start`).join('; ')}`)
     if (missing.length > 0) console.log(`churn: first missing: ${missing.slice(0, 10).join('; ')}`)
     expect(published.length).toBeGreaterThan(100)
     expect(missing).toEqual([])
