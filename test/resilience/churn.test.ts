@@ -105,6 +105,13 @@ describe.skipIf(tooBusy != null)(`churn in a ${NODES}-node swarm${tooBusy != nul
       const messages = (await http(v, `/topics/${TOPIC}/messages?limit=1000`)).body.messages as Array<{ id: string, receivedAt: number }>
       received.set(key(v.index), new Map(messages.map(m => [m.id, m.receivedAt])))
     }))
+    if (process.env.CHURN_DETAIL != null) {
+      // how full the meshes are before the kill: a node at gossipsub's upper bound refuses a newcomer's GRAFT
+      const sizes = await Promise.all(swarm.nodes.map(async n => (await http(n, `/topics/${TOPIC}/peers`)).body.mesh.length as number))
+      const counts = new Map<number, number>()
+      for (const m of sizes) counts.set(m, (counts.get(m) ?? 0) + 1)
+      console.log(`churn: mesh sizes before the kill (size: nodes): ${[...counts].sort((a, b) => a[0] - b[0]).map(([m, c]) => `${m}: ${c}`).join(', ')}`)
+    }
     const killedAt = Date.now()
     await Promise.all(victims.map(async v => {
       await swarm.kill(v.index, 'SIGKILL')
@@ -114,6 +121,22 @@ describe.skipIf(tooBusy != null)(`churn in a ${NODES}-node swarm${tooBusy != nul
     await sleep(2_000)
     // as many new nodes join, each with a fresh identity and data directory, on the killed nodes' ports
     const joinStarted = Date.now()
+    // CHURN_DETAIL=1: each newcomer's mesh size for the topic, every 500 ms for 20 s after it subscribed
+    const meshWatch: Array<Promise<void>> = []
+    const meshTimes = new Map<string, string>()
+    const watchMesh = async (v: SwarmNode): Promise<void> => {
+      const k = key(v.index)
+      const since = life.get(k)!.subscribedAt
+      const seen: string[] = []
+      let last = -1
+      while (Date.now() - since < 20_000) {
+        const mesh = await http(v, `/topics/${TOPIC}/peers`).then(r => r.body.mesh.length as number, () => -1)
+        if (mesh !== last) seen.push(`${((Date.now() - since) / 1000).toFixed(1)} s: ${mesh}`)
+        last = mesh
+        await sleep(500)
+      }
+      meshTimes.set(k, seen.join(', '))
+    }
     const cpuBefore = await swarm.cpuSecondsUsed()
     const bootstrap = [swarm.nodes[0]]
     const bootstrapBefore = await swarm.cpuSecondsUsed(bootstrap)
@@ -127,6 +150,7 @@ describe.skipIf(tooBusy != null)(`churn in a ${NODES}-node swarm${tooBusy != nul
       swarm.spawn(v)
       await swarm.waitReady(v)
       await subscribe(v)
+      if (process.env.CHURN_DETAIL != null) meshWatch.push(watchMesh(v))
     }))
     const joinedIn = Date.now() - joinStarted
     await sleep(10_000)
@@ -141,6 +165,7 @@ describe.skipIf(tooBusy != null)(`churn in a ${NODES}-node swarm${tooBusy != nul
     await sleep(15_000)
     publishing = false
     await Promise.all(loops)
+    await Promise.all(meshWatch)
     await sleep(DEADLINE_MS + 1_000)
 
     // no crash: every process that was not killed is still running
@@ -202,6 +227,7 @@ describe.skipIf(tooBusy != null)(`churn in a ${NODES}-node swarm${tooBusy != nul
         if (k.endsWith('.0')) continue
         const metrics = (await (await fetch(`${n.apiUrl}/metrics`)).text()).split('\n').filter(l => /caught_up_total|catch_ups_total|messages_received_total/.test(l) && !l.startsWith('#')).map(l => l.replace('gossipd_', '')).join(' ')
         const msgs = [...(received.get(k)?.values() ?? [])].sort((a, b) => a - b)
+        console.log(`detail ${k}: mesh after subscribing ${meshTimes.get(k) ?? '?'}`)
         console.log(`detail ${k}: late ${JSON.stringify(lateAt.get(k) ?? null)} first stored ${(msgs[0] ?? 0) - life.get(k)!.subscribedAt} ms after subscribing; ${metrics}`)
       }
     }
