@@ -27,6 +27,7 @@ import {
   HISTORY_SYNC_INTERVAL_MS, HISTORY_TIMEOUT_MS
 } from './constants.js'
 import type { Logger } from '../logger.js'
+import { deadline } from '../node/deadline.js'
 import type { NodeMetrics } from '../node/metrics.js'
 import { PeerRateLimit } from '../node/peer-rate-limit.js'
 import type { MessageLog } from './history.js'
@@ -148,9 +149,10 @@ export class HistorySync {
     const startedAt = Date.now()
     const syncs = this.c.metrics.counter('gossipd_history_catch_ups_total', 'Topic history catch-ups asked of peers, by result', ['result'])
     let stream: Stream | undefined
+    // cleared when the catch-up ends, as a direct message's attempt is (node/deadline.ts)
+    const catchUpDeadline = deadline(HISTORY_TIMEOUT_MS, options.signal)
+    const { signal } = catchUpDeadline
     try {
-      const timeout = AbortSignal.timeout(HISTORY_TIMEOUT_MS)
-      const signal = options.signal != null ? AbortSignal.any([options.signal, timeout]) : timeout
       stream = await this.c.newStream(peer, HISTORY_PROTOCOL, { signal })
       // what this node holds of the window (with a margin for the two nodes' receive times) is not sent again
       const have = this.c.history.idsSince(topic, startedAt - withinMs - HISTORY_OVERLAP_MS, HISTORY_MAX_MESSAGES)
@@ -184,6 +186,7 @@ export class HistorySync {
       stream?.abort(err as Error)
       throw err
     } finally {
+      catchUpDeadline.clear()
       s.asking.delete(peer.toString())
     }
   }
