@@ -51,6 +51,9 @@ describe.skipIf(tooBusy != null)(`churn in a ${NODES}-node swarm${tooBusy != nul
   const incarnation = new Map<number, number>()
   const key = (index: number): string => `${index}.${incarnation.get(index) ?? 0}`
 
+  /** How many mesh peers the node has for the topic. */
+  const meshSize = async (node: SwarmNode): Promise<number> => (await http(node, `/topics/${TOPIC}/peers`)).body.mesh.length
+
   async function subscribe (node: SwarmNode): Promise<void> {
     const res = await http(node, `/topics/${TOPIC}`, { method: 'PUT' })
     expect(res.status).toBe(200)
@@ -63,7 +66,7 @@ describe.skipIf(tooBusy != null)(`churn in a ${NODES}-node swarm${tooBusy != nul
     // meshes formed: every node has a mesh peer for the topic
     let meshes: number[] = []
     await eventually(async () => {
-      meshes = await Promise.all(swarm.nodes.map(async n => (await http(n, `/topics/${TOPIC}/peers`)).body.mesh.length as number))
+      meshes = await Promise.all(swarm.nodes.map(meshSize))
       return meshes.every(m => m >= 1)
     }, 120_000, 1_000)
     const lonely = swarm.nodes.filter((_, i) => !(meshes[i] >= 1)).map(n => n.name)
@@ -107,7 +110,7 @@ describe.skipIf(tooBusy != null)(`churn in a ${NODES}-node swarm${tooBusy != nul
     }))
     if (process.env.CHURN_DETAIL != null) {
       // how full the meshes are before the kill: a node at gossipsub's upper bound refuses a newcomer's GRAFT
-      const sizes = await Promise.all(swarm.nodes.map(async n => (await http(n, `/topics/${TOPIC}/peers`)).body.mesh.length as number))
+      const sizes = await Promise.all(swarm.nodes.map(meshSize))
       const counts = new Map<number, number>()
       for (const m of sizes) counts.set(m, (counts.get(m) ?? 0) + 1)
       console.log(`churn: mesh sizes before the kill (size: nodes): ${[...counts].sort((a, b) => a[0] - b[0]).map(([m, c]) => `${m}: ${c}`).join(', ')}`)
@@ -130,7 +133,7 @@ describe.skipIf(tooBusy != null)(`churn in a ${NODES}-node swarm${tooBusy != nul
       const seen: string[] = []
       let last = -1
       while (Date.now() - since < 20_000) {
-        const mesh = await http(v, `/topics/${TOPIC}/peers`).then(r => r.body.mesh.length as number, () => -1)
+        const mesh = await meshSize(v).catch(() => -1)
         if (mesh !== last) seen.push(`${((Date.now() - since) / 1000).toFixed(1)} s: ${mesh}`)
         last = mesh
         await sleep(500)
@@ -181,10 +184,11 @@ describe.skipIf(tooBusy != null)(`churn in a ${NODES}-node swarm${tooBusy != nul
     let expected = 0
     let onTime = 0
     const missing: string[] = []
-    /** Publish-to-store time of every delivery that arrived, for the margin under the deadline. */
-    const latencies: number[] = []
-    /** The slowest deliveries: where the margin under the deadline goes. */
-    const slowest: Array<{ ms: number, at: string, newcomer: boolean, publishedAfterJoinMs: number, by: number }> = []
+    /**
+     * Every delivery that arrived: its publish-to-store time (for the margin under the deadline), the node that
+     * stored it, and when it was published after the newcomers' start (where the slowest fall).
+     */
+    const delivered: Array<{ ms: number, at: string, publishedAfterJoinMs: number, by: number }> = []
     /** Late or missing deliveries at nodes that joined during the drill (incarnation > 0), and at the others. */
     const faults = { newcomers: 0, others: 0 }
     /** Per node: its late deliveries, the worst, and when their messages were published after it subscribed. */
@@ -196,11 +200,7 @@ describe.skipIf(tooBusy != null)(`churn in a ${NODES}-node swarm${tooBusy != nul
         if (l.subscribedAt + SETTLE_MS > m.at || (l.killedAt != null && l.killedAt < m.at + DEADLINE_MS)) continue
         expected++
         const got = received.get(k)?.get(m.id)
-        if (got != null) {
-          latencies.push(got - m.at)
-          slowest.push({ ms: got - m.at, at: k, newcomer: !k.endsWith('.0'), publishedAfterJoinMs: m.at - joinStarted, by: m.by })
-          if (slowest.length > 40) slowest.sort((x, y) => y.ms - x.ms).splice(10)
-        }
+        if (got != null) delivered.push({ ms: got - m.at, at: k, publishedAfterJoinMs: m.at - joinStarted, by: m.by })
         if (got != null && got - m.at <= DEADLINE_MS) {
           onTime++
           continue
@@ -232,13 +232,13 @@ describe.skipIf(tooBusy != null)(`churn in a ${NODES}-node swarm${tooBusy != nul
       }
     }
     console.log(`churn: ${published.length} messages published (${failedPublishes} publish calls failed), ${expected} deliveries expected, ${onTime} within ${DEADLINE_MS} ms, ${late} late (worst ${worst} ms), ${missing.length} missing; faults at newcomers ${faults.newcomers}, at others ${faults.others}`)
-    latencies.sort((x, y) => x - y)
-    const at = (q: number): number => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] ?? NaN
+    delivered.sort((x, y) => x.ms - y.ms)
+    const at = (q: number): number => delivered[Math.min(delivered.length - 1, Math.floor(q * delivered.length))]?.ms ?? NaN
     console.log(`churn: delivery latency p50 ${at(0.5)} ms, p99 ${at(0.99)} ms, max ${at(1)} ms: ${(DEADLINE_MS / at(1)).toFixed(1)}x under the ${DEADLINE_MS} ms deadline`)
     // each: the latency, the receiving node (index.incarnation; a newcomer's incarnation is 1), and when the message
     // was published relative to the newcomers' start
-    const worstTen = slowest.sort((x, y) => y.ms - x.ms).slice(0, 10)
-    console.log(`churn: slowest deliveries: ${worstTen.map(s => `${s.ms} ms at ${s.at}${s.newcomer ? ' (new)' : ''} from ${s.by}, published ${(s.publishedAfterJoinMs / 1000).toFixed(1)} s after the newcomers' start`).join('; ')}`)
+    const worstTen = delivered.slice(-10).reverse()
+    console.log(`churn: slowest deliveries: ${worstTen.map(s => `${s.ms} ms at ${s.at}${s.at.endsWith('.0') ? '' : ' (new)'} from ${s.by}, published ${(s.publishedAfterJoinMs / 1000).toFixed(1)} s after the newcomers' start`).join('; ')}`)
     if (missing.length > 0) console.log(`churn: first missing: ${missing.slice(0, 10).join('; ')}`)
     expect(published.length).toBeGreaterThan(100)
     expect(missing).toEqual([])
