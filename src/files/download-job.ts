@@ -23,6 +23,7 @@ import { chunkLength, decodeManifest, parseFileId, type Manifest } from './manif
 import { PartialFile } from './partial-file.js'
 import type { FilesSession } from './protocol.js'
 import { ProviderSwarm, type Provider, type ProviderStatus } from './provider-swarm.js'
+import { deadline } from '../node/deadline.js'
 import { lookUpProviders } from './provider-lookups.js'
 import { runWorker, type WorkerContext } from './provider-worker.js'
 import type { FileStore } from './store.js'
@@ -253,21 +254,22 @@ export class DownloadJob {
 
   private async loadManifest (): Promise<void> {
     let bytes: Uint8Array | undefined = await readFile(this.manifestPath).catch(() => undefined)
-    const deadline = Date.now() + FILES_NO_PROVIDER_TIMEOUT_MS
+    const giveUpAt = Date.now() + FILES_NO_PROVIDER_TIMEOUT_MS
     while (bytes == null) {
       this.signal.throwIfAborted()
       const p = this.swarm.active().find(p => p.manifestDue)
       if (p == null) {
-        if (Date.now() > deadline) throw new FileTransferError(`no provider of ${this.record.fileId} answered within ${FILES_NO_PROVIDER_TIMEOUT_MS} ms`)
+        if (Date.now() > giveUpAt) throw new FileTransferError(`no provider of ${this.record.fileId} answered within ${FILES_NO_PROVIDER_TIMEOUT_MS} ms`)
         await this.changes.wait(1_000)
         continue
       }
       p.askedManifest()
       let session: FilesSession | undefined
+      // cleared when the request ends, as a chunk request's is (provider-worker.ts)
+      const request = deadline(FILES_REQUEST_TIMEOUT_MS, this.signal)
       try {
-        const signal = AbortSignal.any([this.signal, AbortSignal.timeout(FILES_REQUEST_TIMEOUT_MS)])
-        session = await this.c.openSession(p.peer, signal)
-        const candidate = await session.manifest(this.cid, signal)
+        session = await this.c.openSession(p.peer, request.signal)
+        const candidate = await session.manifest(this.cid, request.signal)
         await decodeManifest(candidate, this.cid)
         bytes = candidate
         await writeFile(this.manifestPath, bytes, { mode: 0o600 })
@@ -275,6 +277,7 @@ export class DownloadJob {
         if (this.signal.aborted) throw err
         this.penalise(p, err as Error, isPeerAnswer(err) && err.answer === 'not-found')
       } finally {
+        request.clear()
         await session?.close()
       }
     }

@@ -16,6 +16,7 @@ import { Bitfield } from './bitfield.js'
 import type { FilePeers } from './file-peers.js'
 import type { SeedSpread } from './seed-spread.js'
 import type { TokenBucket } from '../node/token-bucket.js'
+import { deadline } from '../node/deadline.js'
 import { decodeJson, encodeJson, framed, isCleanEnd, readAnswer, writeError, writeOk, type ErrorCode, type Pieces } from './wire.js'
 
 export type FilesRequest =
@@ -120,11 +121,16 @@ export async function serveFiles (stream: Stream, remotePeer: string, c: FilesSe
   const lp = framed(stream, FILES_MAX_REQUEST_BYTES)
   while (true) {
     let frame
+    // a read per request: its timer is cleared once the frame is in, not left to fire a minute later
+    // (node/deadline.ts)
+    const idle = deadline(FILES_IDLE_TIMEOUT_MS)
     try {
-      frame = await lp.read({ signal: AbortSignal.timeout(FILES_IDLE_TIMEOUT_MS) })
+      frame = await lp.read({ signal: idle.signal })
     } catch (err) {
       if (isCleanEnd(err, stream)) break
       throw err
+    } finally {
+      idle.clear()
     }
     const req = parseRequest(frame.subarray())
     if (typeof req === 'string') {

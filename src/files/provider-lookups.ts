@@ -7,6 +7,7 @@ import { peerIdFromString } from '@libp2p/peer-id'
 import type { CID } from 'multiformats/cid'
 import { FILES_FIND_PROVIDERS_TIMEOUT_MS, FILES_PROVIDER_REFRESH_MAX_MS, FILES_PROVIDER_REFRESH_MS } from './constants.js'
 import type { Logger } from '../logger.js'
+import { deadline } from '../node/deadline.js'
 import { sleep } from './wait.js'
 
 /**
@@ -35,11 +36,14 @@ export async function lookUpProviders (c: LookupContext): Promise<void> {
   let wait: number | undefined
   while (!c.signal.aborted) {
     for (const p of c.from) c.addProvider(peerIdFromString(p))
+    // cleared when the lookup ends, so no timer outlives it into the wait below
+    const lookup = deadline(FILES_FIND_PROVIDERS_TIMEOUT_MS, c.signal)
     try {
-      const signal = AbortSignal.any([c.signal, AbortSignal.timeout(FILES_FIND_PROVIDERS_TIMEOUT_MS)])
-      for await (const peer of c.findProviders(c.cid, signal)) c.addProvider(peer)
+      for await (const peer of c.findProviders(c.cid, lookup.signal)) c.addProvider(peer)
     } catch (err) {
       c.log.debug({ err: (err as Error).message }, 'provider lookup failed')
+    } finally {
+      lookup.clear()
     }
     wait = nextProviderLookupMs(wait, c.haveProviders())
     // the wait ends early once no provider can be asked (all dropped or cooling down)

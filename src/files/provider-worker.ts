@@ -8,6 +8,7 @@ import type { PeerId } from '@libp2p/interface'
 import type { CID } from 'multiformats/cid'
 import { FILES_BUSY_RETRY_MS, FILES_HAVE_REFRESH_MS, FILES_REQUEST_TIMEOUT_MS, FILES_UNAVAILABLE_RETRY_MS } from './constants.js'
 import { FileTransferError } from '../errors.js'
+import { deadline, type Deadline } from '../node/deadline.js'
 import { Bitfield } from './bitfield.js'
 import type { ChunkQueue } from './chunk-queue.js'
 import { chunkLength, type Manifest } from './manifest.js'
@@ -44,13 +45,28 @@ export interface WorkerContext {
   onCorrupt?(peer: string): void
 }
 
-const requestSignal = (job: WorkerContext): AbortSignal => AbortSignal.any([job.signal, AbortSignal.timeout(FILES_REQUEST_TIMEOUT_MS)])
+/**
+ * One request's time limit, cleared by its caller when the request ends: a download makes one request per chunk,
+ * and timers left to fire would pile up by the thousand on a fast one (node/deadline.ts).
+ */
+const requestDeadline = (job: WorkerContext): Deadline => deadline(FILES_REQUEST_TIMEOUT_MS, job.signal)
+
+/** Open a session to `p` within one request's time limit. */
+async function openSessionTo (job: WorkerContext, p: Provider): Promise<FilesSession> {
+  const request = requestDeadline(job)
+  try {
+    return await job.openSession(p.peer, request.signal)
+  } finally {
+    request.clear()
+  }
+}
 
 /** Ask `p` for its bitfield and the fellow downloaders it knows; they join as providers. */
 async function refreshHave (job: WorkerContext, p: Provider, session: FilesSession): Promise<void> {
   const chunks = job.manifest.chunks.length
+  const request = requestDeadline(job)
   try {
-    const { bits, peers } = await session.have(job.cid, chunks, requestSignal(job))
+    const { bits, peers } = await session.have(job.cid, chunks, request.signal)
     job.swarm.setHave(p, bits)
     for (const id of peers) job.hint(id)
   } catch (err) {
@@ -65,6 +81,8 @@ async function refreshHave (job: WorkerContext, p: Provider, session: FilesSessi
       p.cannotSayHave()
       throw err
     }
+  } finally {
+    request.clear()
   }
 }
 
@@ -90,7 +108,7 @@ export async function runWorker (job: WorkerContext, p: Provider): Promise<void>
         let failure: Error | undefined
         try {
           await p.refreshWith((async () => {
-            session ??= await job.openSession(p.peer, requestSignal(job))
+            session ??= await openSessionTo(job, p)
             await refreshHave(job, p, session)
           })())
         } catch (err) {
@@ -118,10 +136,10 @@ export async function runWorker (job: WorkerContext, p: Provider): Promise<void>
       }
       job.chunks.fetch(idx)
       p.requestStarted()
+      const request = requestDeadline(job)
       try {
-        const signal = requestSignal(job)
-        session ??= await job.openSession(p.peer, signal)
-        const data = await session.chunk(job.cid, idx, signal)
+        session ??= await job.openSession(p.peer, request.signal)
+        const data = await session.chunk(job.cid, idx, request.signal)
         const hasher = createHash('sha256')
         for (const piece of data) hasher.update(piece)
         if (data.byteLength !== chunkLength(m, idx) || hasher.digest('hex') !== m.chunks[idx]) {
@@ -137,6 +155,7 @@ export async function runWorker (job: WorkerContext, p: Provider): Promise<void>
           session = undefined
         }
       } finally {
+        request.clear()
         job.chunks.settle(idx)
         p.requestEnded()
         job.changes.notify()

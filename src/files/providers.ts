@@ -8,6 +8,7 @@ import type { CID } from 'multiformats/cid'
 import { FILES_PROVIDE_RETRY_MS, FILES_PROVIDE_TIMEOUT_MS, FILES_REPROVIDE_INTERVAL_MS } from './constants.js'
 import type { Logger } from '../logger.js'
 import { parseFileId } from './manifest.js'
+import { deadline } from '../node/deadline.js'
 
 export interface ProvidersComponents {
   peerId: PeerId
@@ -78,13 +79,16 @@ export class Providers {
   /** Publish one provider record; returns how many peers stored it. */
   async provide (cid: CID): Promise<number> {
     let reached = 0
+    // cleared once the record is out: a node sharing many files publishes one after another
+    const provideDeadline = deadline(FILES_PROVIDE_TIMEOUT_MS, this.controller.signal)
     try {
-      const signal = AbortSignal.any([this.controller.signal, AbortSignal.timeout(FILES_PROVIDE_TIMEOUT_MS)])
-      for await (const event of this.c.dht.provide(cid, { signal })) {
+      for await (const event of this.c.dht.provide(cid, { signal: provideDeadline.signal })) {
         if (event.name === 'PEER_RESPONSE' && event.messageName === 'ADD_PROVIDER') reached++
       }
     } catch (err) {
       this.c.log.debug({ file: cid.toString(), err: (err as Error).message }, 'provide failed')
+    } finally {
+      provideDeadline.clear()
     }
     this.c.log.debug({ file: cid.toString(), reached }, 'provider record published')
     return reached

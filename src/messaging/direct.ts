@@ -381,11 +381,15 @@ export class DirectMessages {
     const sender = connection.remotePeer.toString()
     while (true) {
       let bytes: Uint8Array
+      // a read per message: its timer is cleared once the frame is in, as an attempt's is
+      const idle = deadline(DM_IDLE_TIMEOUT_MS)
       try {
-        bytes = (await lp.read({ signal: AbortSignal.timeout(DM_IDLE_TIMEOUT_MS) })).subarray()
+        bytes = (await lp.read({ signal: idle.signal })).subarray()
       } catch (err) {
         if ((err as Error).name === 'UnexpectedEOFError') break
         throw err
+      } finally {
+        idle.clear()
       }
       const frame = decodeFrame(bytes)
       if (frame.type !== 'msg') throw new DirectProtocolError(`expected a msg frame, got ${frame.type}`)

@@ -94,16 +94,22 @@ export class HistorySync {
 
   async start (): Promise<void> {
     await this.c.handle(HISTORY_PROTOCOL, async (stream, connection) => {
-      await serveHistory(stream, {
-        signal: AbortSignal.timeout(HISTORY_TIMEOUT_MS),
-        allow: () => this.rate.allow(connection.remotePeer.toString()),
-        plan: request => {
-          // only topics this node takes part in: it serves what any subscriber would receive anyway
-          if (!this.c.pubsub.getTopics().includes(request.topic)) return { seqs: [], truncated: false }
-          return this.c.history.signedPlan(request.topic, Date.now() - request.withinMs, request.limit, request.have ?? [], HISTORY_MAX_ANSWER_BYTES, HISTORY_MESSAGE_WIRE_BYTES)
-        },
-        load: (request, seq) => this.c.history.signedAt(request.topic, seq)
-      })
+      // cleared when the answer ends, sent or not, as a catch-up's is
+      const serveDeadline = deadline(HISTORY_TIMEOUT_MS)
+      try {
+        await serveHistory(stream, {
+          signal: serveDeadline.signal,
+          allow: () => this.rate.allow(connection.remotePeer.toString()),
+          plan: request => {
+            // only topics this node takes part in: it serves what any subscriber would receive anyway
+            if (!this.c.pubsub.getTopics().includes(request.topic)) return { seqs: [], truncated: false }
+            return this.c.history.signedPlan(request.topic, Date.now() - request.withinMs, request.limit, request.have ?? [], HISTORY_MAX_ANSWER_BYTES, HISTORY_MESSAGE_WIRE_BYTES)
+          },
+          load: (request, seq) => this.c.history.signedAt(request.topic, seq)
+        })
+      } finally {
+        serveDeadline.clear()
+      }
     }, { maxInboundStreams: HISTORY_MAX_STREAMS, maxOutboundStreams: HISTORY_MAX_STREAMS })
     this.running = new AbortController()
     this.timer = setInterval(() => { this.tick() }, TICK_MS)

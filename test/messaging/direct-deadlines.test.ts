@@ -1,0 +1,70 @@
+/**
+ * The receiver of direct messages reads each frame within DM_IDLE_TIMEOUT_MS, and clears that read's timer once
+ * the frame is in: a stream carries one read per message, and timers left to fire would outlive it by far
+ * (node/deadline.ts).
+ */
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import type { Connection, Stream } from '@libp2p/interface'
+import { lpStream, streamPair } from '@libp2p/utils'
+import { afterEach, describe, expect, it, vi } from 'vitest'
+import { DM_IDLE_TIMEOUT_MS } from '../../src/messaging/constants.js'
+import type { DirectMessages } from '../../src/messaging/direct.js'
+import { decodeFrame, encodeFrame } from '../../src/messaging/dm-codec.js'
+import { openDatabase, type Database } from '../../src/storage/database.js'
+import { newPeerId, unreachableDirect } from '../helpers/unreachable-direct.js'
+
+/**
+ * How many timers of `ms` were set while `work` ran, and how many of those were not cleared. Real streams need
+ * real timers, so these are counted by watching setTimeout and clearTimeout.
+ */
+async function timersOf (ms: number, work: () => Promise<void>): Promise<{ set: number, left: number }> {
+  const set = vi.spyOn(globalThis, 'setTimeout')
+  const clear = vi.spyOn(globalThis, 'clearTimeout')
+  try {
+    await work()
+    const ours = set.mock.calls.flatMap((call, i) => call[1] === ms ? [set.mock.results[i].value] : [])
+    const cleared = new Set(clear.mock.calls.map(call => call[0]))
+    return { set: ours.length, left: ours.filter(t => !cleared.has(t)).length }
+  } finally {
+    set.mockRestore()
+    clear.mockRestore()
+  }
+}
+
+describe('receiving direct messages', () => {
+  let dir: string | undefined
+  let db: Database | undefined
+  let direct: DirectMessages | undefined
+
+  afterEach(async () => {
+    await direct?.stop()
+    db?.close()
+    if (dir != null) await rm(dir, { recursive: true, force: true })
+    direct = db = dir = undefined
+  })
+
+  it('clears the idle timer of every frame read by the time the stream ends', async () => {
+    dir = await mkdtemp(join(tmpdir(), 'gossipd-dm-deadlines-'))
+    db = openDatabase(dir)
+    let receive: ((stream: Stream, connection: Connection) => Promise<void>) | undefined
+    direct = await unreachableDirect(db, {}, { handle: async (_protocol, handler) => { receive = handler } })
+    await direct.start()
+    const sender = await newPeerId()
+    const [outbound, inbound] = await streamPair()
+    const result = await timersOf(DM_IDLE_TIMEOUT_MS, async () => {
+      const received = receive!(inbound, { remotePeer: sender } as unknown as Connection)
+      const lp = lpStream(outbound)
+      for (const id of ['m1', 'm2', 'm3']) {
+        await lp.write(encodeFrame({ type: 'msg', id, from: sender.toString(), ts: Date.now(), body: Buffer.from(id).toString('base64') }))
+        expect(decodeFrame((await lp.read()).subarray())).toEqual({ type: 'ack', id, duplicate: false })
+      }
+      await outbound.close()
+      await received
+    })
+    // three messages, and the read that found the sender gone
+    expect(result).toEqual({ set: 4, left: 0 })
+    expect(direct.inboxStats().count).toBe(3)
+  })
+})
