@@ -7,6 +7,7 @@ import {
   CRAWL_CONCURRENCY, CRAWL_DEFAULT_DEPTH, CRAWL_DEFAULT_MAX_PEERS, CRAWL_DEFAULT_TIMEOUT_MS, CRAWL_MAX_DIAL_ADDRS, CRAWL_MAX_DIALS,
   CRAWL_MAX_NEW_PEERS_PER_REPORT, CRAWL_MIN_VOUCHERS, CRAWL_QUERY_TIMEOUT_MS
 } from './constants.js'
+import { deadline } from '../node/deadline.js'
 import { ReportedAddrs } from './reported-addrs.js'
 import type { PeerReport } from './report.js'
 
@@ -103,10 +104,20 @@ export async function crawlSwarm (c: CrawlerComponents, options: CrawlOptions = 
     maxPeers: options.maxPeers ?? CRAWL_DEFAULT_MAX_PEERS,
     timeoutMs: options.timeoutMs ?? CRAWL_DEFAULT_TIMEOUT_MS
   }
+  const started = Date.now()
+  // the crawl's time budget, cleared once it answers, so no timer outlives a crawl that ended early
+  const budget = deadline(limits.timeoutMs, options.signal)
+  try {
+    return await crawlWithin(c, options, limits, started, budget.signal)
+  } finally {
+    budget.clear()
+  }
+}
+
+/** The crawl itself, until `timeUp` aborts at the latest. */
+async function crawlWithin (c: CrawlerComponents, options: CrawlOptions, limits: SwarmGraph['limits'], started: number, timeUp: AbortSignal): Promise<SwarmGraph> {
   const queryTimeoutMs = options.queryTimeoutMs ?? CRAWL_QUERY_TIMEOUT_MS
   const concurrency = Math.max(1, options.concurrency ?? CRAWL_CONCURRENCY)
-  const started = Date.now()
-  const deadline = AbortSignal.any([AbortSignal.timeout(limits.timeoutMs), ...(options.signal != null ? [options.signal] : [])])
   const stoppedBy = new Set<StopReason>()
 
   const maxDials = options.maxDials ?? CRAWL_MAX_DIALS
@@ -174,7 +185,14 @@ export async function crawlSwarm (c: CrawlerComponents, options: CrawlOptions = 
         asked--
         return
       }
-      const report = await c.query(e.id, plan, { signal: AbortSignal.any([deadline, AbortSignal.timeout(queryTimeoutMs)]) })
+      // cleared once the peer has answered, or failed to
+      const query = deadline(queryTimeoutMs, timeUp)
+      let report: PeerReport
+      try {
+        report = await c.query(e.id, plan, { signal: query.signal })
+      } finally {
+        query.clear()
+      }
       if (report.peerId !== e.id) throw new Error(`answered as ${report.peerId}`)
       e.report = report
       e.state = 'done'
@@ -182,16 +200,16 @@ export async function crawlSwarm (c: CrawlerComponents, options: CrawlOptions = 
       learn(report, e.depth + 1)
     } catch (err) {
       e.state = 'failed'
-      e.reason = deadline.aborted ? 'time limit' : (err as Error).message
+      e.reason = timeUp.aborted ? 'time limit' : (err as Error).message
     }
   }
 
   // a pool of workers, each taking the nearest pending node until none is left or a limit is hit
   const inFlight = new Set<Promise<void>>()
-  const timedOut = new Promise<void>(resolve => { deadline.addEventListener('abort', () => { resolve() }, { once: true }) })
-  while (!deadline.aborted) {
+  const timedOut = new Promise<void>(resolve => { timeUp.addEventListener('abort', () => { resolve() }, { once: true }) })
+  while (!timeUp.aborted) {
     let e = next()
-    while (e != null && inFlight.size < concurrency && asked < limits.maxPeers && !deadline.aborted) {
+    while (e != null && inFlight.size < concurrency && asked < limits.maxPeers && !timeUp.aborted) {
       asked++
       const p: Promise<void> = ask(e).finally(() => inFlight.delete(p))
       inFlight.add(p)
@@ -211,7 +229,7 @@ export async function crawlSwarm (c: CrawlerComponents, options: CrawlOptions = 
     }
     if (e.state !== 'pending') continue
     e.state = 'skipped'
-    if (deadline.aborted) {
+    if (timeUp.aborted) {
       stoppedBy.add('timeout')
       e.reason = 'time limit'
     } else if (e.depth > limits.depth) {

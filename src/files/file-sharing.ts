@@ -14,6 +14,7 @@ import {
 } from './constants.js'
 import { NotStartedError } from '../errors.js'
 import type { Logger } from '../logger.js'
+import { deadline } from '../node/deadline.js'
 import type { HandleOptions } from '../node/host.js'
 import type { NodeMetrics } from '../node/metrics.js'
 import { parsePeerId } from '../node/peer-id.js'
@@ -229,7 +230,9 @@ export class FileSharing extends EventEmitter<FileSharingEvents> {
 
   /** Providers of a file according to the DHT. */
   async findProviders (id: string, options: { signal?: AbortSignal } = {}): Promise<Array<{ peerId: string, multiaddrs: string[] }>> {
-    const signal = options.signal ?? AbortSignal.timeout(FILES_FIND_PROVIDERS_TIMEOUT_MS)
+    // a time limit of its own only without the caller's signal, cleared once the lookup ends
+    const own = options.signal == null ? deadline(FILES_FIND_PROVIDERS_TIMEOUT_MS) : undefined
+    const signal = options.signal ?? own!.signal
     const out: Array<{ peerId: string, multiaddrs: string[] }> = []
     try {
       for await (const info of this.r.providers.find(parseFileId(id), signal)) {
@@ -238,6 +241,8 @@ export class FileSharing extends EventEmitter<FileSharingEvents> {
     } catch (err) {
       // a lookup cut short by its deadline still answers with what it found
       if (!signal.aborted) throw err
+    } finally {
+      own?.clear()
     }
     return out
   }
@@ -245,9 +250,14 @@ export class FileSharing extends EventEmitter<FileSharingEvents> {
   /** Another peer's shared files, through /gossipd/index/1.0.0. */
   async peerFiles (peer: string | PeerId, options: { q?: string, signal?: AbortSignal } = {}): Promise<IndexEntry[]> {
     const id = typeof peer === 'string' ? parsePeerId(peer) : peer
-    const signal = options.signal ?? AbortSignal.timeout(FILES_INDEX_TIMEOUT_MS)
-    const stream = await this.c.dialProtocol(id, INDEX_PROTOCOL, { signal })
-    return requestIndex(stream, options.q, signal)
+    const own = options.signal == null ? deadline(FILES_INDEX_TIMEOUT_MS) : undefined
+    const signal = options.signal ?? own!.signal
+    try {
+      const stream = await this.c.dialProtocol(id, INDEX_PROTOCOL, { signal })
+      return await requestIndex(stream, options.q, signal)
+    } finally {
+      own?.clear()
+    }
   }
 
   /** Ask every connected peer's index for names containing `q` and merge the answers by file id. */
@@ -256,9 +266,10 @@ export class FileSharing extends EventEmitter<FileSharingEvents> {
     const byId = new Map<string, SearchResult>()
     const failed: string[] = []
     await Promise.all(peers.map(async peer => {
+      // one limit per peer, within the caller's signal if any, cleared once that peer has answered
+      const ask = deadline(FILES_INDEX_TIMEOUT_MS, options.signal)
       try {
-        const signal = AbortSignal.any([options.signal ?? AbortSignal.timeout(FILES_INDEX_TIMEOUT_MS), AbortSignal.timeout(FILES_INDEX_TIMEOUT_MS)])
-        for (const f of await this.peerFiles(peer, { q, signal })) {
+        for (const f of await this.peerFiles(peer, { q, signal: ask.signal })) {
           if (!matches(f.name, q)) continue
           const r = byId.get(f.id) ?? { id: f.id, name: f.name, size: f.size, peers: [] }
           r.peers.push(peer.toString())
@@ -266,6 +277,8 @@ export class FileSharing extends EventEmitter<FileSharingEvents> {
         }
       } catch {
         failed.push(peer.toString())
+      } finally {
+        ask.clear()
       }
     }))
     const results = [...byId.values()].sort((a, b) => b.peers.length - a.peers.length || a.name.localeCompare(b.name))

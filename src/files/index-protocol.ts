@@ -7,6 +7,7 @@ import {
   FILES_INDEX_MAX_BYTES, FILES_INDEX_MAX_ENTRIES, FILES_INDEX_TIMEOUT_MS, FILES_MAX_REQUEST_BYTES
 } from './constants.js'
 import { FileTransferError } from '../errors.js'
+import { deadline } from '../node/deadline.js'
 import type { FileEntry } from './store.js'
 import { decodeJson, encodeJson, framed, readResponse, writeError, writeOk } from './wire.js'
 
@@ -28,16 +29,22 @@ export function matches (name: string, q: string | undefined): boolean {
 
 export async function serveIndex (stream: Stream, list: () => FileEntry[]): Promise<void> {
   const lp = framed(stream, FILES_MAX_REQUEST_BYTES)
-  const signal = AbortSignal.timeout(FILES_INDEX_TIMEOUT_MS)
-  const req = decodeJson((await lp.read({ signal })).subarray(), 'index request') as Partial<IndexRequest> | null
-  if (req?.type !== 'list' || (req.q != null && typeof req.q !== 'string')) {
-    await writeError(lp, 'bad-request', 'expected {"type":"list","q"?: string}', signal)
-  } else {
-    const files = list().filter(f => matches(f.name, req.q)).slice(0, FILES_INDEX_MAX_ENTRIES)
-      .map(f => ({ id: f.id, name: f.name, size: f.size }))
-    await writeOk(lp, encodeJson({ files }), {}, signal)
+  // cleared once the answer is sent, as a files request's is (node/deadline.ts)
+  const limit = deadline(FILES_INDEX_TIMEOUT_MS)
+  const signal = limit.signal
+  try {
+    const req = decodeJson((await lp.read({ signal })).subarray(), 'index request') as Partial<IndexRequest> | null
+    if (req?.type !== 'list' || (req.q != null && typeof req.q !== 'string')) {
+      await writeError(lp, 'bad-request', 'expected {"type":"list","q"?: string}', signal)
+    } else {
+      const files = list().filter(f => matches(f.name, req.q)).slice(0, FILES_INDEX_MAX_ENTRIES)
+        .map(f => ({ id: f.id, name: f.name, size: f.size }))
+      await writeOk(lp, encodeJson({ files }), {}, signal)
+    }
+    await stream.close({ signal })
+  } finally {
+    limit.clear()
   }
-  await stream.close({ signal })
 }
 
 export async function requestIndex (stream: Stream, q: string | undefined, signal: AbortSignal): Promise<IndexEntry[]> {

@@ -10,6 +10,7 @@ import {
   BOOTSTRAP_DIAL_TIMEOUT_MS, BOOTSTRAP_RETRY_JITTER, BOOTSTRAP_RETRY_MAX_MS, BOOTSTRAP_RETRY_MIN_MS
 } from './constants.js'
 import type { Logger } from '../logger.js'
+import { deadline } from './deadline.js'
 import { jittered } from './jitter.js'
 
 export interface BootstrapperComponents {
@@ -89,7 +90,14 @@ export class Bootstrapper {
     for (let attempt = 1; !signal.aborted; attempt++) {
       try {
         const ma = await resolveBootstrapAddr(addr)
-        const conn = await this.components.dial(ma, { signal: AbortSignal.any([signal, AbortSignal.timeout(BOOTSTRAP_DIAL_TIMEOUT_MS)]) })
+        // cleared once the dial is over, so a failed attempt leaves no timer running through the backoff
+        const dial = deadline(BOOTSTRAP_DIAL_TIMEOUT_MS, signal)
+        let conn: Connection
+        try {
+          conn = await this.components.dial(ma, { signal: dial.signal })
+        } finally {
+          dial.clear()
+        }
         log.info({ bootstrap: addr, peer: conn.remotePeer.toString(), attempt }, 'connected to bootstrap peer')
         return
       } catch (err) {

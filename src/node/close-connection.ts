@@ -5,7 +5,14 @@
  */
 import type { Connection } from '@libp2p/interface'
 import { CONNECTION_CLOSE_TIMEOUT_MS } from './constants.js'
+import { deadline } from './deadline.js'
 
 export async function closeConnection (conn: Connection): Promise<void> {
-  await conn.close({ signal: AbortSignal.timeout(CONNECTION_CLOSE_TIMEOUT_MS) }).catch(err => { conn.abort(err as Error) })
+  // cleared once the close is over: most closes take milliseconds, and every trimmed connection comes here
+  const closing = deadline(CONNECTION_CLOSE_TIMEOUT_MS)
+  try {
+    await conn.close({ signal: closing.signal }).catch(err => { conn.abort(err as Error) })
+  } finally {
+    closing.clear()
+  }
 }

@@ -10,6 +10,7 @@ import {
   DISCOVERY_WALK_INTERVAL_MS, DISCOVERY_TARGET_ROUTING_TABLE
 } from './constants.js'
 import { GossipdError, isError } from '../errors.js'
+import { deadline } from './deadline.js'
 import type { Logger } from '../logger.js'
 import { DialBackoff } from './dial-backoff.js'
 import { routingTablePeers, type RoutingTableAccess } from './dht.js'
@@ -197,7 +198,12 @@ export class Discovery {
     }
     await Promise.allSettled([...missing.values()].map(async peer => {
       if ((await this.components.protocolsOf(peer)).includes(this.components.dhtProtocol)) {
-        await rt.add(peer, { signal: AbortSignal.any([this.controller.signal, AbortSignal.timeout(DISCOVERY_DIAL_TIMEOUT_MS)]) })
+        const adding = deadline(DISCOVERY_DIAL_TIMEOUT_MS, this.controller.signal)
+        try {
+          await rt.add(peer, { signal: adding.signal })
+        } finally {
+          adding.clear()
+        }
       }
     }))
   }
@@ -210,10 +216,11 @@ export class Discovery {
    */
   private async randomWalk (): Promise<number> {
     const enough = new AbortController()
-    const signal = AbortSignal.any([this.controller.signal, enough.signal, AbortSignal.timeout(DISCOVERY_QUERY_TIMEOUT_MS)])
+    // cleared when the walk ends: most end well before the query's time is up
+    const walk = deadline(DISCOVERY_QUERY_TIMEOUT_MS, this.controller.signal, enough.signal)
     let met = 0
     try {
-      for await (const event of this.components.dht.getClosestPeers(randomBytes(32), { signal })) {
+      for await (const event of this.components.dht.getClosestPeers(randomBytes(32), { signal: walk.signal })) {
         if (event.name === 'PEER_RESPONSE') {
           met += event.closer.length
           if (this.components.routingTable().size >= this.target) {
@@ -224,6 +231,8 @@ export class Discovery {
       }
     } catch (err) {
       if (!enough.signal.aborted) throw err
+    } finally {
+      walk.clear()
     }
     this.components.log.debug({ met, routingTable: this.components.routingTable().size }, 'random walk done')
     return met
@@ -252,11 +261,13 @@ export class Discovery {
       candidates = [...candidates, ...known.slice(0, missing - candidates.length)]
     }
     await Promise.allSettled(candidates.map(async peer => {
-      const signal = AbortSignal.any([this.controller.signal, AbortSignal.timeout(DISCOVERY_DIAL_TIMEOUT_MS)])
+      const dial = deadline(DISCOVERY_DIAL_TIMEOUT_MS, this.controller.signal)
       try {
-        await this.components.dial(peer, { signal })
+        await this.components.dial(peer, { signal: dial.signal })
       } catch {
         if (!this.controller.signal.aborted) this.backoff.failed(peer)
+      } finally {
+        dial.clear()
       }
     }))
   }

@@ -119,7 +119,10 @@ export class Liveness {
     this.latency.delete(key)
     this.failures.delete(key)
     this.seen.delete(key)
-    const signal = AbortSignal.any([this.controller.signal, AbortSignal.timeout(this.timeoutMs)])
+    // counted from the disconnect, the wait included; cleared when the probe ends, which for most closed
+    // connections is right after the wait (the peer is back, or was probed within the minute)
+    const probe = deadline(this.timeoutMs, this.controller.signal)
+    const signal = probe.signal
     void (async () => {
       // give a deliberate reconnect a moment before testing reachability ourselves
       await new Promise(resolve => setTimeout(resolve, 1000).unref())
@@ -145,7 +148,7 @@ export class Liveness {
           await this.components.forget(peer).catch(() => {})
         }
       }
-    })()
+    })().finally(() => { probe.clear() })
   }
 
   /**

@@ -17,6 +17,7 @@ import {
   REACHABILITY_PEERS_PER_ROUND, REACHABILITY_PRIVATE_AFTER_FAILURES, REACHABILITY_PROBE_MS, REACHABILITY_RECHECK_MS,
   REACHABILITY_VERIFIER_DIAL_MS
 } from './constants.js'
+import { deadline } from './deadline.js'
 
 export type ReachabilityState = 'public' | 'private' | 'unknown'
 
@@ -166,17 +167,24 @@ export class Reachability {
       const more = (await this.c.knownVerifiers()).filter(p => !byPeer.has(p.toString()) && !p.equals(this.c.peerId))
         .slice(0, REACHABILITY_PEERS_PER_ROUND - byPeer.size)
       await Promise.all(more.map(async peer => {
+        const dial = deadline(REACHABILITY_VERIFIER_DIAL_MS)
         try {
-          const conn = await this.c.dial(peer, AbortSignal.timeout(REACHABILITY_VERIFIER_DIAL_MS))
+          const conn = await this.c.dial(peer, dial.signal)
           if (conn.limits == null) byPeer.set(peer.toString(), conn)
-        } catch { /* not reachable from here */ }
+        } catch {
+          // not reachable from here
+        } finally {
+          dial.clear()
+        }
       }))
     }
     return [...byPeer.values()]
   }
 
   private async ask (conn: Connection, addrs: Multiaddr[]): Promise<void> {
-    const signal = AbortSignal.timeout(REACHABILITY_DIALBACK_TIMEOUT_MS)
+    // cleared once the answer is in, or the request failed
+    const limit = deadline(REACHABILITY_DIALBACK_TIMEOUT_MS)
+    const signal = limit.signal
     let stream: Stream | undefined
     try {
       stream = await conn.newStream(AUTONAT_PROTOCOL, { signal })
@@ -195,6 +203,8 @@ export class Reachability {
     } catch (err) {
       stream?.abort(err as Error)
       this.c.log.debug({ peer: conn.remotePeer.toString(), err: (err as Error).message }, 'dial-back request failed')
+    } finally {
+      limit.clear()
     }
   }
 

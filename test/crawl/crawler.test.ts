@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { crawlSwarm, type CrawlerComponents } from '../../src/crawl/crawler.js'
 import type { PeerReport } from '../../src/crawl/report.js'
+import { timersOf } from '../helpers/timers.js'
 
 /** A swarm on paper: adjacency lists, optional per-node latency, mesh and behaviour. */
 interface FakeNode { links: string[], mesh?: Record<string, string[]>, delayMs?: number, deaf?: boolean, fail?: string, claim?: string }
@@ -112,6 +113,14 @@ describe('swarm crawler', () => {
     expect(g.nodes.find(n => n.id === 'e')?.reached).toBe(true)
     expect(g.stoppedBy).toEqual([])
     expect(g.complete).toBe(false)
+  })
+
+  it('clears its time budget and each query\'s time limit once it answers, not when they would run out', async () => {
+    const timers = await timersOf([7_000, 2_000], async () => {
+      await crawlSwarm(fake(chain), { timeoutMs: 7_000, queryTimeoutMs: 2_000 })
+    })
+    // one budget for the crawl, one limit for each of its four queries
+    expect(timers).toEqual({ 7000: { set: 1, left: 0 }, 2000: { set: 4, left: 0 } })
   })
 
   it('keeps failing and lying peers out of the graph\'s facts', async () => {

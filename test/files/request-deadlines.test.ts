@@ -1,7 +1,7 @@
 /**
- * A download's requests and a served stream's frame reads each run under a time limit whose timer is cleared
- * once they end: a download makes one request per chunk, a stream reads one frame per request, and timers left
- * to fire would pile up by the thousand (node/deadline.ts).
+ * A download's requests, a served stream's frame reads and a search of the peers' indexes each run under a time
+ * limit whose timer is cleared once they end: a download makes one request per chunk, a stream reads one frame per
+ * request, and timers left to fire would pile up by the thousand (node/deadline.ts).
  */
 import { createHash } from 'node:crypto'
 import { peerIdFromString } from '@libp2p/peer-id'
@@ -10,13 +10,17 @@ import { afterEach, describe, expect, it, vi } from 'vitest'
 import { silentLogger } from '../../src/logger.js'
 import { Bitfield } from '../../src/files/bitfield.js'
 import { ChunkQueue } from '../../src/files/chunk-queue.js'
-import { FILES_IDLE_TIMEOUT_MS, FILES_REQUEST_TIMEOUT_MS } from '../../src/files/constants.js'
+import { FILES_IDLE_TIMEOUT_MS, FILES_INDEX_TIMEOUT_MS, FILES_REQUEST_TIMEOUT_MS } from '../../src/files/constants.js'
+import { FileSharing, type FileSharingComponents, type SearchAnswer } from '../../src/files/file-sharing.js'
+import { serveIndex } from '../../src/files/index-protocol.js'
 import { encodeManifest, manifestId, type Manifest } from '../../src/files/manifest.js'
 import { FilesSession, serveFiles, type FilesServerComponents } from '../../src/files/protocol.js'
 import { ProviderSwarm } from '../../src/files/provider-swarm.js'
 import { runWorker, type WorkerContext } from '../../src/files/provider-worker.js'
+import type { FileEntry } from '../../src/files/store.js'
 import { Changes } from '../../src/files/wait.js'
 import type { Pieces } from '../../src/files/wire.js'
+import { timersOfLength } from '../helpers/timers.js'
 
 const PEER = peerIdFromString('12D3KooWDpJ7As7BWAwRMfu1VU2WCqNjvq387JEYKDBj4kx6nXTN')
 const sha256 = (bytes: Uint8Array): string => createHash('sha256').update(bytes).digest('hex')
@@ -89,24 +93,6 @@ describe("a download worker's requests", () => {
   })
 })
 
-/**
- * How many timers of `ms` were set while `work` ran, and how many of those were not cleared. Real streams need
- * real timers, so these are counted by watching setTimeout and clearTimeout.
- */
-async function timersOf (ms: number, work: () => Promise<void>): Promise<{ set: number, left: number }> {
-  const set = vi.spyOn(globalThis, 'setTimeout')
-  const clear = vi.spyOn(globalThis, 'clearTimeout')
-  try {
-    await work()
-    const ours = set.mock.calls.flatMap((call, i) => call[1] === ms ? [set.mock.results[i].value] : [])
-    const cleared = new Set(clear.mock.calls.map(call => call[0]))
-    return { set: ours.length, left: ours.filter(t => !cleared.has(t)).length }
-  } finally {
-    set.mockRestore()
-    clear.mockRestore()
-  }
-}
-
 describe('a served files stream', () => {
   it('clears the idle timer of every frame read by the time the stream is served', async () => {
     const [outbound, inbound] = await streamPair()
@@ -115,7 +101,7 @@ describe('a served files stream', () => {
       log: silentLogger()
     } as unknown as FilesServerComponents
     const cid = await manifestId(new TextEncoder().encode('{}'))
-    const result = await timersOf(FILES_IDLE_TIMEOUT_MS, async () => {
+    const result = await timersOfLength(FILES_IDLE_TIMEOUT_MS, async () => {
       const served = serveFiles(inbound, PEER.toString(), c)
       const session = await FilesSession.open(async () => outbound, new AbortController().signal)
       for (let i = 0; i < 3; i++) await expect(session.manifest(cid, new AbortController().signal)).rejects.toThrow(/not-found/)
@@ -124,5 +110,28 @@ describe('a served files stream', () => {
     })
     // three requests, and the read that found the client gone
     expect(result).toEqual({ set: 4, left: 0 })
+  })
+})
+
+describe("a search of the peers' indexes", () => {
+  it('asks each peer under one time limit, and the peer answers under its own, both cleared once the answer is in', async () => {
+    const [outbound, inbound] = await streamPair()
+    const entry = { id: 'bafy-report', name: 'report.pdf', size: 3 } as FileEntry
+    let served: Promise<void> | undefined
+    const files = new FileSharing({
+      connectedPeers: () => [PEER],
+      dialProtocol: async () => {
+        served = serveIndex(inbound, () => [entry])
+        return outbound
+      }
+    } as unknown as FileSharingComponents, { dataDir: '/nonexistent' })
+    let answer: SearchAnswer | undefined
+    const result = await timersOfLength(FILES_INDEX_TIMEOUT_MS, async () => {
+      answer = await files.search('report')
+      await served
+    })
+    expect(answer).toEqual({ results: [{ ...entry, peers: [PEER.toString()] }], asked: 1, failed: [] })
+    // one limit for the one peer asked, and the serving peer's for its answer
+    expect(result).toEqual({ set: 2, left: 0 })
   })
 })

@@ -8,30 +8,13 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { Connection, Stream } from '@libp2p/interface'
 import { lpStream, streamPair } from '@libp2p/utils'
-import { afterEach, describe, expect, it, vi } from 'vitest'
+import { afterEach, describe, expect, it } from 'vitest'
 import { DM_IDLE_TIMEOUT_MS } from '../../src/messaging/constants.js'
 import type { DirectMessages } from '../../src/messaging/direct.js'
 import { decodeFrame, encodeFrame } from '../../src/messaging/dm-codec.js'
 import { openDatabase, type Database } from '../../src/storage/database.js'
 import { newPeerId, unreachableDirect } from '../helpers/unreachable-direct.js'
-
-/**
- * How many timers of `ms` were set while `work` ran, and how many of those were not cleared. Real streams need
- * real timers, so these are counted by watching setTimeout and clearTimeout.
- */
-async function timersOf (ms: number, work: () => Promise<void>): Promise<{ set: number, left: number }> {
-  const set = vi.spyOn(globalThis, 'setTimeout')
-  const clear = vi.spyOn(globalThis, 'clearTimeout')
-  try {
-    await work()
-    const ours = set.mock.calls.flatMap((call, i) => call[1] === ms ? [set.mock.results[i].value] : [])
-    const cleared = new Set(clear.mock.calls.map(call => call[0]))
-    return { set: ours.length, left: ours.filter(t => !cleared.has(t)).length }
-  } finally {
-    set.mockRestore()
-    clear.mockRestore()
-  }
-}
+import { timersOfLength } from '../helpers/timers.js'
 
 describe('receiving direct messages', () => {
   let dir: string | undefined
@@ -53,7 +36,7 @@ describe('receiving direct messages', () => {
     await direct.start()
     const sender = await newPeerId()
     const [outbound, inbound] = await streamPair()
-    const result = await timersOf(DM_IDLE_TIMEOUT_MS, async () => {
+    const result = await timersOfLength(DM_IDLE_TIMEOUT_MS, async () => {
       const received = receive!(inbound, { remotePeer: sender } as unknown as Connection)
       const lp = lpStream(outbound)
       for (const id of ['m1', 'm2', 'm3']) {
