@@ -3,36 +3,22 @@
  * the frame is in: a stream carries one read per message, and timers left to fire would outlive it by far
  * (node/deadline.ts).
  */
-import { mkdtemp, rm } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import type { Connection, Stream } from '@libp2p/interface'
 import { lpStream, streamPair } from '@libp2p/utils'
 import { afterEach, describe, expect, it } from 'vitest'
 import { DM_IDLE_TIMEOUT_MS } from '../../src/messaging/constants.js'
-import type { DirectMessages } from '../../src/messaging/direct.js'
 import { decodeFrame, encodeFrame } from '../../src/messaging/dm-codec.js'
-import { openDatabase, type Database } from '../../src/storage/database.js'
-import { newPeerId, unreachableDirect } from '../helpers/unreachable-direct.js'
+import { DirectTestBed, newPeerId } from '../helpers/unreachable-direct.js'
 import { timersOfLength } from '../helpers/timers.js'
 
 describe('receiving direct messages', () => {
-  let dir: string | undefined
-  let db: Database | undefined
-  let direct: DirectMessages | undefined
+  const bed = new DirectTestBed()
 
-  afterEach(async () => {
-    await direct?.stop()
-    db?.close()
-    if (dir != null) await rm(dir, { recursive: true, force: true })
-    direct = db = dir = undefined
-  })
+  afterEach(async () => { await bed.stop() })
 
   it('clears the idle timer of every frame read by the time the stream ends', async () => {
-    dir = await mkdtemp(join(tmpdir(), 'gossipd-dm-deadlines-'))
-    db = openDatabase(dir)
     let receive: ((stream: Stream, connection: Connection) => Promise<void>) | undefined
-    direct = await unreachableDirect(db, {}, { handle: async (_protocol, handler) => { receive = handler } })
+    const direct = await bed.open('gossipd-dm-deadlines-', {}, { handle: async (_protocol, handler) => { receive = handler } })
     await direct.start()
     const sender = await newPeerId()
     const [outbound, inbound] = await streamPair()

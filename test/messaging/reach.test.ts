@@ -3,37 +3,24 @@
  * peer's answer may hold stale addresses (a relay the peer has left) where another answer in the same lookup is
  * fresh: every answer's untried addresses are dialed in turn until one connects.
  */
-import { mkdtemp, rm } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import type { Multiaddr } from '@multiformats/multiaddr'
 import { afterEach, describe, expect, it } from 'vitest'
-import type { DirectComponents, DirectMessages } from '../../src/messaging/direct.js'
-import { openDatabase, type Database } from '../../src/storage/database.js'
-import { newPeerId, unreachableDirect } from '../helpers/unreachable-direct.js'
+import type { DirectComponents } from '../../src/messaging/direct.js'
+import { DirectTestBed, newPeerId } from '../helpers/unreachable-direct.js'
 
 const STALE = '/ip4/10.0.0.1/tcp/4001/p2p/12D3KooWDpJ7As7BWAwRMfu1VU2WCqNjvq387JEYKDBj4kx6nXTN/p2p-circuit'
 const FRESH = '/ip4/10.0.0.2/tcp/4001/p2p/12D3KooWRBy97UB99e3J6hiPesre1MZeuNQvfan4gBziswrRJsNK/p2p-circuit'
 
 describe('reaching a peer through the DHT', () => {
-  let dir: string | undefined
-  let db: Database | undefined
-  let direct: DirectMessages | undefined
+  const bed = new DirectTestBed()
 
-  afterEach(async () => {
-    await direct?.stop()
-    db?.close()
-    if (dir != null) await rm(dir, { recursive: true, force: true })
-    direct = db = dir = undefined
-  })
+  afterEach(async () => { await bed.stop() })
 
   /** A sender whose lookups answer `answers` in order, and whose dials connect only at `FRESH`. */
   async function sender (answers: string[][], over: Partial<DirectComponents> = {}): Promise<{ dials: string[][], to: string, send: () => Promise<{ status: string, error?: string }> }> {
-    dir = await mkdtemp(join(tmpdir(), 'gossipd-reach-'))
-    db = openDatabase(dir)
     const dials: string[][] = []
     let connected = false
-    direct = await unreachableDirect(db, {}, {
+    const direct = await bed.open('gossipd-reach-', {}, {
       isConnected: () => connected,
       peerAnswers: async function * () { for (const multiaddrs of answers) yield { multiaddrs } },
       dial: async (addrs: Multiaddr[]) => {
@@ -48,7 +35,7 @@ describe('reaching a peer through the DHT', () => {
     })
     await direct.start()
     const to = (await newPeerId()).toString()
-    return { dials, to, send: async () => direct!.send(to, new Uint8Array(8)) }
+    return { dials, to, send: async () => direct.send(to, new Uint8Array(8)) }
   }
 
   it('dials a later answer when the first one names only stale addresses, and each address once', async () => {
@@ -78,12 +65,10 @@ describe('reaching a peer through the DHT', () => {
 
   /** A sender connected to the peer over a connection that dies when the stream is opened on it. */
   async function dyingConnection (closes: boolean): Promise<{ redials: () => number, send: () => Promise<{ status: string, error?: string }> }> {
-    dir = await mkdtemp(join(tmpdir(), 'gossipd-reach-'))
-    db = openDatabase(dir)
     let connected = true
     let streams = 0
     let redials = 0
-    direct = await unreachableDirect(db, {}, {
+    const direct = await bed.open('gossipd-reach-', {}, {
       isConnected: () => connected,
       dialPeer: async () => { redials++; connected = true },
       dialProtocol: async () => {
@@ -94,7 +79,7 @@ describe('reaching a peer through the DHT', () => {
     })
     await direct.start()
     const to = (await newPeerId()).toString()
-    return { redials: () => redials, send: async () => direct!.send(to, new Uint8Array(8)) }
+    return { redials: () => redials, send: async () => direct.send(to, new Uint8Array(8)) }
   }
 
   it('reaches the peer afresh within the attempt when the connection it had died under the stream', async () => {
@@ -117,12 +102,10 @@ describe('reaching a peer through the DHT', () => {
    * circuit it aborted as the duplicate of the peer's.
    */
   async function connectedMeanwhile (when: 'known' | 'dht', dialFails: boolean): Promise<{ dials: () => number, lookups: () => number, send: () => Promise<{ status: string, error?: string }> }> {
-    dir = await mkdtemp(join(tmpdir(), 'gossipd-reach-'))
-    db = openDatabase(dir)
     let connected = false
     let dials = 0
     let lookups = 0
-    direct = await unreachableDirect(db, {}, {
+    const direct = await bed.open('gossipd-reach-', {}, {
       isConnected: () => connected,
       dialPeer: async () => {
         if (when === 'known') connected = true
@@ -138,7 +121,7 @@ describe('reaching a peer through the DHT', () => {
     })
     await direct.start()
     const to = (await newPeerId()).toString()
-    return { dials: () => dials, lookups: () => lookups, send: async () => direct!.send(to, new Uint8Array(8)) }
+    return { dials: () => dials, lookups: () => lookups, send: async () => direct.send(to, new Uint8Array(8)) }
   }
 
   it('takes the connection the peer opened while its known address failed, without a lookup', async () => {
