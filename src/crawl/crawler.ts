@@ -7,7 +7,7 @@ import {
   CRAWL_CONCURRENCY, CRAWL_DEFAULT_DEPTH, CRAWL_DEFAULT_MAX_PEERS, CRAWL_DEFAULT_TIMEOUT_MS, CRAWL_MAX_DIAL_ADDRS, CRAWL_MAX_DIALS,
   CRAWL_MAX_NEW_PEERS_PER_REPORT, CRAWL_MIN_VOUCHERS, CRAWL_QUERY_TIMEOUT_MS
 } from './constants.js'
-import { deadline } from '../node/deadline.js'
+import { withDeadline } from '../node/deadline.js'
 import { ReportedAddrs } from './reported-addrs.js'
 import type { PeerReport } from './report.js'
 
@@ -106,12 +106,7 @@ export async function crawlSwarm (c: CrawlerComponents, options: CrawlOptions = 
   }
   const started = Date.now()
   // the crawl's time budget, cleared once it answers, so no timer outlives a crawl that ended early
-  const budget = deadline(limits.timeoutMs, options.signal)
-  try {
-    return await crawlWithin(c, options, limits, started, budget.signal)
-  } finally {
-    budget.clear()
-  }
+  return withDeadline(limits.timeoutMs, async timeUp => crawlWithin(c, options, limits, started, timeUp), options.signal)
 }
 
 /** The crawl itself, until `timeUp` aborts at the latest. */
@@ -186,13 +181,7 @@ async function crawlWithin (c: CrawlerComponents, options: CrawlOptions, limits:
         return
       }
       // cleared once the peer has answered, or failed to
-      const query = deadline(queryTimeoutMs, timeUp)
-      let report: PeerReport
-      try {
-        report = await c.query(e.id, plan, { signal: query.signal })
-      } finally {
-        query.clear()
-      }
+      const report = await withDeadline(queryTimeoutMs, async signal => c.query(e.id, plan, { signal }), timeUp)
       if (report.peerId !== e.id) throw new Error(`answered as ${report.peerId}`)
       e.report = report
       e.state = 'done'

@@ -7,7 +7,7 @@ import { peerIdFromString } from '@libp2p/peer-id'
 import { multiaddr, type Multiaddr } from '@multiformats/multiaddr'
 import { CRAWL_FIND_PEER_TIMEOUT_MS, CRAWL_LINGER_MS, CRAWL_QUERY_TIMEOUT_MS, PEERS_MAX_STREAMS, PEERS_PROTOCOL } from './constants.js'
 import type { Logger } from '../logger.js'
-import { deadline } from '../node/deadline.js'
+import { withDeadline } from '../node/deadline.js'
 import { crawlSwarm, type CrawlOptions, type SwarmGraph } from './crawler.js'
 import { localReport, type LocalReportComponents } from './local-report.js'
 import { askPeers, servePeersRequest } from './protocol.js'
@@ -35,15 +35,10 @@ export class SwarmView {
   async start (): Promise<void> {
     await this.c.handle(PEERS_PROTOCOL, async (stream: Stream, connection: Connection) => {
       // cleared once the report is sent: a crawl asks every node, and a dashboard may crawl every few seconds
-      const limit = deadline(CRAWL_QUERY_TIMEOUT_MS)
-      try {
-        const request = await servePeersRequest(stream, { signal: limit.signal, report: async () => this.report() })
-        if (request.transient === true) {
-          // the asker hangs up right after; its leaving says nothing about its health
-          this.c.expectDisconnect(connection.remotePeer)
-        }
-      } finally {
-        limit.clear()
+      const request = await withDeadline(CRAWL_QUERY_TIMEOUT_MS, async signal => servePeersRequest(stream, { signal, report: async () => this.report() }))
+      if (request.transient === true) {
+        // the asker hangs up right after; its leaving says nothing about its health
+        this.c.expectDisconnect(connection.remotePeer)
       }
     }, { maxInboundStreams: PEERS_MAX_STREAMS, maxOutboundStreams: PEERS_MAX_STREAMS })
   }
@@ -95,14 +90,9 @@ export class SwarmView {
       const peer = peerIdFromString(peerId)
       if (this.c.getConnections().some(conn => conn.status === 'open' && conn.remotePeer.equals(peer))) return { connected: true, addrs: [] }
       // the peer store answers at once when identify or the DHT told this node of the peer before
-      const lookup = deadline(CRAWL_FIND_PEER_TIMEOUT_MS)
-      try {
-        const found = await this.c.findPeer(peer, { signal: lookup.signal })
-        if (reporters.includes(found.from)) return { connected: false, addrs: [] }
-        return { connected: false, addrs: found.multiaddrs.map(a => a.replace(/\/p2p\/[^/]+$/, '')) }
-      } finally {
-        lookup.clear()
-      }
+      const found = await withDeadline(CRAWL_FIND_PEER_TIMEOUT_MS, async signal => this.c.findPeer(peer, { signal }))
+      if (reporters.includes(found.from)) return { connected: false, addrs: [] }
+      return { connected: false, addrs: found.multiaddrs.map(a => a.replace(/\/p2p\/[^/]+$/, '')) }
     } catch {
       // not a peer id, or nobody in the DHT knows it
       return { connected: false, addrs: [] }

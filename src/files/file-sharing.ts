@@ -14,7 +14,7 @@ import {
 } from './constants.js'
 import { NotStartedError } from '../errors.js'
 import type { Logger } from '../logger.js'
-import { deadline } from '../node/deadline.js'
+import { withDeadline, withSignalOrDeadline } from '../node/deadline.js'
 import type { HandleOptions } from '../node/host.js'
 import type { NodeMetrics } from '../node/metrics.js'
 import { parsePeerId } from '../node/peer-id.js'
@@ -231,33 +231,27 @@ export class FileSharing extends EventEmitter<FileSharingEvents> {
   /** Providers of a file according to the DHT. */
   async findProviders (id: string, options: { signal?: AbortSignal } = {}): Promise<Array<{ peerId: string, multiaddrs: string[] }>> {
     // a time limit of its own only without the caller's signal, cleared once the lookup ends
-    const own = options.signal == null ? deadline(FILES_FIND_PROVIDERS_TIMEOUT_MS) : undefined
-    const signal = options.signal ?? own!.signal
-    const out: Array<{ peerId: string, multiaddrs: string[] }> = []
-    try {
-      for await (const info of this.r.providers.find(parseFileId(id), signal)) {
-        out.push({ peerId: info.id.toString(), multiaddrs: info.multiaddrs.map(String) })
+    return withSignalOrDeadline(options.signal, FILES_FIND_PROVIDERS_TIMEOUT_MS, async signal => {
+      const out: Array<{ peerId: string, multiaddrs: string[] }> = []
+      try {
+        for await (const info of this.r.providers.find(parseFileId(id), signal)) {
+          out.push({ peerId: info.id.toString(), multiaddrs: info.multiaddrs.map(String) })
+        }
+      } catch (err) {
+        // a lookup cut short by its deadline still answers with what it found
+        if (!signal.aborted) throw err
       }
-    } catch (err) {
-      // a lookup cut short by its deadline still answers with what it found
-      if (!signal.aborted) throw err
-    } finally {
-      own?.clear()
-    }
-    return out
+      return out
+    })
   }
 
   /** Another peer's shared files, through /gossipd/index/1.0.0. */
   async peerFiles (peer: string | PeerId, options: { q?: string, signal?: AbortSignal } = {}): Promise<IndexEntry[]> {
     const id = typeof peer === 'string' ? parsePeerId(peer) : peer
-    const own = options.signal == null ? deadline(FILES_INDEX_TIMEOUT_MS) : undefined
-    const signal = options.signal ?? own!.signal
-    try {
+    return withSignalOrDeadline(options.signal, FILES_INDEX_TIMEOUT_MS, async signal => {
       const stream = await this.c.dialProtocol(id, INDEX_PROTOCOL, { signal })
-      return await requestIndex(stream, options.q, signal)
-    } finally {
-      own?.clear()
-    }
+      return requestIndex(stream, options.q, signal)
+    })
   }
 
   /** Ask every connected peer's index for names containing `q` and merge the answers by file id. */
@@ -267,9 +261,9 @@ export class FileSharing extends EventEmitter<FileSharingEvents> {
     const failed: string[] = []
     await Promise.all(peers.map(async peer => {
       // one limit per peer, within the caller's signal if any, cleared once that peer has answered
-      const ask = deadline(FILES_INDEX_TIMEOUT_MS, options.signal)
       try {
-        for (const f of await this.peerFiles(peer, { q, signal: ask.signal })) {
+        const files = await withDeadline(FILES_INDEX_TIMEOUT_MS, async signal => this.peerFiles(peer, { q, signal }), options.signal)
+        for (const f of files) {
           if (!matches(f.name, q)) continue
           const r = byId.get(f.id) ?? { id: f.id, name: f.name, size: f.size, peers: [] }
           r.peers.push(peer.toString())
@@ -277,8 +271,6 @@ export class FileSharing extends EventEmitter<FileSharingEvents> {
         }
       } catch {
         failed.push(peer.toString())
-      } finally {
-        ask.clear()
       }
     }))
     const results = [...byId.values()].sort((a, b) => b.peers.length - a.peers.length || a.name.localeCompare(b.name))

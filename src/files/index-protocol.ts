@@ -7,7 +7,7 @@ import {
   FILES_INDEX_MAX_BYTES, FILES_INDEX_MAX_ENTRIES, FILES_INDEX_TIMEOUT_MS, FILES_MAX_REQUEST_BYTES
 } from './constants.js'
 import { FileTransferError } from '../errors.js'
-import { deadline } from '../node/deadline.js'
+import { withDeadline } from '../node/deadline.js'
 import type { FileEntry } from './store.js'
 import { decodeJson, encodeJson, framed, readResponse, writeError, writeOk } from './wire.js'
 
@@ -30,9 +30,7 @@ export function matches (name: string, q: string | undefined): boolean {
 export async function serveIndex (stream: Stream, list: () => FileEntry[]): Promise<void> {
   const lp = framed(stream, FILES_MAX_REQUEST_BYTES)
   // cleared once the answer is sent, as a files request's is (node/deadline.ts)
-  const limit = deadline(FILES_INDEX_TIMEOUT_MS)
-  const signal = limit.signal
-  try {
+  await withDeadline(FILES_INDEX_TIMEOUT_MS, async signal => {
     const req = decodeJson((await lp.read({ signal })).subarray(), 'index request') as Partial<IndexRequest> | null
     if (req?.type !== 'list' || (req.q != null && typeof req.q !== 'string')) {
       await writeError(lp, 'bad-request', 'expected {"type":"list","q"?: string}', signal)
@@ -42,9 +40,7 @@ export async function serveIndex (stream: Stream, list: () => FileEntry[]): Prom
       await writeOk(lp, encodeJson({ files }), {}, signal)
     }
     await stream.close({ signal })
-  } finally {
-    limit.clear()
-  }
+  })
 }
 
 export async function requestIndex (stream: Stream, q: string | undefined, signal: AbortSignal): Promise<IndexEntry[]> {

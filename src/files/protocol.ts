@@ -16,7 +16,7 @@ import { Bitfield } from './bitfield.js'
 import type { FilePeers } from './file-peers.js'
 import type { SeedSpread } from './seed-spread.js'
 import type { TokenBucket } from '../node/token-bucket.js'
-import { deadline } from '../node/deadline.js'
+import { withDeadline } from '../node/deadline.js'
 import { decodeJson, encodeJson, framed, isCleanEnd, readAnswer, writeError, writeOk, type ErrorCode, type Pieces } from './wire.js'
 
 export type FilesRequest =
@@ -123,14 +123,11 @@ export async function serveFiles (stream: Stream, remotePeer: string, c: FilesSe
     let frame
     // a read per request: its timer is cleared once the frame is in, not left to fire a minute later
     // (node/deadline.ts)
-    const idle = deadline(FILES_IDLE_TIMEOUT_MS)
     try {
-      frame = await lp.read({ signal: idle.signal })
+      frame = await withDeadline(FILES_IDLE_TIMEOUT_MS, async signal => lp.read({ signal }))
     } catch (err) {
       if (isCleanEnd(err, stream)) break
       throw err
-    } finally {
-      idle.clear()
     }
     const req = parseRequest(frame.subarray())
     if (typeof req === 'string') {

@@ -7,7 +7,7 @@ import { peerIdFromString } from '@libp2p/peer-id'
 import type { CID } from 'multiformats/cid'
 import { FILES_FIND_PROVIDERS_TIMEOUT_MS, FILES_PROVIDER_REFRESH_MAX_MS, FILES_PROVIDER_REFRESH_MS } from './constants.js'
 import type { Logger } from '../logger.js'
-import { deadline } from '../node/deadline.js'
+import { withDeadline } from '../node/deadline.js'
 import { sleep } from './wait.js'
 
 /**
@@ -37,13 +37,12 @@ export async function lookUpProviders (c: LookupContext): Promise<void> {
   while (!c.signal.aborted) {
     for (const p of c.from) c.addProvider(peerIdFromString(p))
     // cleared when the lookup ends, so no timer outlives it into the wait below
-    const lookup = deadline(FILES_FIND_PROVIDERS_TIMEOUT_MS, c.signal)
     try {
-      for await (const peer of c.findProviders(c.cid, lookup.signal)) c.addProvider(peer)
+      await withDeadline(FILES_FIND_PROVIDERS_TIMEOUT_MS, async signal => {
+        for await (const peer of c.findProviders(c.cid, signal)) c.addProvider(peer)
+      }, c.signal)
     } catch (err) {
       c.log.debug({ err: (err as Error).message }, 'provider lookup failed')
-    } finally {
-      lookup.clear()
     }
     wait = nextProviderLookupMs(wait, c.haveProviders())
     // the wait ends early once no provider can be asked (all dropped or cooling down)

@@ -8,7 +8,7 @@ import type { PeerId } from '@libp2p/interface'
 import type { CID } from 'multiformats/cid'
 import { FILES_BUSY_RETRY_MS, FILES_HAVE_REFRESH_MS, FILES_REQUEST_TIMEOUT_MS, FILES_UNAVAILABLE_RETRY_MS } from './constants.js'
 import { FileTransferError } from '../errors.js'
-import { deadline, type Deadline } from '../node/deadline.js'
+import { deadline, withDeadline } from '../node/deadline.js'
 import { Bitfield } from './bitfield.js'
 import type { ChunkQueue } from './chunk-queue.js'
 import { chunkLength, type Manifest } from './manifest.js'
@@ -45,28 +45,16 @@ export interface WorkerContext {
   onCorrupt?(peer: string): void
 }
 
-/**
- * One request's time limit, cleared by its caller when the request ends: a download makes one request per chunk,
- * and timers left to fire would pile up by the thousand on a fast one (node/deadline.ts).
- */
-const requestDeadline = (job: WorkerContext): Deadline => deadline(FILES_REQUEST_TIMEOUT_MS, job.signal)
-
 /** Open a session to `p` within one request's time limit. */
 async function openSessionTo (job: WorkerContext, p: Provider): Promise<FilesSession> {
-  const request = requestDeadline(job)
-  try {
-    return await job.openSession(p.peer, request.signal)
-  } finally {
-    request.clear()
-  }
+  return withDeadline(FILES_REQUEST_TIMEOUT_MS, async signal => job.openSession(p.peer, signal), job.signal)
 }
 
 /** Ask `p` for its bitfield and the fellow downloaders it knows; they join as providers. */
 async function refreshHave (job: WorkerContext, p: Provider, session: FilesSession): Promise<void> {
   const chunks = job.manifest.chunks.length
-  const request = requestDeadline(job)
   try {
-    const { bits, peers } = await session.have(job.cid, chunks, request.signal)
+    const { bits, peers } = await withDeadline(FILES_REQUEST_TIMEOUT_MS, async signal => session.have(job.cid, chunks, signal), job.signal)
     job.swarm.setHave(p, bits)
     for (const id of peers) job.hint(id)
   } catch (err) {
@@ -81,8 +69,6 @@ async function refreshHave (job: WorkerContext, p: Provider, session: FilesSessi
       p.cannotSayHave()
       throw err
     }
-  } finally {
-    request.clear()
   }
 }
 
@@ -136,7 +122,9 @@ export async function runWorker (job: WorkerContext, p: Provider): Promise<void>
       }
       job.chunks.fetch(idx)
       p.requestStarted()
-      const request = requestDeadline(job)
+      // one request's time limit, cleared when it ends: a download makes one request per chunk, and timers left to
+      // fire would pile up by the thousand on a fast one (node/deadline.ts)
+      const request = deadline(FILES_REQUEST_TIMEOUT_MS, job.signal)
       try {
         session ??= await job.openSession(p.peer, request.signal)
         const data = await session.chunk(job.cid, idx, request.signal)

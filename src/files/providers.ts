@@ -8,7 +8,7 @@ import type { CID } from 'multiformats/cid'
 import { FILES_PROVIDE_RETRY_MS, FILES_PROVIDE_TIMEOUT_MS, FILES_REPROVIDE_INTERVAL_MS } from './constants.js'
 import type { Logger } from '../logger.js'
 import { parseFileId } from './manifest.js'
-import { deadline } from '../node/deadline.js'
+import { withDeadline } from '../node/deadline.js'
 
 export interface ProvidersComponents {
   peerId: PeerId
@@ -80,15 +80,14 @@ export class Providers {
   async provide (cid: CID): Promise<number> {
     let reached = 0
     // cleared once the record is out: a node sharing many files publishes one after another
-    const provideDeadline = deadline(FILES_PROVIDE_TIMEOUT_MS, this.controller.signal)
     try {
-      for await (const event of this.c.dht.provide(cid, { signal: provideDeadline.signal })) {
-        if (event.name === 'PEER_RESPONSE' && event.messageName === 'ADD_PROVIDER') reached++
-      }
+      await withDeadline(FILES_PROVIDE_TIMEOUT_MS, async signal => {
+        for await (const event of this.c.dht.provide(cid, { signal })) {
+          if (event.name === 'PEER_RESPONSE' && event.messageName === 'ADD_PROVIDER') reached++
+        }
+      }, this.controller.signal)
     } catch (err) {
       this.c.log.debug({ file: cid.toString(), err: (err as Error).message }, 'provide failed')
-    } finally {
-      provideDeadline.clear()
     }
     this.c.log.debug({ file: cid.toString(), reached }, 'provider record published')
     return reached

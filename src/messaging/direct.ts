@@ -16,7 +16,7 @@ import {
 import { DialFailedError, DirectProtocolError, InvalidRequestError, NotStartedError, StorageFullError } from '../errors.js'
 import type { Logger } from '../logger.js'
 import { DIAL_ERROR_MAX_CHARS } from '../node/constants.js'
-import { deadline } from '../node/deadline.js'
+import { deadline, withDeadline } from '../node/deadline.js'
 import { dialErrorText } from '../node/dial-error.js'
 import type { NodeMetrics } from '../node/metrics.js'
 import { addressOfPeer, parsePeerId } from '../node/peer-id.js'
@@ -382,14 +382,11 @@ export class DirectMessages {
     while (true) {
       let bytes: Uint8Array
       // a read per message: its timer is cleared once the frame is in, as an attempt's is
-      const idle = deadline(DM_IDLE_TIMEOUT_MS)
       try {
-        bytes = (await lp.read({ signal: idle.signal })).subarray()
+        bytes = (await withDeadline(DM_IDLE_TIMEOUT_MS, async signal => lp.read({ signal }))).subarray()
       } catch (err) {
         if ((err as Error).name === 'UnexpectedEOFError') break
         throw err
-      } finally {
-        idle.clear()
       }
       const frame = decodeFrame(bytes)
       if (frame.type !== 'msg') throw new DirectProtocolError(`expected a msg frame, got ${frame.type}`)

@@ -27,7 +27,7 @@ import {
   HISTORY_SYNC_INTERVAL_MS, HISTORY_TIMEOUT_MS
 } from './constants.js'
 import type { Logger } from '../logger.js'
-import { deadline } from '../node/deadline.js'
+import { deadline, withDeadline } from '../node/deadline.js'
 import type { NodeMetrics } from '../node/metrics.js'
 import { PeerRateLimit } from '../node/peer-rate-limit.js'
 import type { MessageLog } from './history.js'
@@ -95,21 +95,16 @@ export class HistorySync {
   async start (): Promise<void> {
     await this.c.handle(HISTORY_PROTOCOL, async (stream, connection) => {
       // cleared when the answer ends, sent or not, as a catch-up's is
-      const serveDeadline = deadline(HISTORY_TIMEOUT_MS)
-      try {
-        await serveHistory(stream, {
-          signal: serveDeadline.signal,
-          allow: () => this.rate.allow(connection.remotePeer.toString()),
-          plan: request => {
-            // only topics this node takes part in: it serves what any subscriber would receive anyway
-            if (!this.c.pubsub.getTopics().includes(request.topic)) return { seqs: [], truncated: false }
-            return this.c.history.signedPlan(request.topic, Date.now() - request.withinMs, request.limit, request.have ?? [], HISTORY_MAX_ANSWER_BYTES, HISTORY_MESSAGE_WIRE_BYTES)
-          },
-          load: (request, seq) => this.c.history.signedAt(request.topic, seq)
-        })
-      } finally {
-        serveDeadline.clear()
-      }
+      await withDeadline(HISTORY_TIMEOUT_MS, async signal => serveHistory(stream, {
+        signal,
+        allow: () => this.rate.allow(connection.remotePeer.toString()),
+        plan: request => {
+          // only topics this node takes part in: it serves what any subscriber would receive anyway
+          if (!this.c.pubsub.getTopics().includes(request.topic)) return { seqs: [], truncated: false }
+          return this.c.history.signedPlan(request.topic, Date.now() - request.withinMs, request.limit, request.have ?? [], HISTORY_MAX_ANSWER_BYTES, HISTORY_MESSAGE_WIRE_BYTES)
+        },
+        load: (request, seq) => this.c.history.signedAt(request.topic, seq)
+      }))
     }, { maxInboundStreams: HISTORY_MAX_STREAMS, maxOutboundStreams: HISTORY_MAX_STREAMS })
     this.running = new AbortController()
     this.timer = setInterval(() => { this.tick() }, TICK_MS)

@@ -17,7 +17,7 @@ import {
   AUTONAT_DIALBACK_DIAL_MS, AUTONAT_MAX_ADDRS, AUTONAT_MAX_CONCURRENT_DIALBACKS, AUTONAT_MAX_MESSAGE_BYTES, AUTONAT_PER_PEER_INTERVAL_MS, AUTONAT_PROTOCOL,
   AUTONAT_MAX_STREAMS, AUTONAT_TRACKED_PEERS, REACHABILITY_DIALBACK_TIMEOUT_MS
 } from './constants.js'
-import { deadline } from './deadline.js'
+import { withDeadline } from './deadline.js'
 
 export interface AutonatServerComponents {
   handle(protocol: string, handler: (stream: Stream, connection: Connection) => Promise<void>, opts: { maxInboundStreams: number, maxOutboundStreams: number }): Promise<void>
@@ -56,17 +56,13 @@ export class AutonatServer {
 
   private async serveOne (stream: Stream, connection: Connection): Promise<void> {
     // cleared once the answer is sent, or the request failed
-    const limit = deadline(REACHABILITY_DIALBACK_TIMEOUT_MS)
-    const signal = limit.signal
-    try {
+    await withDeadline(REACHABILITY_DIALBACK_TIMEOUT_MS, async signal => {
       const lp = lpStream(stream, { maxDataLength: AUTONAT_MAX_MESSAGE_BYTES })
       const request = decodeDial((await lp.read({ signal })).subarray(), AUTONAT_MAX_ADDRS)
       const response = await this.answer(request.peerId, request.addrs, connection, signal)
       await lp.write(encodeDialResponse(response), { signal })
       await stream.close({ signal }).catch(() => {})
-    } finally {
-      limit.clear()
-    }
+    })
   }
 
   /** The answer to one request: refused, or the outcome of dialing back. */
@@ -102,15 +98,12 @@ export class AutonatServer {
     try {
       let error = ''
       for (const addr of addrs) {
-        const dial = deadline(AUTONAT_DIALBACK_DIAL_MS, signal)
         try {
-          const conn = await this.c.dialNew(addr, dial.signal)
+          const conn = await withDeadline(AUTONAT_DIALBACK_DIAL_MS, async dialSignal => this.c.dialNew(addr, dialSignal), signal)
           await conn.close().catch(() => {})
           return { status: DialStatus.OK, addr: addr.decapsulateCode(CODE_P2P).bytes }
         } catch (err) {
           error = (err as Error).message
-        } finally {
-          dial.clear()
         }
       }
       return { status: DialStatus.E_DIAL_ERROR, statusText: error.slice(0, 200), addr: addrs[0].decapsulateCode(CODE_P2P).bytes }

@@ -10,7 +10,7 @@ import {
   BOOTSTRAP_DIAL_TIMEOUT_MS, BOOTSTRAP_RETRY_JITTER, BOOTSTRAP_RETRY_MAX_MS, BOOTSTRAP_RETRY_MIN_MS
 } from './constants.js'
 import type { Logger } from '../logger.js'
-import { deadline } from './deadline.js'
+import { withDeadline } from './deadline.js'
 import { jittered } from './jitter.js'
 
 export interface BootstrapperComponents {
@@ -91,13 +91,7 @@ export class Bootstrapper {
       try {
         const ma = await resolveBootstrapAddr(addr)
         // cleared once the dial is over, so a failed attempt leaves no timer running through the backoff
-        const dial = deadline(BOOTSTRAP_DIAL_TIMEOUT_MS, signal)
-        let conn: Connection
-        try {
-          conn = await this.components.dial(ma, { signal: dial.signal })
-        } finally {
-          dial.clear()
-        }
+        const conn = await withDeadline(BOOTSTRAP_DIAL_TIMEOUT_MS, async dialSignal => this.components.dial(ma, { signal: dialSignal }), signal)
         log.info({ bootstrap: addr, peer: conn.remotePeer.toString(), attempt }, 'connected to bootstrap peer')
         return
       } catch (err) {

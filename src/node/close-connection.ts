@@ -5,14 +5,9 @@
  */
 import type { Connection } from '@libp2p/interface'
 import { CONNECTION_CLOSE_TIMEOUT_MS } from './constants.js'
-import { deadline } from './deadline.js'
+import { withDeadline } from './deadline.js'
 
 export async function closeConnection (conn: Connection): Promise<void> {
   // cleared once the close is over: most closes take milliseconds, and every trimmed connection comes here
-  const closing = deadline(CONNECTION_CLOSE_TIMEOUT_MS)
-  try {
-    await conn.close({ signal: closing.signal }).catch(err => { conn.abort(err as Error) })
-  } finally {
-    closing.clear()
-  }
+  await withDeadline(CONNECTION_CLOSE_TIMEOUT_MS, async signal => conn.close({ signal })).catch(err => { conn.abort(err as Error) })
 }

@@ -25,3 +25,21 @@ export function deadline (ms: number, ...signals: Array<AbortSignal | undefined>
   const signal = others.length === 0 ? controller.signal : AbortSignal.any([controller.signal, ...others])
   return { signal, clear: () => { clearTimeout(timer) } }
 }
+
+/**
+ * Run `work` under `deadline(ms, ...signals)`, and clear it once the work has settled, however it ended. For the
+ * common case where the deadline guards exactly one awaited piece of work.
+ */
+export async function withDeadline<T> (ms: number, work: (signal: AbortSignal) => Promise<T>, ...signals: Array<AbortSignal | undefined>): Promise<T> {
+  const d = deadline(ms, ...signals)
+  try {
+    return await work(d.signal)
+  } finally {
+    d.clear()
+  }
+}
+
+/** Run `work` under the caller's `signal` when there is one, else under a deadline of `ms` of its own (`withDeadline`). */
+export async function withSignalOrDeadline<T> (signal: AbortSignal | undefined, ms: number, work: (signal: AbortSignal) => Promise<T>): Promise<T> {
+  return signal != null ? work(signal) : withDeadline(ms, work)
+}

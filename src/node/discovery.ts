@@ -10,7 +10,7 @@ import {
   DISCOVERY_WALK_INTERVAL_MS, DISCOVERY_TARGET_ROUTING_TABLE
 } from './constants.js'
 import { GossipdError, isError } from '../errors.js'
-import { deadline } from './deadline.js'
+import { deadline, withDeadline } from './deadline.js'
 import type { Logger } from '../logger.js'
 import { DialBackoff } from './dial-backoff.js'
 import { routingTablePeers, type RoutingTableAccess } from './dht.js'
@@ -198,12 +198,7 @@ export class Discovery {
     }
     await Promise.allSettled([...missing.values()].map(async peer => {
       if ((await this.components.protocolsOf(peer)).includes(this.components.dhtProtocol)) {
-        const adding = deadline(DISCOVERY_DIAL_TIMEOUT_MS, this.controller.signal)
-        try {
-          await rt.add(peer, { signal: adding.signal })
-        } finally {
-          adding.clear()
-        }
+        await withDeadline(DISCOVERY_DIAL_TIMEOUT_MS, async signal => rt.add(peer, { signal }), this.controller.signal)
       }
     }))
   }
@@ -261,13 +256,10 @@ export class Discovery {
       candidates = [...candidates, ...known.slice(0, missing - candidates.length)]
     }
     await Promise.allSettled(candidates.map(async peer => {
-      const dial = deadline(DISCOVERY_DIAL_TIMEOUT_MS, this.controller.signal)
       try {
-        await this.components.dial(peer, { signal: dial.signal })
+        await withDeadline(DISCOVERY_DIAL_TIMEOUT_MS, async signal => this.components.dial(peer, { signal }), this.controller.signal)
       } catch {
         if (!this.controller.signal.aborted) this.backoff.failed(peer)
-      } finally {
-        dial.clear()
       }
     }))
   }

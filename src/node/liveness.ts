@@ -14,7 +14,7 @@ import { monitorEventLoopDelay, type ELDHistogram } from 'node:perf_hooks'
 import type { Connection, PeerId } from '@libp2p/interface'
 import { LIVENESS_LOOP_RESOLUTION_MS, LIVENESS_REFRESH_MS, PASSING_PROTOCOLS, PING_MAX_FAILURES, PING_TIMEOUT_MS } from './constants.js'
 import { closeConnection } from './close-connection.js'
-import { deadline } from './deadline.js'
+import { deadline, withDeadline } from './deadline.js'
 import { socketTraffic, type Traffic } from './socket-traffic.js'
 import type { Logger } from '../logger.js'
 
@@ -121,9 +121,7 @@ export class Liveness {
     this.seen.delete(key)
     // counted from the disconnect, the wait included; cleared when the probe ends, which for most closed
     // connections is right after the wait (the peer is back, or was probed within the minute)
-    const probe = deadline(this.timeoutMs, this.controller.signal)
-    const signal = probe.signal
-    void (async () => {
+    void withDeadline(this.timeoutMs, async signal => {
       // give a deliberate reconnect a moment before testing reachability ourselves
       await new Promise(resolve => setTimeout(resolve, 1000).unref())
       if (signal.aborted || this.components.isConnected(peer)) {
@@ -148,7 +146,7 @@ export class Liveness {
           await this.components.forget(peer).catch(() => {})
         }
       }
-    })().finally(() => { probe.clear() })
+    }, this.controller.signal)
   }
 
   /**

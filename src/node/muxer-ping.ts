@@ -7,7 +7,7 @@
  */
 import { isPeerId, type AbortOptions, type Connection, type PeerId } from '@libp2p/interface'
 import { ping, type Ping, type PingComponents, type PingInit } from '@libp2p/ping'
-import { deadline } from './deadline.js'
+import { withSignalOrDeadline } from './deadline.js'
 
 interface PingingMuxer {
   ping(options?: AbortOptions): Promise<number>
@@ -79,16 +79,11 @@ export function muxerFirstPing (init: PingInit = {}): (components: PingComponent
     service.ping = async (peer, options = {}) => {
       if (!isPeerId(peer)) return viaProtocol(peer, options)
       // a time limit of its own only for a ping without a signal, cleared once the answer is in
-      const own = options.signal == null ? deadline(init.timeout ?? DEFAULT_PING_TIMEOUT_MS) : undefined
-      try {
-        return await pingPeer({
-          getConnections: p => components.connectionManager.getConnections(p),
-          pingProtocol: viaProtocol,
-          connect: async (p, opts) => components.connectionManager.openConnection(p, opts)
-        }, peer, { signal: options.signal ?? own!.signal })
-      } finally {
-        own?.clear()
-      }
+      return withSignalOrDeadline(options.signal, init.timeout ?? DEFAULT_PING_TIMEOUT_MS, async signal => pingPeer({
+        getConnections: p => components.connectionManager.getConnections(p),
+        pingProtocol: viaProtocol,
+        connect: async (p, opts) => components.connectionManager.openConnection(p, opts)
+      }, peer, { signal }))
     }
     return service
   }

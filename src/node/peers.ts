@@ -4,7 +4,7 @@
 import type { PeerId, PeerStore } from '@libp2p/interface'
 import { multiaddr, type Multiaddr } from '@multiformats/multiaddr'
 import { CONNECT_TIMEOUT_MS } from './constants.js'
-import { deadline } from './deadline.js'
+import { withDeadline } from './deadline.js'
 import { DialFailedError, InvalidMultiaddrError, PeerNotFoundError } from '../errors.js'
 import { dialErrorText } from './dial-error.js'
 import { gossipScoreOf } from './gossip-scoring.js'
@@ -95,14 +95,11 @@ export class PeerTable {
   /** Dial a multiaddr (peer id optional). */
   async connect (address: string, options: { signal?: AbortSignal } = {}): Promise<ConnectResult> {
     const ma = parseMultiaddr(address)
-    const dial = deadline(CONNECT_TIMEOUT_MS, options.signal)
     try {
-      const conn = await this.libp2p.dial(ma, { signal: dial.signal })
+      const conn = await withDeadline(CONNECT_TIMEOUT_MS, async signal => this.libp2p.dial(ma, { signal }), options.signal)
       return { id: conn.remotePeer.toString(), remoteAddr: conn.remoteAddr.toString() }
     } catch (err) {
       throw new DialFailedError(address, dialErrorText(err))
-    } finally {
-      dial.clear()
     }
   }
 

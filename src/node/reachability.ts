@@ -17,7 +17,7 @@ import {
   REACHABILITY_PEERS_PER_ROUND, REACHABILITY_PRIVATE_AFTER_FAILURES, REACHABILITY_PROBE_MS, REACHABILITY_RECHECK_MS,
   REACHABILITY_VERIFIER_DIAL_MS
 } from './constants.js'
-import { deadline } from './deadline.js'
+import { deadline, withDeadline } from './deadline.js'
 
 export type ReachabilityState = 'public' | 'private' | 'unknown'
 
@@ -167,15 +167,10 @@ export class Reachability {
       const more = (await this.c.knownVerifiers()).filter(p => !byPeer.has(p.toString()) && !p.equals(this.c.peerId))
         .slice(0, REACHABILITY_PEERS_PER_ROUND - byPeer.size)
       await Promise.all(more.map(async peer => {
-        const dial = deadline(REACHABILITY_VERIFIER_DIAL_MS)
         try {
-          const conn = await this.c.dial(peer, dial.signal)
+          const conn = await withDeadline(REACHABILITY_VERIFIER_DIAL_MS, async signal => this.c.dial(peer, signal))
           if (conn.limits == null) byPeer.set(peer.toString(), conn)
-        } catch {
-          // not reachable from here
-        } finally {
-          dial.clear()
-        }
+        } catch { /* not reachable from here */ }
       }))
     }
     return [...byPeer.values()]
