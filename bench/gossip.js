@@ -7,13 +7,12 @@
  *
  *   npm run build && node bench/gossip.js [--nodes=50] [--rate=10] [--seconds=60]
  */
-import { DEFAULT_CONNECTION_BUDGET } from '../dist/src/constants.js'
-import { CONNECTION_BUDGET_SLACK, GOSSIPSUB_DLO } from '../dist/src/node/constants.js'
+import { GOSSIPSUB_DLO } from '../dist/src/node/constants.js'
 import { isMain, parseArgs } from './lib/args.js'
 import { load, printRows, row, writeFileIn, writeResult } from './lib/report.js'
 import { percentile, ratio, summarize } from './lib/stats.js'
 import { lineChart } from './lib/svg.js'
-import { api, sleep, startSwarm, textBody, waitFor } from './lib/swarm.js'
+import { api, budgetCeiling, sleep, startSwarm, textBody, waitFor } from './lib/swarm.js'
 
 export const DEFAULTS = { nodes: 50, rate: 10, seconds: 60, messageBytes: 1024, drainMs: 5000, meshTimeoutMs: 90_000, settleTimeoutMs: 180_000 }
 
@@ -96,7 +95,7 @@ export async function run (opts = {}, shared) {
     // the connection budget has trimmed what the mass join opened: publishing into that trimming (dozens of
     // connections a node closed, and each checked from its other end) took gossip p99 to 2.6-4.1 s and
     // `GET /health` p99 to 2.3-3.1 s in 50-node runs of `1e9d337` and `5489ee1` without this wait (2026-12-05)
-    const settled = await ctx.swarm.settle({ timeoutMs: o.settleTimeoutMs, maxPeers: DEFAULT_CONNECTION_BUDGET + CONNECTION_BUDGET_SLACK })
+    const settled = await ctx.swarm.settle({ timeoutMs: o.settleTimeoutMs, maxPeers: budgetCeiling() })
     await Promise.all(nodes.map(async n => api(n, `/topics/${topic}`, { method: 'PUT' })))
     // a mesh forms over a few heartbeats; publish only once every node has peers in it
     // gossipsub's lower bound: the heartbeat grafts a node up to it, and may leave it there

@@ -10,7 +10,7 @@
 import { isMain, parseArgsAndNodeArgs } from './lib/args.js'
 import { load, printRows, row, writeResult } from './lib/report.js'
 import { summarize } from './lib/stats.js'
-import { api, coresOver, readiness, sleep, startSwarm } from './lib/swarm.js'
+import { api, budgetCeiling, coresOver, readiness, sleep, startSwarm } from './lib/swarm.js'
 
 export const DEFAULTS = { nodes: 40, seconds: 30, topic: 'idle', settleTimeoutMs: 180_000, afterSettleMs: 35_000 }
 
@@ -20,7 +20,8 @@ export async function run (opts = {}, extraArgs = []) {
   const ctx = await startSwarm({ nodes: o.nodes, extraArgs })
   try {
     await Promise.all(ctx.nodes.map(async n => api(n, `/topics/${o.topic}`, { method: 'PUT' })))
-    const settled = await ctx.swarm.settle({ timeoutMs: o.settleTimeoutMs })
+    // joined, and within the connection budget (bench/lib/swarm.js, budgetCeiling)
+    const settled = await ctx.swarm.settle({ timeoutMs: o.settleTimeoutMs, maxPeers: budgetCeiling(extraArgs) })
     // past the joining period of history catch-up (HISTORY_SETTLE_MS), which asks every 2 s
     await sleep(o.afterSettleMs)
     const windows = []

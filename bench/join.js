@@ -23,7 +23,7 @@ import { isMain, parseArgsAndNodeArgs } from './lib/args.js'
 import { stopChild } from './lib/children.js'
 import { load, printRows, row, writeResult } from './lib/report.js'
 import { median, summarize } from './lib/stats.js'
-import { NODE_FLAGS, cpuSeconds, readiness, sleep, startSwarm } from './lib/swarm.js'
+import { NODE_FLAGS, budgetCeiling, cpuSeconds, readiness, sleep, startSwarm } from './lib/swarm.js'
 
 export const DEFAULTS = { nodes: 40, joins: 5, tablePeers: 10, targetPeers: 8, pollMs: 25, timeoutMs: 60_000, settleTimeoutMs: 180_000, wholeMs: 10_000, wholePollMs: 250 }
 
@@ -104,8 +104,9 @@ export async function run (opts = {}, shared, extraArgs = []) {
   const nodeFlags = ctx.nodeFlags ?? NODE_FLAGS
   try {
     // a joined, quiet swarm, as the other swarm benchmarks measure: a node joining a swarm that is itself still
-    // joining measures the storm (the first join used to take 7-10 s to fill its table, the others 1-1.3 s)
-    const settled = await ctx.swarm.settle({ timeoutMs: o.settleTimeoutMs })
+    // joining measures the storm (the first join used to take 7-10 s to fill its table, the others 1-1.3 s); and
+    // one within its connection budget, as a swarm that has run a while is
+    const settled = await ctx.swarm.settle({ timeoutMs: o.settleTimeoutMs, maxPeers: budgetCeiling(extraArgs) })
     const joins = []
     const bare = []
     const version = []
