@@ -177,15 +177,11 @@ export const GOSSIPSUB_DLO = 3
 /** Most mesh peers before the heartbeat prunes some: grafts from others are refused beyond it. */
 export const GOSSIPSUB_DHI = 6
 
-/**
- * Peers that receive IHAVE gossip each heartbeat while messages are in the gossip window: each is one frame a
- * heartbeat, sent and received, whether it names one message id or many. 3 (default 6) halves those frames; each
- * message id is still advertised by every node that holds it, for `GOSSIPSUB_MCACHE_GOSSIP` heartbeats.
- */
-export const GOSSIPSUB_DLAZY = 3
+/** Gossipsub's Dlazy: the default of the `lazyGossipPeers` setting (../constants.ts), under its gossipsub name. */
+export { DEFAULT_LAZY_GOSSIP_PEERS as GOSSIPSUB_DLAZY } from '../constants.js'
 
 /**
- * Gossipsub heartbeat: 1 s, the spec's default. Each heartbeat sends IHAVE to `GOSSIPSUB_DLAZY` peers while
+ * Gossipsub heartbeat: 1 s, the spec's default. Each heartbeat sends IHAVE to `lazyGossipPeers` peers while
  * messages flow, so 700 ms (used before to repair meshes a little faster after a join) sent 40 % more gossip
  * frames; with the lower Dlazy, 3.36 against 4.13 ms of CPU per node per message (above).
  */

@@ -22,7 +22,7 @@ import {
   YAMUX_KEEP_ALIVE
 } from './constants.js'
 import {
-  GOSSIPSUB_D, GOSSIPSUB_DHI, GOSSIPSUB_DLAZY, GOSSIPSUB_DLO, GOSSIPSUB_FLOOD_PUBLISH, GOSSIPSUB_HEARTBEAT_MS,
+  GOSSIPSUB_D, GOSSIPSUB_DHI, GOSSIPSUB_DLO, GOSSIPSUB_FLOOD_PUBLISH, GOSSIPSUB_HEARTBEAT_MS,
   GOSSIPSUB_IDONTWANT_MIN_BYTES, GOSSIPSUB_MCACHE_GOSSIP, GOSSIPSUB_MCACHE_LENGTH
 } from './constants.js'
 import { GOSSIPSUB_DECODE_LIMITS, GOSSIPSUB_MAX_INBOUND_STREAMS, GOSSIPSUB_MAX_RPC_BYTES, TCP_KEEP_ALIVE_IDLE_MS } from './constants.js'
@@ -176,7 +176,10 @@ export async function buildLibp2p (config: NodeConfig, privateKey: PrivateKey, o
         D: GOSSIPSUB_D,
         Dlo: GOSSIPSUB_DLO,
         Dhi: GOSSIPSUB_DHI,
-        Dlazy: GOSSIPSUB_DLAZY,
+        // IHAVE gossip to this many non-mesh peers a heartbeat; none at all at 0 (gossipsub's gossipFactor would
+        // otherwise still pick a quarter of them)
+        Dlazy: config.lazyGossipPeers,
+        ...(config.lazyGossipPeers === 0 ? { gossipFactor: 0 } : {}),
         heartbeatInterval: GOSSIPSUB_HEARTBEAT_MS,
         floodPublish: GOSSIPSUB_FLOOD_PUBLISH,
         mcacheLength: GOSSIPSUB_MCACHE_LENGTH,
