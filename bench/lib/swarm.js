@@ -6,7 +6,8 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises'
 import { constants as osConstants, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { LocalSwarm, NODE_PROCESS_FLAGS, cpuSeconds, cpuTimes } from '../../dist/src/swarm/local-swarm.js'
-import { DEFAULT_CONNECTION_BUDGET } from '../../dist/src/constants.js'
+import { SETTINGS, loadConfig } from '../../dist/src/config.js'
+import { connectionBudgetOf } from '../../dist/src/node/connection-budget.js'
 import { CONNECTION_BUDGET_SLACK } from '../../dist/src/node/constants.js'
 
 // Interrupted (Ctrl-C, a CI timeout's SIGTERM), a benchmark exits through process.exit, so that LocalSwarm's exit
@@ -24,20 +25,28 @@ export const EXTRA_NODE_FLAGS = (process.env.BENCH_NODE_FLAGS ?? '').split(/\s+/
 /** The flags node processes run with: LocalSwarm's own, and the extra ones. */
 export const NODE_FLAGS = [...NODE_PROCESS_FLAGS, ...EXTRA_NODE_FLAGS]
 
+/** The settings a node's connection budget follows (node/connection-budget.ts, `connectionBudgetOf`). */
+const BUDGET_SETTINGS = SETTINGS.filter(s => ['connectionBudget', 'minConnections', 'maxConnections'].includes(s.key))
+
 /**
  * The most peers a node holds once its connection budget has trimmed what a swarm joining at once opened (the
  * budget plus its slack), for `LocalSwarm.settle`'s `maxPeers`; undefined when `extraArgs` turn the budget off
- * (`--connection-budget 0`). A swarm measured before it is trimmed holds about three times the connections, and the
- * trimming, with the checks it sets off at the other ends, is a burst of work of its own (docs/PERFORMANCE.md,
- * "The benchmarks themselves").
+ * (`--connection-budget 0`). The budget is the node's own, from the settings among `extraArgs` and the environment
+ * the nodes inherit, resolved as a node resolves them. A swarm measured before it is trimmed holds about three times
+ * the connections, and the trimming, with the checks it sets off at the other ends, is a burst of work of its own
+ * (docs/PERFORMANCE.md, "The benchmarks themselves").
  */
-export function budgetCeiling (extraArgs = []) {
-  let budget = DEFAULT_CONNECTION_BUDGET
+export function budgetCeiling (extraArgs = [], env = process.env) {
+  const flags = {}
   extraArgs.forEach((arg, k) => {
-    if (arg === '--connection-budget') budget = Number(extraArgs[k + 1])
-    else if (arg.startsWith('--connection-budget=')) budget = Number(arg.slice('--connection-budget='.length))
+    for (const s of BUDGET_SETTINGS) {
+      if (arg === s.flag) flags[s.key] = extraArgs[k + 1]
+      else if (arg.startsWith(`${s.flag}=`)) flags[s.key] = arg.slice(s.flag.length + 1)
+    }
   })
-  return budget > 0 ? budget + CONNECTION_BUDGET_SLACK : undefined
+  // as text, as on a node's command line: loadConfig reads it the same way
+  const budget = connectionBudgetOf(loadConfig({ env, flags }))
+  return budget == null ? undefined : budget + CONNECTION_BUDGET_SLACK
 }
 
 /**

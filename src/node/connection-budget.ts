@@ -18,7 +18,16 @@ import {
   CONNECTION_BUDGET_GRACE_MS, CONNECTION_BUDGET_INTERVAL_MS, CONNECTION_BUDGET_SLACK, GOSSIPSUB_MESH_TAG_VALUE
 } from './constants.js'
 import { closeConnection } from './close-connection.js'
+import type { NodeConfig } from '../config.js'
 import type { Logger } from '../logger.js'
+
+/**
+ * The peers a node's budget keeps, from its settings; undefined when the budget is off (`connectionBudget` 0).
+ * Never under `minConnections`: discovery dials up to it, and a smaller budget would close what it opens.
+ */
+export function connectionBudgetOf (config: Pick<NodeConfig, 'connectionBudget' | 'minConnections'>): number | undefined {
+  return config.connectionBudget > 0 ? Math.max(config.connectionBudget, config.minConnections) : undefined
+}
 
 export interface ConnectionBudgetComponents {
   getConnections(): Connection[]

@@ -12,7 +12,7 @@ import {
 import { NotStartedError } from '../errors.js'
 import { silentLogger, type Logger } from '../logger.js'
 import { Bootstrapper } from './bootstrapper.js'
-import { ConnectionBudget } from './connection-budget.js'
+import { ConnectionBudget, connectionBudgetOf } from './connection-budget.js'
 import { DhtView, routingTableOf } from './dht.js'
 import { dropDhtClients } from './dht-clients.js'
 import { dropDhtKeepAlive } from './dht-keep-alive.js'
@@ -109,7 +109,8 @@ export class GossipdHost {
       rejoin: () => { this.bootstrapper.kick() },
       log
     }, { minConnections: config.minConnections })
-    if (config.connectionBudget > 0) {
+    const budget = connectionBudgetOf(config)
+    if (budget != null) {
       this.budget = new ConnectionBudget({
         getConnections: () => libp2p.getConnections(),
         tagValue: async peer => {
@@ -120,8 +121,7 @@ export class GossipdHost {
         expectDisconnect: peer => { this.liveness.expectDisconnect(peer) },
         log
       }, {
-        // discovery dials up to minConnections: a smaller budget would close what it opens
-        budget: Math.max(config.connectionBudget, config.minConnections),
+        budget,
         idleProtocols
       })
     }

@@ -5,12 +5,12 @@
 import { describe, expect, it } from 'vitest'
 // @ts-expect-error the benchmarks are plain JavaScript
 import { budgetCeiling } from '../../bench/lib/swarm.js'
-import { DEFAULT_CONNECTION_BUDGET } from '../../src/constants.js'
+import { DEFAULT_CONNECTION_BUDGET, DEFAULT_MIN_CONNECTIONS } from '../../src/constants.js'
 import { CONNECTION_BUDGET_SLACK } from '../../src/node/constants.js'
 
 describe('bench budget ceiling', () => {
   it('is the default budget and its slack when no budget is given', () => {
-    expect(budgetCeiling()).toBe(DEFAULT_CONNECTION_BUDGET + CONNECTION_BUDGET_SLACK)
+    expect(budgetCeiling([], {})).toBe(DEFAULT_CONNECTION_BUDGET + CONNECTION_BUDGET_SLACK)
     expect(budgetCeiling(['--max-connections', '30'])).toBe(DEFAULT_CONNECTION_BUDGET + CONNECTION_BUDGET_SLACK)
   })
 
@@ -21,5 +21,13 @@ describe('bench budget ceiling', () => {
 
   it('is no ceiling when the budget is off', () => {
     expect(budgetCeiling(['--connection-budget', '0'])).toBeUndefined()
+  })
+
+  it('follows the budget as a node resolves it: never under --min-connections, at most --max-connections', () => {
+    expect(budgetCeiling(['--min-connections', '20'])).toBe(20 + CONNECTION_BUDGET_SLACK)
+    expect(budgetCeiling(['--max-connections=10'])).toBe(10 + CONNECTION_BUDGET_SLACK)
+    expect(budgetCeiling([], { GOSSIPD_CONNECTION_BUDGET: '11' })).toBe(11 + CONNECTION_BUDGET_SLACK)
+    // under the default --min-connections, the budget is that minimum
+    expect(budgetCeiling([], { GOSSIPD_CONNECTION_BUDGET: String(DEFAULT_MIN_CONNECTIONS - 1) })).toBe(DEFAULT_MIN_CONNECTIONS + CONNECTION_BUDGET_SLACK)
   })
 })

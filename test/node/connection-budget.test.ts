@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest'
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import { generateKeyPair } from '@libp2p/crypto/keys'
 import type { Connection, PeerId } from '@libp2p/interface'
-import { ConnectionBudget } from '../../src/node/connection-budget.js'
+import { ConnectionBudget, connectionBudgetOf } from '../../src/node/connection-budget.js'
 import { silentLogger } from '../../src/logger.js'
 
 const NOW = 1_000_000
@@ -82,5 +82,13 @@ describe('ConnectionBudget', () => {
     const { budget } = budgetOver(peers, 2, 1)
     expect(await budget.trim(NOW)).toBe(0)
     expect(await budget.trim(NOW + 25_000)).toBe(3)
+  })
+})
+
+describe('connectionBudgetOf', () => {
+  it('is off at 0, and never under the connections discovery dials', () => {
+    expect(connectionBudgetOf({ connectionBudget: 0, minConnections: 8 })).toBeUndefined()
+    expect(connectionBudgetOf({ connectionBudget: 14, minConnections: 8 })).toBe(14)
+    expect(connectionBudgetOf({ connectionBudget: 5, minConnections: 8 })).toBe(8)
   })
 })
