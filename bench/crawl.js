@@ -11,7 +11,7 @@
 import { isMain, parseArgs } from './lib/args.js'
 import { load, printRows, row, writeResult } from './lib/report.js'
 import { summarize } from './lib/stats.js'
-import { api, sleep, startSwarm } from './lib/swarm.js'
+import { api, budgetCeiling, sleep, startSwarm } from './lib/swarm.js'
 
 export const DEFAULTS = { nodes: 40, crawls: 5, targetMs: 2000 }
 
@@ -22,8 +22,9 @@ export async function run (opts = {}, shared) {
   try {
     // the last node to start, not the bootstrap: the bootstrap is connected to everyone, this one is not
     const origin = ctx.nodes[ctx.nodes.length - 1]
-    // a joined, quiet swarm: the crawl is what a dashboard does to a running swarm, not a race with its join
-    const settled = await ctx.swarm.settle()
+    // a joined, quiet swarm, within its connection budget: the crawl is what a dashboard does to a running swarm,
+    // not a race with its join or with the budget's trimming
+    const settled = await ctx.swarm.settle({ maxPeers: budgetCeiling() })
     // peers the first crawl has to dial, because the origin holds no connection to them
     const unconnected = ctx.nodes.length - 1 - (await api(origin, '/peers')).peers.length
     const crawls = []

@@ -8,7 +8,7 @@
 import { isMain, parseArgs } from './lib/args.js'
 import { load, printRows, row, writeResult } from './lib/report.js'
 import { ratio, summarize } from './lib/stats.js'
-import { api, startSwarm, waitFor } from './lib/swarm.js'
+import { api, budgetCeiling, startSwarm, waitFor } from './lib/swarm.js'
 import { prng } from './gossip.js'
 
 export const DEFAULTS = { nodes: 50, lookups: 200, warmup: 20, minTable: 10, timeoutMs: 10_000, maxSeconds: 300, settleTimeoutMs: 180_000 }
@@ -20,8 +20,9 @@ export async function run (opts = {}, shared) {
   const nodes = ctx.nodes
   const random = prng(7)
   try {
-    // a joined, quiet swarm: steady-state figures, not the join storm's (LocalSwarm.settle)
-    const settled = await ctx.swarm.settle({ timeoutMs: o.settleTimeoutMs })
+    // a joined, quiet swarm within its connection budget: steady-state figures, not the join storm's or the
+    // budget's trimming (LocalSwarm.settle)
+    const settled = await ctx.swarm.settle({ timeoutMs: o.settleTimeoutMs, maxPeers: budgetCeiling() })
     // warm: every routing table holds at least minTable peers (or all others, in a small swarm)
     const want = Math.min(o.minTable, nodes.length - 1)
     await waitFor(async () => (await Promise.all(nodes.map(async n => api(n, '/dht/routing-table')))).every(t => t.size >= want), { timeoutMs: 120_000, intervalMs: 1000 })

@@ -13,7 +13,7 @@ import { isMain, parseArgs } from './lib/args.js'
 import { load, printRows, row, writeFileIn, writeResult } from './lib/report.js'
 import { ratio } from './lib/stats.js'
 import { lineChart } from './lib/svg.js'
-import { api, sleep, startSwarm } from './lib/swarm.js'
+import { api, budgetCeiling, sleep, startSwarm } from './lib/swarm.js'
 
 export const DEFAULTS = { sizeMib: 8, uploadMib: 1, peers: [1, 5, 10, 20], timeoutS: 900 }
 
@@ -68,14 +68,16 @@ export async function run (opts = {}) {
   const u = Math.round(o.uploadMib * 2 ** 20)
   const maxN = Math.max(...o.peers)
   const loadBefore = load()
-  const ctx = await startSwarm({ nodes: maxN + 1, extraArgs: ['--upload-limit', String(u)] })
+  const extraArgs = ['--upload-limit', String(u)]
+  const ctx = await startSwarm({ nodes: maxN + 1, extraArgs })
   const [seeder, ...peers] = ctx.nodes
   const points = []
   let settled
   try {
     // the first point measured the join storm of the swarm's processes (N = 1 took 12-13 s right after start,
-    // 7.2-7.7 s once the swarm had joined): start from a joined, quiet swarm (LocalSwarm.settle)
-    settled = await ctx.swarm.settle()
+    // 7.2-7.7 s once the swarm had joined): start from a joined, quiet swarm, within its connection budget
+    // (LocalSwarm.settle)
+    settled = await ctx.swarm.settle({ maxPeers: budgetCeiling(extraArgs) })
     // warm, as bench/dht.js warms its lookups: every node's first download compiles the API's download routes
     // (src/api/lazy-compilers.ts) and the files protocol's code, 0.2-0.3 s of CPU each, which 21 processes on 2
     // cores would otherwise spend inside the first round timed
