@@ -32,7 +32,8 @@ export const DEFAULT_CONNECTION_BUDGET = 14
  * `GOSSIPSUB_MCACHE_GOSSIP` heartbeats. 0 sends none: a message then reaches a node through flood publishing and the
  * mesh, and one they missed through history catch-up. In a 40-node swarm at 3 msg/s that cost about a quarter less
  * CPU per node per message at the median of three runs (docs/PERFORMANCE.md, "Per message"); it is not the
- * default, since IHAVE is what delivers within a heartbeat to a node whose mesh is not whole or withholds messages.
+ * default, since IHAVE is what delivers within a heartbeat to a node whose mesh is not whole or withholds messages
+ * (test/security/withholding-mesh.test.ts).
  */
 export const DEFAULT_LAZY_GOSSIP_PEERS = 3
 
