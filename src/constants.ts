@@ -30,8 +30,8 @@ export const DEFAULT_CONNECTION_BUDGET = 14
  * is one frame a heartbeat, sent and received, whether it names one message id or many. 3 (gossipsub's default is
  * 6) halves those frames; each message id is still advertised by every node that holds it, for
  * `GOSSIPSUB_MCACHE_GOSSIP` heartbeats. 0 sends none: a message then reaches a node through flood publishing and the
- * mesh, and one they missed through history catch-up. In a 40-node swarm at 3 msg/s that cost about a quarter less
- * CPU per node per message at the median of three runs (docs/PERFORMANCE.md, "Per message"); it is not the
+ * mesh, and one they missed through history catch-up. In a 40-node swarm at 3 msg/s that cost a tenth to a quarter
+ * less CPU per node per message at the median, in two sittings (docs/PERFORMANCE.md, "Per message"); it is not the
  * default, since IHAVE is what delivers within a heartbeat to a node whose mesh is not whole or withholds messages
  * (test/security/withholding-mesh.test.ts).
  */
