@@ -81,32 +81,36 @@ async function gossipDelivery (victim: GossipdNode, body: string, ms: number): P
   })
 }
 
+/**
+ * Publish `body` in a withholding swarm with `settings` and watch the victim for the gossip window: when its
+ * gossipsub delivered it (undefined if it did not), with the victim's mesh checked to be the withholders alone
+ * before and after, and every withholder holding the message (so none can have forwarded it unseen).
+ */
+async function publishWithheld (nodes: TestNodes, settings: Partial<NodeConfig>, body: string): Promise<{ gossipMs: number | undefined, victim: GossipdNode }> {
+  const { publisher, relay, victim, withholders } = await withholdingSwarm(nodes, settings)
+  expect(meshOf(victim).sort()).toEqual(withholders.map(idOf).sort())
+  expect(meshOf(relay)).not.toContain(idOf(victim))
+  const delivered = gossipDelivery(victim, body, GOSSIP_WINDOW_MS)
+  await publisher.topics.publish(TOPIC, text(body))
+  await waitFor(() => withholders.every(w => w.topics.history(TOPIC, { limit: 10 }).length === 1), 5_000, 'the withholders store it')
+  const gossipMs = await delivered
+  expect(meshOf(victim)).not.toContain(idOf(relay))
+  return { gossipMs, victim }
+}
+
 describe('a mesh that withholds messages', () => {
   const nodes = new TestNodes()
   afterEach(async () => { await nodes.cleanup() })
 
   it('lazy gossip from a peer outside the mesh brings the message within a few heartbeats (the default)', async () => {
-    const { publisher, relay, victim, withholders } = await withholdingSwarm(nodes, {})
-    expect(meshOf(victim).sort()).toEqual(withholders.map(idOf).sort())
-    expect(meshOf(relay)).not.toContain(idOf(victim))
-    const delivered = gossipDelivery(victim, 'withheld 1', GOSSIP_WINDOW_MS)
-    await publisher.topics.publish(TOPIC, text('withheld 1'))
-    // every withholder has it, and forwarded none: only gossip can have brought it
-    await waitFor(() => withholders.every(w => w.topics.history(TOPIC, { limit: 10 }).length === 1), 5_000, 'the withholders store it')
-    expect(await delivered).toBeDefined()
-    expect(meshOf(victim)).not.toContain(idOf(relay))
+    const { gossipMs, victim } = await publishWithheld(nodes, {}, 'withheld 1')
+    expect(gossipMs).toBeDefined()
     expect(victim.topics.history(TOPIC, { limit: 10 }).map(m => new TextDecoder().decode(m.data))).toEqual(['withheld 1'])
   })
 
   it('with no lazy gossip, gossip never brings it; only history catch-up does', async () => {
-    const { publisher, relay, victim, withholders } = await withholdingSwarm(nodes, { lazyGossipPeers: 0 })
-    expect(meshOf(victim).sort()).toEqual(withholders.map(idOf).sort())
-    expect(meshOf(relay)).not.toContain(idOf(victim))
-    const delivered = gossipDelivery(victim, 'withheld 2', GOSSIP_WINDOW_MS)
-    await publisher.topics.publish(TOPIC, text('withheld 2'))
-    await waitFor(() => withholders.every(w => w.topics.history(TOPIC, { limit: 10 }).length === 1), 5_000, 'the withholders store it')
-    expect(await delivered).toBeUndefined()
-    expect(meshOf(victim)).not.toContain(idOf(relay))
+    const { gossipMs, victim } = await publishWithheld(nodes, { lazyGossipPeers: 0 }, 'withheld 2')
+    expect(gossipMs).toBeUndefined()
     // the peers that serve history hold it: a catch-up stores it, every 2 s while a node joins (as this victim
     // does), every 30 s after
     await waitFor(() => victim.topics.history(TOPIC, { limit: 10 }).length === 1, 40_000, 'the message through history catch-up')
