@@ -27,6 +27,7 @@ import { ping } from '@libp2p/ping'
 import { tcp } from '@libp2p/tcp'
 import { multiaddr } from '@multiformats/multiaddr'
 import { createLibp2p } from 'libp2p'
+import { DEFAULT_LAZY_GOSSIP_PEERS } from '../../dist/src/constants.js'
 import * as C from '../../dist/src/node/constants.js'
 import { PEER_SCORE_PARAMS, PEER_SCORE_THRESHOLDS, scoreSubscribedTopics } from '../../dist/src/node/gossip-scoring.js'
 import { noiseCrypto } from '../../dist/src/node/noise-crypto.js'
@@ -87,7 +88,7 @@ const node = await createLibp2p({
       D: C.GOSSIPSUB_D,
       Dlo: C.GOSSIPSUB_DLO,
       Dhi: C.GOSSIPSUB_DHI,
-      Dlazy: C.GOSSIPSUB_DLAZY,
+      Dlazy: DEFAULT_LAZY_GOSSIP_PEERS,
       heartbeatInterval: C.GOSSIPSUB_HEARTBEAT_MS,
       floodPublish: C.GOSSIPSUB_FLOOD_PUBLISH,
       mcacheLength: C.GOSSIPSUB_MCACHE_LENGTH,

@@ -6,7 +6,9 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises'
 import { constants as osConstants, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { LocalSwarm, NODE_PROCESS_FLAGS, cpuSeconds, cpuTimes } from '../../dist/src/swarm/local-swarm.js'
-import { SETTINGS, loadConfig } from '../../dist/src/config.js'
+import { Command } from 'commander'
+import { addSettingOptions, flagsFrom } from '../../dist/src/cli/options.js'
+import { loadConfig } from '../../dist/src/config.js'
 import { connectionBudgetOf } from '../../dist/src/node/connection-budget.js'
 import { CONNECTION_BUDGET_SLACK } from '../../dist/src/node/constants.js'
 
@@ -25,9 +27,6 @@ export const EXTRA_NODE_FLAGS = (process.env.BENCH_NODE_FLAGS ?? '').split(/\s+/
 /** The flags node processes run with: LocalSwarm's own, and the extra ones. */
 export const NODE_FLAGS = [...NODE_PROCESS_FLAGS, ...EXTRA_NODE_FLAGS]
 
-/** The settings a node's connection budget follows (node/connection-budget.ts, `connectionBudgetOf`). */
-const BUDGET_SETTINGS = SETTINGS.filter(s => ['connectionBudget', 'minConnections', 'maxConnections'].includes(s.key))
-
 /**
  * The most peers a node holds once its connection budget has trimmed what a swarm joining at once opened (the
  * budget plus its slack), for `LocalSwarm.settle`'s `maxPeers`; undefined when `extraArgs` turn the budget off
@@ -37,15 +36,9 @@ const BUDGET_SETTINGS = SETTINGS.filter(s => ['connectionBudget', 'minConnection
  * (docs/PERFORMANCE.md, "The benchmarks themselves").
  */
 export function budgetCeiling (extraArgs = [], env = process.env) {
-  const flags = {}
-  extraArgs.forEach((arg, k) => {
-    for (const s of BUDGET_SETTINGS) {
-      if (arg === s.flag) flags[s.key] = extraArgs[k + 1]
-      else if (arg.startsWith(`${s.flag}=`)) flags[s.key] = arg.slice(s.flag.length + 1)
-    }
-  })
-  // as text, as on a node's command line: loadConfig reads it the same way
-  const budget = connectionBudgetOf(loadConfig({ env, flags }))
+  // read as `gossipd start` reads its arguments: the CLI's own options, then the node's loadConfig
+  const start = addSettingOptions(new Command()).exitOverride().parse(extraArgs, { from: 'user' })
+  const budget = connectionBudgetOf(loadConfig({ env, flags: flagsFrom(start.opts()) }))
   return budget == null ? undefined : budget + CONNECTION_BUDGET_SLACK
 }
 

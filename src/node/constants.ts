@@ -177,9 +177,6 @@ export const GOSSIPSUB_DLO = 3
 /** Most mesh peers before the heartbeat prunes some: grafts from others are refused beyond it. */
 export const GOSSIPSUB_DHI = 6
 
-/** Gossipsub's Dlazy: the default of the `lazyGossipPeers` setting (../constants.ts), under its gossipsub name. */
-export { DEFAULT_LAZY_GOSSIP_PEERS as GOSSIPSUB_DLAZY } from '../constants.js'
-
 /**
  * Gossipsub heartbeat: 1 s, the spec's default. Each heartbeat sends IHAVE to `lazyGossipPeers` peers while
  * messages flow, so 700 ms (used before to repair meshes a little faster after a join) sent 40 % more gossip
