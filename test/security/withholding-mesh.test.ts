@@ -70,13 +70,13 @@ async function gossipDelivery (victim: GossipdNode, body: string, ms: number): P
   const pubsub = victim.libp2p.services.pubsub as unknown as MessageEvents
   const t0 = Date.now()
   return new Promise(resolve => {
-    const timer = setTimeout(() => { pubsub.removeEventListener('message', onMessage); resolve(undefined) }, ms)
-    function onMessage (evt: CustomEvent<{ topic: string, data: Uint8Array }>): void {
+    const onMessage: MessageListener = evt => {
       if (evt.detail.topic !== TOPIC || new TextDecoder().decode(evt.detail.data) !== body) return
       clearTimeout(timer)
       pubsub.removeEventListener('message', onMessage)
       resolve(Date.now() - t0)
     }
+    const timer = setTimeout(() => { pubsub.removeEventListener('message', onMessage); resolve(undefined) }, ms)
     pubsub.addEventListener('message', onMessage)
   })
 }
