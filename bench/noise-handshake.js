@@ -4,9 +4,10 @@
  * derivation in JavaScript, both X25519 keys imported into OpenSSL for every Diffie-Hellman) against gossipd's
  * (src/node/noise-crypto.ts: OpenSSL's HKDF, each key imported once). Each round starts one process per crypto,
  * alternating, which runs `--handshakes` whole handshakes (both ends, in memory: ephemeral keys, three
- * Diffie-Hellmans and four key derivations a side, the hashing and the encrypted static keys and payloads) and
- * reports its CPU for them, with the V8 flags node processes run with. The identity signatures in the payload are left out: they are the same either way.
- * Every handshake must end with both sides holding the same session keys, or the round throws.
+ * Diffie-Hellmans and four key derivations a side, the hashing and the encrypted static keys and payloads) with
+ * the V8 flags node processes run with, and reports its CPU for them. The identity signatures in the payload are
+ * left out: they are the same either way. Every handshake must end with both sides holding the same session keys,
+ * or the round throws.
  *
  *   npm run build && node bench/noise-handshake.js [--handshakes=20] [--rounds=9]
  */

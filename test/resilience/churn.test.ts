@@ -273,13 +273,16 @@ describe.skipIf(tooBusy != null)(`churn in a ${NODES}-node swarm${tooBusy != nul
     const missingAtDeadline = missing.map(m => `${m.id} at node ${m.at}`)
     if (missing.length > 0) console.log(`churn: first missing at the deadline: ${missingAtDeadline.slice(0, 10).join('; ')}`)
 
-    // lost: still missing LOSS_WAIT_MS later. A killed node's history was read just before it died
+    // lost: still missing LOSS_WAIT_MS later. Only a running node's history can still change: a killed node's was
+    // read just before it died (its key names an incarnation no longer running)
     let lost = missing
     const lostBy = Date.now() + LOSS_WAIT_MS
-    while (lost.some(m => life.get(m.at)?.killedAt == null) && Date.now() < lostBy) {
+    while (Date.now() < lostBy) {
+      const waiting = new Set(lost.map(m => m.at))
+      const rereadable = swarm.nodes.filter(n => waiting.has(key(n.index)) && swarm.isRunning(n.index))
+      if (rereadable.length === 0) break
       await sleep(2_000)
-      const waiting = new Set(lost.filter(m => life.get(m.at)?.killedAt == null).map(m => m.at))
-      await Promise.all(swarm.nodes.filter(n => waiting.has(key(n.index)) && swarm.isRunning(n.index)).map(readHistory))
+      await Promise.all(rereadable.map(readHistory))
       lost = lost.filter(m => received.get(m.at)?.get(m.id) == null)
     }
     if (missing.length > 0) console.log(`churn: of ${missing.length} deliveries missing at the deadline, ${lost.length} still missing ${LOSS_WAIT_MS / 1000} s later`)
