@@ -11,14 +11,13 @@
  *
  *   npm run build && node bench/noise-handshake.js [--handshakes=20] [--rounds=9]
  */
-import { spawn } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 import { defaultCrypto } from '@chainsafe/libp2p-noise/crypto'
 import { noiseCrypto } from '../dist/src/node/noise-crypto.js'
 import { isMain, parseArgs } from './lib/args.js'
+import { spawnJson, stopChild } from './lib/children.js'
 import { writeResult } from './lib/report.js'
 import { median } from './lib/stats.js'
-import { NODE_FLAGS } from './lib/swarm.js'
 
 export const DEFAULTS = { handshakes: 20, rounds: 9 }
 
@@ -53,13 +52,11 @@ async function handshakes (which, n) {
   return (c.user + c.system) / n
 }
 
+/** One fresh process with the node processes' V8 flags: its CPU per handshake, the one line it prints. */
 async function inChild (which, n) {
-  const child = spawn(process.execPath, [...NODE_FLAGS, fileURLToPath(import.meta.url), `--child=${which}`, `--handshakes=${n}`], { stdio: ['ignore', 'pipe', 'inherit'] })
-  let out = ''
-  for await (const chunk of child.stdout) out += chunk
-  const code = await new Promise(resolve => child.once('exit', resolve))
-  if (code !== 0) throw new Error(`the ${which} child exited with ${code}`)
-  return Number(out.trim())
+  const { child, value } = await spawnJson(fileURLToPath(import.meta.url), [`--child=${which}`, `--handshakes=${n}`])
+  await stopChild(child)
+  return value
 }
 
 export async function run (opts = {}) {
