@@ -39,6 +39,15 @@ async function joinOnce (ctx, o, extraArgs) {
   const [p2p, apiPort] = await freePorts(2)
   const node = { name: 'joiner', apiUrl: `http://127.0.0.1:${apiPort}` }
   const args = ['start', '--listen', `/ip4/127.0.0.1/tcp/${p2p}`, '--api', `127.0.0.1:${apiPort}`, '--data-dir', dir, '--log-level', 'warn', '--bootstrap', ctx.bootstrapAddr, ...extraArgs]
+  // what the join costs the rest of the swarm: its CPU over the same `wholeMs` from the spawn, less an idle window
+  // of the same length just before (ctx.swarm counts only the swarm's own processes)
+  const swarmIdle0 = await ctx.swarm.cpuSecondsUsed()
+  const idleT0 = performance.now()
+  await sleep(o.wholeMs)
+  // per second of wall time: the window after the spawn may run a little longer than `wholeMs`
+  const swarmIdlePerS = (await ctx.swarm.cpuSecondsUsed() - swarmIdle0) / ((performance.now() - idleT0) / 1000)
+  const swarmIdleS = swarmIdlePerS * o.wholeMs / 1000
+  const swarm0 = await ctx.swarm.cpuSecondsUsed()
   const t0 = performance.now()
   const child = spawn(process.execPath, [...ctx.nodeFlags, CLI_PATH, ...args], { stdio: 'ignore' })
   let apiMs = null
@@ -53,6 +62,7 @@ async function joinOnce (ctx, o, extraArgs) {
   // `wholeMs` after the spawn, and the most connections it held by then (polled every `wholePollMs`)
   let wholeCpuS = null
   let peakPeers = 0
+  let swarmJoinS = null
   try {
     const deadline = t0 + o.timeoutMs
     while (apiMs == null && performance.now() < deadline) {
@@ -89,12 +99,13 @@ async function joinOnce (ctx, o, extraArgs) {
     }
     if (joinCpuS != null) {
       wholeCpuS = await cpuSeconds(child.pid)
+      swarmJoinS = await ctx.swarm.cpuSecondsUsed() - swarm0 - swarmIdlePerS * (performance.now() - t0) / 1000
     }
   } finally {
     await stopChild(child)
     await rm(dir, { recursive: true, force: true })
   }
-  return { apiMs, tableMs, apiCpuS, joinedMs, joinCpuS, joinCpuLowS, wholeCpuS, peakPeers }
+  return { apiMs, tableMs, apiCpuS, joinedMs, joinCpuS, joinCpuLowS, wholeCpuS, swarmJoinS, swarmIdleS, peakPeers }
 }
 
 export async function run (opts = {}, shared, extraArgs = []) {
@@ -121,6 +132,8 @@ export async function run (opts = {}, shared, extraArgs = []) {
     const joinCpu = summarize(joins.map(j => j.joinCpuS).filter(x => x != null))
     const joinCpuLow = summarize(joins.map(j => j.joinCpuLowS).filter(x => x != null))
     const wholeCpu = summarize(joins.map(j => j.wholeCpuS).filter(x => x != null))
+    const swarmJoin = summarize(joins.map(j => j.swarmJoinS).filter(x => x != null))
+    const swarmIdle = summarize(joins.map(j => j.swarmIdleS))
     const peakPeers = summarize(joins.map(j => j.peakPeers))
     const rows = [
       row('swarm nodes, extra arguments', `${ctx.nodes.length}, ${extraArgs.join(' ') || '-'}`),
@@ -132,6 +145,8 @@ export async function run (opts = {}, shared, extraArgs = []) {
       row('of which start-up, CPU to API ready p50 (s)', apiCpu.p50?.toFixed(3)),
       row(`the whole join, ${o.wholeMs / 1000} s after the start: the joiner's CPU p50 / max (s)`, `${wholeCpu.p50?.toFixed(3)} / ${wholeCpu.max?.toFixed(3)}`),
       row('  the most connections the joiner held, p50 / max', `${peakPeers.p50} / ${peakPeers.max}`),
+      row(`  the rest of the swarm's CPU over those ${o.wholeMs / 1000} s, less its idle ${o.wholeMs / 1000} s before, p50 / max (s)`, `${swarmJoin.p50?.toFixed(3)} / ${swarmJoin.max?.toFixed(3)}`),
+      row(`  the swarm's idle CPU over ${o.wholeMs / 1000} s before a join, p50 (s)`, swarmIdle.p50?.toFixed(3)),
       row('baseline: node -e 0 p50 (ms)', median(bare).toFixed(0)),
       row('baseline: gossipd --version p50 (ms)', median(version).toFixed(0))
     ]
@@ -145,6 +160,8 @@ export async function run (opts = {}, shared, extraArgs = []) {
       joinCpuAtPollBeforeS: joinCpuLow,
       apiReadyCpuS: apiCpu,
       wholeCpuS: wholeCpu,
+      swarmJoinS: swarmJoin,
+      swarmIdleS: swarmIdle,
       peakPeers,
       joins,
       baselineBareNodeMs: summarize(bare),

@@ -18,6 +18,7 @@ import { dropDhtClients } from './dht-clients.js'
 import { dropDhtKeepAlive } from './dht-keep-alive.js'
 import { Discovery } from './discovery.js'
 import { loadOrCreateIdentity } from './identity.js'
+import { PushOnChange } from './identify-push.js'
 import { dialQueueOf, JoinDials } from './join-dials.js'
 import { buildLibp2p, type GossipdLibp2p, type Libp2pOptions } from './libp2p.js'
 import { Liveness } from './liveness.js'
@@ -69,6 +70,8 @@ export class GossipdHost {
   private clientsDrop?: () => void
   /** Which connected peers serve which protocols, answered at once (identify's lists). */
   readonly protocolPeers: ProtocolPeers
+  /** Identify push when a connected peer was told other addresses or protocols than the node's now. */
+  readonly identifyPush: PushOnChange
 
   constructor (readonly config: NodeConfig, readonly libp2p: GossipdLibp2p, readonly log: Logger) {
     this.peerId = libp2p.peerId
@@ -89,6 +92,13 @@ export class GossipdHost {
     this.traversal = new Traversal(libp2p, config, log.child({ component: 'nat' }))
     this.peers = new PeerTable(libp2p, libp2p.peerStore, this.liveness, conn => this.traversal.originOf(conn))
     this.protocolPeers = new ProtocolPeers(libp2p)
+    this.identifyPush = new PushOnChange({
+      events: libp2p,
+      getMultiaddrs: () => libp2p.getMultiaddrs(),
+      getProtocols: () => libp2p.getProtocols(),
+      push: async () => libp2p.services.identifyPush.push(),
+      log
+    })
     this.joinDials = new JoinDials(dialQueueOf(libp2p), { maxParallel: JOIN_MAX_PARALLEL_DIALS, forMs: JOIN_DIAL_PHASE_MS })
     this.bootstrapper = new Bootstrapper({
       peerId: this.peerId,
@@ -155,6 +165,7 @@ export class GossipdHost {
     // a peer that turned DHT client (behind a NAT) is no longer asked in lookups (node/dht-clients.ts)
     this.clientsDrop = dropDhtClients({ libp2p: this.libp2p, dhtProtocol: this.config.dhtProtocol, removeFromRoutingTable: async peer => this.dht.remove(peer) })
     this.protocolPeers.start()
+    this.identifyPush.start()
     await this.libp2p.start()
     this.startedAt = Date.now()
     await this.traversal.start()
@@ -188,6 +199,7 @@ export class GossipdHost {
     this.clientsDrop?.()
     this.clientsDrop = undefined
     this.protocolPeers.stop()
+    this.identifyPush.stop()
     this.startedAt = undefined
   }
 

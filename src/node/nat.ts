@@ -41,8 +41,9 @@ export interface NatServiceFactories {
 export async function natServices (config: RelayConfig): Promise<NatServiceFactories> {
   const services: NatServiceFactories = {
     // tells connected peers (the DHT servers among them) when the node's addresses change: a private node's
-    // relay addresses appear only after its first contacts, and others find it through them
-    identifyPush: identifyPush(),
+    // relay addresses appear only after its first contacts, and others find it through them. Pushed only when a
+    // connected peer was told otherwise (node/identify-push.ts), not on every change of the node's own record
+    identifyPush: identifyPush({ runOnSelfUpdate: false }),
     dcutr: dcutr({ retries: DCUTR_RETRIES, maxInboundStreams: DCUTR_MAX_STREAMS, maxOutboundStreams: DCUTR_MAX_STREAMS })
   }
   if (config.relayService !== 'off') {
