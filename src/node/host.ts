@@ -192,6 +192,9 @@ export class GossipdHost {
   async stop (): Promise<void> {
     if (!this.isStarted) return
     this.leave()
+    // traversal and libp2p's stop drop relay addresses and unregister every protocol: nothing to tell peers the
+    // node is closing on
+    this.identifyPush.stop()
     await this.traversal.stop()
     await this.libp2p.stop()
     this.keepAliveDrop?.()
@@ -199,7 +202,6 @@ export class GossipdHost {
     this.clientsDrop?.()
     this.clientsDrop = undefined
     this.protocolPeers.stop()
-    this.identifyPush.stop()
     this.startedAt = undefined
   }
 

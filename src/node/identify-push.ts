@@ -50,7 +50,7 @@ export class PushOnChange {
     this.told.clear()
   }
 
-  /** Connections whose peers were told what the node announces now or later: for tests. */
+  /** Open connections it keeps track of: for tests. */
   get connections (): number {
     return this.told.size
   }
