@@ -23,7 +23,7 @@ import { isMain, parseArgsAndNodeArgs } from './lib/args.js'
 import { stopChild } from './lib/children.js'
 import { load, printRows, row, writeResult } from './lib/report.js'
 import { median, summarize } from './lib/stats.js'
-import { NODE_FLAGS, budgetCeiling, cpuSeconds, readiness, sleep, startSwarm } from './lib/swarm.js'
+import { NODE_FLAGS, budgetCeiling, coresOver, cpuSeconds, readiness, sleep, startSwarm } from './lib/swarm.js'
 
 export const DEFAULTS = { nodes: 40, joins: 5, tablePeers: 10, targetPeers: 8, pollMs: 25, timeoutMs: 60_000, settleTimeoutMs: 180_000, wholeMs: 10_000, wholePollMs: 250 }
 
@@ -41,11 +41,8 @@ async function joinOnce (ctx, o, extraArgs) {
   const args = ['start', '--listen', `/ip4/127.0.0.1/tcp/${p2p}`, '--api', `127.0.0.1:${apiPort}`, '--data-dir', dir, '--log-level', 'warn', '--bootstrap', ctx.bootstrapAddr, ...extraArgs]
   // what the join costs the rest of the swarm: its CPU over the same `wholeMs` from the spawn, less an idle window
   // of the same length just before (ctx.swarm counts only the swarm's own processes)
-  const swarmIdle0 = await ctx.swarm.cpuSecondsUsed()
-  const idleT0 = performance.now()
-  await sleep(o.wholeMs)
   // per second of wall time: the window after the spawn may run a little longer than `wholeMs`
-  const swarmIdlePerS = (await ctx.swarm.cpuSecondsUsed() - swarmIdle0) / ((performance.now() - idleT0) / 1000)
+  const swarmIdlePerS = await coresOver(ctx.swarm, async () => sleep(o.wholeMs))
   const swarmIdleS = swarmIdlePerS * o.wholeMs / 1000
   const swarm0 = await ctx.swarm.cpuSecondsUsed()
   const t0 = performance.now()

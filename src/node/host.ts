@@ -96,6 +96,7 @@ export class GossipdHost {
       events: libp2p,
       getMultiaddrs: () => libp2p.getMultiaddrs(),
       getProtocols: () => libp2p.getProtocols(),
+      hasConnections: () => libp2p.getConnections().length > 0,
       push: async () => libp2p.services.identifyPush.push(),
       log
     })

@@ -7,12 +7,12 @@
  * to in its first second: a joining node about 20 streams, each checked and stored by the peer. Identify had told
  * those peers the same already: it answers with the addresses and protocols of the moment it answers.
  *
- * So the node remembers, for each open connection, what it announced when the connection opened (identify answers
- * then or later, so never with less), and pushes when its addresses or protocols change and some connection was
- * told otherwise. Relay addresses that come with a reservation, a mapped port or a protocol a feature registers
+ * So the node remembers what it announced when its first connection opened (identify answers then or later, so
+ * never with less) and at each change since, and pushes when its addresses or protocols differ from that while a
+ * connection is open. Relay addresses that come with a reservation, a mapped port or a protocol a feature registers
  * after peers connected still reach them. A push goes to every connection (identify push's own `push()`).
  */
-import type { Connection, Libp2pEvents, TypedEventTarget } from '@libp2p/interface'
+import type { Libp2pEvents, TypedEventTarget } from '@libp2p/interface'
 import type { Multiaddr } from '@multiformats/multiaddr'
 import type { Logger } from '../logger.js'
 
@@ -21,38 +21,33 @@ export interface PushOnChangeComponents {
   /** What identify announces: the node's addresses (libp2p's `getMultiaddrs()`) and protocols (`getProtocols()`). */
   getMultiaddrs(): Multiaddr[]
   getProtocols(): string[]
+  /** Whether any connection is open (libp2p's `getConnections()`). */
+  hasConnections(): boolean
   /** Identify push to every connection (`services.identifyPush.push()`). */
   push(): Promise<void>
   log: Logger
 }
 
 export class PushOnChange {
-  /** What the node announces, as last seen; undefined until the first connection or change. */
+  /**
+   * What the node announced last: taken when its first connection opens, then at each change. Every open connection
+   * was told this (by identify when it opened, or by the push after a change), so one value serves them all.
+   */
   private announced?: string
-  /** Per open connection, by id: what the node announced when it opened, or pushed since. */
-  private readonly told = new Map<string, string>()
 
   constructor (private readonly components: PushOnChangeComponents) {}
 
-  /** Listen from before libp2p starts, so no connection opened early is missed. */
+  /** Listen from before libp2p starts, so the first connection is seen. */
   start (): void {
     const { events } = this.components
-    events.addEventListener('connection:open', this.onOpen)
-    events.addEventListener('connection:close', this.onClose)
+    events.addEventListener('connection:open', this.onFirstOpen, { once: true })
     events.addEventListener('self:peer:update', this.onSelfUpdate)
   }
 
   stop (): void {
     const { events } = this.components
-    events.removeEventListener('connection:open', this.onOpen)
-    events.removeEventListener('connection:close', this.onClose)
+    events.removeEventListener('connection:open', this.onFirstOpen)
     events.removeEventListener('self:peer:update', this.onSelfUpdate)
-    this.told.clear()
-  }
-
-  /** Open connections it keeps track of: for tests. */
-  get connections (): number {
-    return this.told.size
   }
 
   private state (): string {
@@ -61,26 +56,16 @@ export class PushOnChange {
     return `${addrs.join(' ')}\n${protocols.join(' ')}`
   }
 
-  private readonly onOpen = (evt: CustomEvent<Connection>): void => {
+  private readonly onFirstOpen = (): void => {
     this.announced ??= this.state()
-    this.told.set(evt.detail.id, this.announced)
-  }
-
-  private readonly onClose = (evt: CustomEvent<Connection>): void => {
-    this.told.delete(evt.detail.id)
   }
 
   private readonly onSelfUpdate = (): void => {
     const now = this.state()
+    const before = this.announced
     this.announced = now
-    let behind = false
-    for (const [id, told] of this.told) {
-      if (told !== now) {
-        behind = true
-        this.told.set(id, now)
-      }
-    }
-    if (!behind) return
+    // before any connection nobody was told anything; a peer connecting later is told `now` by identify
+    if (before === undefined || before === now || !this.components.hasConnections()) return
     this.components.push().catch((err: Error) => {
       this.components.log.debug({ err: err.message }, 'identify push failed')
     })

@@ -10,22 +10,30 @@ import { silentLogger } from '../../src/logger.js'
 import { PushOnChange } from '../../src/node/identify-push.js'
 import { TestNodes, waitFor } from '../helpers/nodes.js'
 
-function fake (): { events: TypedEventTarget<Libp2pEvents>, addrs: string[], protocols: string[], pushes: number, policy: PushOnChange, open(id: string): void, close(id: string): void, selfUpdate(): void } {
+function fake (): { events: TypedEventTarget<Libp2pEvents>, open: Set<string>, addrs: string[], protocols: string[], pushes: number, policy: PushOnChange, connect(id: string): void, close(id: string): void, selfUpdate(): void } {
   const events = new TypedEventEmitter<Libp2pEvents>() as TypedEventTarget<Libp2pEvents>
   const f = {
     events,
+    open: new Set<string>(),
     addrs: ['/ip4/127.0.0.1/tcp/4001'],
     protocols: ['/ipfs/id/1.0.0', '/meshsub/1.2.0'],
     pushes: 0,
     policy: undefined as unknown as PushOnChange,
-    open (id: string) { events.dispatchEvent(new CustomEvent('connection:open', { detail: { id } as unknown as Connection })) },
-    close (id: string) { events.dispatchEvent(new CustomEvent('connection:close', { detail: { id } as unknown as Connection })) },
+    connect (id: string) {
+      f.open.add(id)
+      events.dispatchEvent(new CustomEvent('connection:open', { detail: { id } as unknown as Connection }))
+    },
+    close (id: string) {
+      f.open.delete(id)
+      events.dispatchEvent(new CustomEvent('connection:close', { detail: { id } as unknown as Connection }))
+    },
     selfUpdate () { events.dispatchEvent(new CustomEvent('self:peer:update', { detail: {} as never })) }
   }
   f.policy = new PushOnChange({
     events,
     getMultiaddrs: () => f.addrs.map(a => multiaddr(a)),
     getProtocols: () => f.protocols,
+    hasConnections: () => f.open.size > 0,
     push: async () => { f.pushes++ },
     log: silentLogger()
   })
@@ -36,8 +44,8 @@ function fake (): { events: TypedEventTarget<Libp2pEvents>, addrs: string[], pro
 describe('PushOnChange', () => {
   it('does not push what every connected peer was told when it connected', () => {
     const f = fake()
-    f.open('a')
-    f.open('b')
+    f.connect('a')
+    f.connect('b')
     // the address manager's delayed write of the same addresses, protocols listed in another order
     f.protocols = [...f.protocols].reverse()
     f.selfUpdate()
@@ -47,13 +55,13 @@ describe('PushOnChange', () => {
 
   it('pushes once when an address or a protocol changes, and again only at the next change', () => {
     const f = fake()
-    f.open('a')
+    f.connect('a')
     f.protocols = [...f.protocols, '/gossipd/history/1.0.0']
     f.selfUpdate()
     f.selfUpdate()
     expect(f.pushes).toBe(1)
     // a peer that connects now is told the new state by identify
-    f.open('b')
+    f.connect('b')
     f.addrs = [...f.addrs, '/ip4/203.0.113.7/tcp/4001/p2p/QmRelay/p2p-circuit']
     f.selfUpdate()
     expect(f.pushes).toBe(2)
@@ -66,22 +74,31 @@ describe('PushOnChange', () => {
     f.protocols = [...f.protocols, '/gossipd/files/1.0.0']
     f.selfUpdate()
     expect(f.pushes).toBe(0)
-    f.open('a')
+    f.connect('a')
     f.close('a')
     f.addrs = ['/ip4/127.0.0.1/tcp/4002']
     f.selfUpdate()
     expect(f.pushes).toBe(0)
-    expect(f.policy.connections).toBe(0)
+    // a peer that connects later was told the latest addresses; a change after that reaches it
+    f.connect('b')
+    f.selfUpdate()
+    expect(f.pushes).toBe(0)
+    f.addrs = ['/ip4/127.0.0.1/tcp/4003']
+    f.selfUpdate()
+    expect(f.pushes).toBe(1)
   })
 
   it('stops listening when stopped', () => {
     const f = fake()
-    f.open('a')
+    f.connect('a')
     f.policy.stop()
     f.protocols = []
     f.selfUpdate()
     expect(f.pushes).toBe(0)
-    expect(f.policy.connections).toBe(0)
+    f.connect('b')
+    f.addrs = []
+    f.selfUpdate()
+    expect(f.pushes).toBe(0)
   })
 })
 
